@@ -1,0 +1,127 @@
+import type { AuditEvent, AuditLog } from './audit.ts';
+import { digest } from './canonical-json.ts';
+import type { Change, ChangeResult, Target } from './contracts.ts';
+import { GatehouseError, describeError, isGatehouseError } from './errors.ts';
+import { runnableChanges, type Plan } from './plan.ts';
+
+export interface ApplyInput {
+  readonly plan: Plan;
+  readonly configDigest: string;
+  readonly targets: readonly Target[];
+  readonly audit: AuditLog;
+  readonly actor: string;
+  readonly signal: AbortSignal;
+  readonly now?: () => Date;
+  /** Already-fresh observations (same run as the plan); other targets are re-observed. */
+  readonly observed?: ReadonlyMap<string, unknown>;
+  readonly onResult?: (target: string, result: ChangeResult) => void;
+}
+
+export interface TargetApplyReport {
+  readonly target: string;
+  readonly results: readonly ChangeResult[];
+}
+
+/**
+ * Applies a plan. Refuses it whole (PLAN_STALE) if the configuration changed or any target's fresh observation differs
+ * from the one the plan was computed against: the plan would no longer say what happens. Then, per target, runs the
+ * unblocked changes; a failing change is recorded and the others continue. Every result is audited.
+ */
+export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]> {
+  const now = input.now ?? (() => new Date());
+  const { plan } = input;
+  const byName = new Map(input.targets.map((t) => [t.name, t]));
+
+  if (plan.configDigest !== input.configDigest) {
+    await refuse(input, now, 'the configuration changed since the plan was made');
+  }
+  for (const tp of plan.targets) {
+    if (runnableChanges(tp).length === 0) continue;
+    const target = byName.get(tp.name);
+    if (!target) await refuse(input, now, `target ${tp.name} is not in the configuration`);
+    else {
+      const fresh = input.observed?.get(tp.name) ?? (await target.observe(input.signal));
+      if (digest(fresh) !== tp.observedDigest) {
+        await refuse(input, now, `target ${tp.name} changed since the plan was made; plan again`);
+      }
+    }
+  }
+
+  const reports: TargetApplyReport[] = [];
+  for (const tp of plan.targets) {
+    const target = byName.get(tp.name);
+    const changes = runnableChanges(tp);
+    if (!target || changes.length === 0) continue;
+    const results = await applyTarget(target, changes, input.signal);
+    const events: AuditEvent[] = results.map((r, i) => {
+      const c = changes[i] as Change;
+      return {
+        at: now().toISOString(),
+        actor: input.actor,
+        action: 'apply',
+        target: tp.name,
+        changeId: c.id,
+        kind: c.kind,
+        summary: c.summary,
+        status: r.status,
+        planId: plan.id,
+        ...(r.message === undefined ? {} : { message: r.message }),
+      };
+    });
+    await input.audit.append(events);
+    for (const r of results) input.onResult?.(tp.name, r);
+    reports.push({ target: tp.name, results });
+  }
+  return reports;
+}
+
+async function applyTarget(target: Target, changes: readonly Change[], signal: AbortSignal): Promise<ChangeResult[]> {
+  if (target.applyAll) {
+    try {
+      return await target.applyAll(changes, signal);
+    } catch (e) {
+      return changes.map((c) => failed(c, e));
+    }
+  }
+  const apply = target.apply?.bind(target);
+  if (!apply)
+    throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
+  const results: ChangeResult[] = [];
+  for (const c of changes) {
+    if (signal.aborted) {
+      results.push({ id: c.id, status: 'skipped', message: 'aborted' });
+      continue;
+    }
+    try {
+      results.push(await apply(c, signal));
+    } catch (e) {
+      results.push(failed(c, e));
+    }
+  }
+  return results;
+}
+
+function failed(c: Change, e: unknown): ChangeResult {
+  return {
+    id: c.id,
+    status: 'failed',
+    message: describeError(e),
+    errorCode: isGatehouseError(e) ? e.code : 'TARGET_FAILED',
+  };
+}
+
+async function refuse(input: ApplyInput, now: () => Date, reason: string): Promise<never> {
+  await input.audit.append([
+    {
+      at: now().toISOString(),
+      actor: input.actor,
+      action: 'plan-refused',
+      target: '*',
+      summary: `plan ${input.plan.id} refused`,
+      status: 'refused',
+      planId: input.plan.id,
+      message: reason,
+    },
+  ]);
+  throw new GatehouseError('PLAN_STALE', `plan ${input.plan.id} refused: ${reason}`, { terminal: true });
+}

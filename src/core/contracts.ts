@@ -1,0 +1,68 @@
+import type { Facts, ResolvedSource, SourceRead } from './model.ts';
+import type { GuardVerdict } from './plan.ts';
+
+/**
+ * A source reads facts. It never writes. It reports an incomplete read through `complete: false` rather than returning
+ * a shorter list; it throws only for errors the caller should see as a failed read (also treated as incomplete).
+ */
+export interface Source {
+  readonly name: string;
+  readonly type: string;
+  read(signal: AbortSignal): Promise<SourceRead>;
+}
+
+/** Every change a target proposes. `summary` is display-only and never steers apply. */
+export interface Change {
+  readonly kind: string;
+  /** Stable id within the target (e.g. `set:db_allow_v4`), used by guards and results. */
+  readonly id: string;
+  /** One line for humans. */
+  readonly summary: string;
+  /** True when the change takes access away from someone or something. */
+  readonly destructive: boolean;
+  /** Optional per-element detail for rendering (`+ 1.2.3.4`, `- 5.6.7.8`). */
+  readonly add?: readonly string[];
+  readonly remove?: readonly string[];
+}
+
+export interface ChangeResult {
+  readonly id: string;
+  readonly status: 'applied' | 'failed' | 'skipped';
+  readonly message?: string;
+  readonly errorCode?: string;
+}
+
+/** Everything a target needs to compute its desired state: the resolved facts of the sources it draws from. */
+export interface DesiredContext {
+  readonly sources: ReadonlyMap<string, ResolvedSource>;
+}
+
+/**
+ * A place where access is granted.
+ *
+ * Reconciliation is level-based: every run re-observes, whatever woke it. `observe` reads only; `diff` is pure and
+ * deterministic; `apply` applies one change and is idempotent, so re-running after a partial failure converges.
+ * Targets whose changes must commit together (one kernel transaction) implement `applyAll` instead, and are `atomic`:
+ * a guard that blocks one change blocks them all.
+ */
+export interface Target<Desired = unknown, Observed = unknown, C extends Change = Change> {
+  readonly name: string;
+  readonly type: string;
+  readonly atomic?: boolean;
+  /** Source names this target draws from, for completeness checks. */
+  readonly sources: readonly string[];
+  desired(ctx: DesiredContext): Desired;
+  observe(signal: AbortSignal): Promise<Observed>;
+  diff(desired: Desired, observed: Observed): C[];
+  /** Target-specific guards; run after the generic ones. Pure. */
+  guard?(changes: readonly C[], desired: Desired, observed: Observed, ctx: DesiredContext): GuardVerdict[];
+  apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;
+  applyAll?(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+}
+
+/** The shape every long-running part shares: runs until `signal` aborts, then resolves. */
+export interface Runnable {
+  start(signal: AbortSignal): Promise<void>;
+}
+
+export type { Facts };

@@ -1,0 +1,57 @@
+/**
+ * Stable error codes. They are API: they appear in exit codes, metric labels, HTTP bodies and the audit log.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'SOURCE_INCOMPLETE'
+  | 'SOURCE_INVALID_DATA'
+  | 'GUARD_REJECTED'
+  | 'PLAN_STALE'
+  | 'PLAN_INVALID'
+  | 'TARGET_FORBIDDEN'
+  | 'TARGET_FAILED'
+  | 'STORE_FAILED'
+  | 'AUDIT_CHAIN_BROKEN'
+  | 'ABORTED';
+
+export interface GatehouseErrorOptions {
+  cause?: unknown;
+  /** A terminal error is not retried by the daemon: retrying cannot help until config or data changes. */
+  terminal?: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** The one error type that crosses module boundaries. Messages must never contain secrets. */
+export class GatehouseError extends Error {
+  override readonly name = 'GatehouseError';
+  readonly code: ErrorCode;
+  readonly terminal: boolean;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: GatehouseErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.terminal = options.terminal ?? false;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isGatehouseError(e: unknown): e is GatehouseError {
+  return e instanceof GatehouseError;
+}
+
+/** Renders any thrown value as one line, following the cause chain, for logs and reports. */
+export function describeError(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
+    if (cur instanceof Error) {
+      parts.push(cur.message);
+      cur = cur.cause;
+    } else {
+      parts.push(String(cur));
+      break;
+    }
+  }
+  return [...new Set(parts)].join(': ');
+}

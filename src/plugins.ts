@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Source, Target } from './core/contracts.ts';
+
+/** What every plugin factory receives. */
+export interface PluginDeps {
+  /** Directory of the root config file; relative paths in plugin config resolve against it. */
+  readonly baseDir: string;
+  readonly logger: Logger;
+  /** Overrides for tests and benchmarks (e.g. an API base URL); never set from user config. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** A reference from a plugin's config to a source, for cross-checking names at load time. */
+export interface SourceRef {
+  readonly path: readonly (string | number)[];
+  readonly source: string;
+}
+
+export interface SourcePlugin<S extends z.ZodType = z.ZodType> {
+  readonly type: string;
+  /** Zod schema of this source's config block; must have `type: z.literal(type)`. */
+  readonly schema: S;
+  create(name: string, config: z.output<S>, deps: PluginDeps): Source;
+}
+
+export interface TargetPlugin<S extends z.ZodType = z.ZodType> {
+  readonly type: string;
+  readonly schema: S;
+  sourceRefs(config: z.output<S>): SourceRef[];
+  create(name: string, config: z.output<S>, deps: PluginDeps): Target;
+}
+
+export function defineSource<S extends z.ZodType>(p: SourcePlugin<S>): SourcePlugin<S> {
+  return p;
+}
+
+export function defineTarget<S extends z.ZodType>(p: TargetPlugin<S>): TargetPlugin<S> {
+  return p;
+}
