@@ -45,19 +45,19 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
     );
   }
   const positions = new Map<PathKey, Position>();
+  // Errors point at a scalar or list value when there is one, else at the key that introduces the value.
   const walk = (node: Node | null | undefined, path: (string | number)[]): void => {
     if (!node) return;
-    if (node.range) positions.set(pathKey(path), at(node.range[0]));
+    if (node.range && !positions.has(pathKey(path))) positions.set(pathKey(path), at(node.range[0]));
     if (isMap(node)) {
       for (const pair of node.items) {
         const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const keyNode = pair.key as Node | null;
+        const value = pair.value as Node | null;
         const child = [...path, key];
-        if (keyNode?.range) positions.set(pathKey(child), at(keyNode.range[0]));
-        walk(pair.value as Node | null, child);
-        // Prefer the value's own position for scalars, so errors point at the value.
-        const v = pair.value as Node | null;
-        if (v?.range && (isScalar(v) || isSeq(v))) positions.set(pathKey(child), at(v.range[0]));
+        const anchor = value?.range && (isScalar(value) || isSeq(value)) ? value : keyNode;
+        if (anchor?.range) positions.set(pathKey(child), at(anchor.range[0]));
+        walk(value, child);
       }
     } else if (isSeq(node)) {
       node.items.forEach((item, i) => walk(item as Node, [...path, i]));

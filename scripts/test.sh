@@ -1,0 +1,31 @@
+#!/bin/sh
+# The one test command (`npm test`): installs what the tests need, then lint, format, typecheck, unit and
+# integration tests against real components (nftables in network namespaces, slapd, PostgreSQL).
+set -eu
+cd "$(dirname "$0")/.."
+
+need=""
+command -v nft >/dev/null 2>&1 || need="$need nftables"
+[ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
+command -v ip >/dev/null 2>&1 || need="$need iproute2"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "installing Debian packages:$need"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # shellcheck disable=SC2086
+    apt-get install -y -qq --no-install-recommends $need >/dev/null
+  else
+    echo "missing Debian packages:$need (run as root or: sudo apt-get install -y$need)" >&2
+    exit 1
+  fi
+fi
+
+[ -d node_modules/node ] || npm ci --no-audit --no-fund
+
+echo "== lint";      npx eslint .
+echo "== format";    npx prettier --check . >/dev/null
+echo "== typecheck"; npx tsc --noEmit
+echo "== tests"
+# One runner invocation so the closing summary covers every test.
+node --test --test-concurrency=1 --test-reporter=spec 'src/**/*.test.ts' 'test/**/*.test.ts'

@@ -1,0 +1,40 @@
+import { Command } from 'commander';
+import { ConfigError, formatIssue } from '../../core/config/load.ts';
+import { loadGatehouseConfig } from '../../engine.ts';
+import { globals } from '../context.ts';
+import { EXIT } from '../exit-codes.ts';
+import { print, printJson } from '../output.ts';
+
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description('Check the configuration (and every included file) and report every problem with file:line:col.')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  gatehouse validate --config /etc/gatehouse/gatehouse.yaml
+  gatehouse validate --output json`,
+    )
+    .action(async (_opts: unknown, cmd: Command) => {
+      const g = globals(cmd);
+      try {
+        const cfg = await loadGatehouseConfig(g.config);
+        const summary = {
+          valid: true,
+          files: cfg.files,
+          sources: Object.keys(cfg.value.sources).length,
+          targets: Object.keys(cfg.value.targets).length,
+        };
+        if (g.output === 'json') printJson(summary);
+        else
+          print(
+            `${g.config}: valid (${cfg.files.length} file(s), ${summary.sources} sources, ${summary.targets} targets)\n`,
+          );
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        if (g.output === 'json') printJson({ valid: false, issues: e.issues });
+        else print(e.issues.map(formatIssue).join('\n') + `\n${e.issues.length} problem(s)\n`);
+        process.exitCode = EXIT.error;
+      }
+    });
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { describeError, isGatehouseError } from '../core/errors.ts';
+import { redact } from '../core/redact.ts';
+import { applyCommand } from './commands/apply.ts';
+import { auditCommand } from './commands/audit.ts';
+import { nftablesCommand } from './commands/nftables.ts';
+import { planCommand } from './commands/plan.ts';
+import { schemaCommand } from './commands/schema.ts';
+import { validateCommand } from './commands/validate.ts';
+import { EXIT } from './exit-codes.ts';
+
+const program = new Command('gatehouse')
+  .description('Reconciles access: reads sources, plans, guards, applies and audits.')
+  .option('-c, --config <file>', 'configuration file', process.env.GATEHOUSE_CONFIG ?? './gatehouse.yaml')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+  .addOption(
+    new Option('--log-level <level>', 'log level on stderr')
+      .choices(['debug', 'info', 'warn', 'error'])
+      .default('warn'),
+  )
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  gatehouse validate                       # check ./gatehouse.yaml and its includes
+  gatehouse plan                           # what would change, changes nothing
+  gatehouse apply                          # plan, show, ask, apply
+  gatehouse plan --out p.json && gatehouse apply p.json`,
+  )
+  .addCommand(validateCommand())
+  .addCommand(planCommand())
+  .addCommand(applyCommand())
+  .addCommand(auditCommand())
+  .addCommand(schemaCommand())
+  .addCommand(nftablesCommand());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const code = isGatehouseError(e) ? e.code : 'INTERNAL';
+  process.stderr.write(redact(`gatehouse: ${describeError(e)} [${code}]\n`));
+  process.exitCode = EXIT.error;
+}

@@ -1,0 +1,52 @@
+import { userInfo } from 'node:os';
+import { styleText } from 'node:util';
+import pino, { type Logger } from 'pino';
+import { canonicalJson } from '../core/canonical-json.ts';
+import { redact } from '../core/redact.ts';
+import type { Paint } from '../core/render.ts';
+
+export type OutputFormat = 'text' | 'json';
+
+/** Colour only when stdout is a TTY and NO_COLOR is unset (styleText checks both). */
+export const paint: Paint = (style, text) => styleText(style, text, { validateStream: true, stream: process.stdout });
+
+/** Everything the CLI prints goes through the redactor, so a resolved secret can never reach a terminal or file. */
+export function print(text: string): void {
+  process.stdout.write(redact(text));
+}
+
+export function printJson(value: unknown): void {
+  print(canonicalJson(value, 2) + '\n');
+}
+
+export function createLogger(level: string): Logger {
+  return pino(
+    { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
+    { write: (line: string) => process.stderr.write(redact(line)) },
+  );
+}
+
+/** One status line on stderr, rewritten in place; silent when stderr is not a TTY. */
+export function progress(label: string, total: number): { tick(name: string): void; done(): void } {
+  let n = 0;
+  const tty = process.stderr.isTTY;
+  return {
+    tick(name) {
+      n++;
+      if (tty) process.stderr.write(`\r\x1b[K${label} ${n}/${total} ${name}`);
+    },
+    done() {
+      if (tty) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export function actor(): string {
+  const fromEnv = process.env.GATEHOUSE_ACTOR;
+  if (fromEnv) return fromEnv;
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli:unknown';
+  }
+}

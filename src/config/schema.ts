@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import type { SourcePlugin, TargetPlugin } from '../plugins.ts';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const nameSchema = z.string().regex(NAME, 'names are lowercase letters, digits, - and _ (max 63)');
+
+/**
+ * Builds the one schema that is the truth about configuration: `validate` checks it, `schema` prints it as JSON Schema,
+ * and the loader turns its errors into file:line:col reports.
+ */
+export function buildConfigSchema(sources: readonly SourcePlugin[], targets: readonly TargetPlugin[]) {
+  const sourceUnion = union(sources.map((p) => p.schema));
+  const targetUnion = union(targets.map((p) => p.schema));
+  const byType = new Map(targets.map((t) => [t.type, t]));
+  return z
+    .object({
+      state: z
+        .object({
+          dir: z
+            .string()
+            .default('.gatehouse')
+            .describe('State directory for the embedded store (PGlite). DATABASE_URL overrides.'),
+        })
+        .strict()
+        .default({ dir: '.gatehouse' })
+        .describe('Where gatehouse keeps its audit log and last-known-good snapshots.'),
+      sources: z
+        .record(nameSchema, sourceUnion)
+        .default({})
+        .describe('Named sources of facts: address sets, people, groups.'),
+      targets: z.record(nameSchema, targetUnion).default({}).describe('Named places where access is granted.'),
+    })
+    .strict()
+    .superRefine((cfg, ctx) => {
+      for (const [name, t] of Object.entries(cfg.targets)) {
+        const plugin = byType.get((t as { type: string }).type);
+        for (const ref of plugin?.sourceRefs(t) ?? []) {
+          if (!(ref.source in cfg.sources)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['targets', name, ...ref.path],
+              message: `unknown source ${JSON.stringify(ref.source)}; defined sources: ${Object.keys(cfg.sources).join(', ') || 'none'}`,
+            });
+          }
+        }
+      }
+    });
+}
+
+function union(schemas: readonly z.ZodType[]): z.ZodType {
+  if (schemas.length === 1) return schemas[0] as z.ZodType;
+  return z.discriminatedUnion('type', schemas as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
+}
+
+export type GatehouseConfig = {
+  state: { dir: string };
+  sources: Record<string, { type: string } & Record<string, unknown>>;
+  targets: Record<string, { type: string } & Record<string, unknown>>;
+};

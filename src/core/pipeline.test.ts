@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { aggregate, formatPrefix, parsePrefix } from './address.ts';
+import { applyPlan } from './apply.ts';
+import { verifyChain } from './audit.ts';
+import { canonicalJson } from './canonical-json.ts';
+import type { Change, ChangeResult, DesiredContext, Source, Target } from './contracts.ts';
+import { GatehouseError } from './errors.ts';
+import { maxShrinkGuard, neverEmptyGuard } from './guards.ts';
+import type { SourceRead } from './model.ts';
+import { buildPlan } from './pipeline.ts';
+import { MemoryStore } from './testing/memory-store.ts';
+
+/** A source whose next read is scripted by the test. */
+class ScriptedSource implements Source {
+  readonly type = 'scripted';
+  next: () => SourceRead = () => ({ complete: true, facts: {}, notes: [] });
+  readonly name: string;
+  constructor(name: string) {
+    this.name = name;
+  }
+  read(): Promise<SourceRead> {
+    return Promise.resolve(this.next());
+  }
+  serve(addresses: string[]): void {
+    this.next = () => ({
+      complete: true,
+      facts: {
+        addressSets: [{ name: this.name, prefixes: aggregate(addresses.map((a) => parsePrefix(a, this.name))) }],
+      },
+      notes: [],
+    });
+  }
+}
+
+interface ListChange extends Change {
+  readonly elements: readonly string[];
+}
+
+/** A target holding one list of addresses in memory: the smallest real implementation of the contract. */
+class ListTarget implements Target<string[], string[], ListChange> {
+  readonly type = 'list';
+  state: string[] = [];
+  failNext = false;
+  readonly name: string;
+  readonly sources: readonly string[];
+  constructor(name: string, sources: readonly string[]) {
+    this.name = name;
+    this.sources = sources;
+  }
+  desired(ctx: DesiredContext): string[] {
+    const all = this.sources.flatMap((s) => ctx.sources.get(s)?.facts.addressSets?.flatMap((a) => a.prefixes) ?? []);
+    return aggregate(all).map(formatPrefix);
+  }
+  observe(): Promise<string[]> {
+    return Promise.resolve([...this.state]);
+  }
+  diff(desired: string[], observed: string[]): ListChange[] {
+    const add = desired.filter((d) => !observed.includes(d));
+    const remove = observed.filter((o) => !desired.includes(o));
+    if (add.length === 0 && remove.length === 0) return [];
+    return [
+      {
+        kind: 'replace',
+        id: 'list',
+        summary: `list ${this.name}`,
+        destructive: remove.length > 0,
+        add,
+        remove,
+        elements: desired,
+      },
+    ];
+  }
+  guard(changes: readonly ListChange[], _d: string[], observed: string[]) {
+    return changes.flatMap((c) => {
+      const delta = {
+        label: `list ${this.name}`,
+        changeId: c.id,
+        before: observed.length,
+        after: c.elements.length,
+        removed: c.remove?.length ?? 0,
+      };
+      return [neverEmptyGuard(delta, false), maxShrinkGuard(delta, 0.5)].filter((v) => v !== undefined);
+    });
+  }
+  apply(change: ListChange): Promise<ChangeResult> {
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new GatehouseError('TARGET_FAILED', 'injected failure'));
+    }
+    this.state = [...change.elements];
+    return Promise.resolve({ id: change.id, status: 'applied' });
+  }
+}
+
+function setup() {
+  const store = new MemoryStore();
+  const src = new ScriptedSource('nodes');
+  const target = new ListTarget('allow', ['nodes']);
+  let clock = 0;
+  const now = () => new Date(Date.UTC(2026, 0, 1, 0, 0, clock++));
+  const plan = () =>
+    buildPlan({
+      configDigest: 'cfg',
+      sources: [src],
+      targets: [target],
+      snapshots: store,
+      signal: AbortSignal.timeout(5000),
+      now,
+    });
+  const apply = async () => {
+    const { plan: p, observed } = await plan();
+    const reports = await applyPlan({
+      plan: p,
+      configDigest: 'cfg',
+      targets: [target],
+      audit: store,
+      actor: 'test',
+      signal: AbortSignal.timeout(5000),
+      observed,
+      now,
+    });
+    return { plan: p, reports };
+  };
+  return { store, src, target, plan, apply };
+}
+
+describe('pipeline', () => {
+  it('converges: apply, then the plan is empty', async () => {
+    const { src, target, plan, apply } = setup();
+    src.serve(['10.0.0.1', '10.0.0.2']);
+    const first = await apply();
+    assert.equal(first.reports[0]?.results[0]?.status, 'applied');
+    assert.deepEqual(target.state, ['10.0.0.1', '10.0.0.2']);
+    const second = await plan();
+    assert.equal(second.plan.targets[0]?.changes.length, 0);
+  });
+
+  it('gives byte-identical plans for identical inputs', async () => {
+    const { src, plan } = setup();
+    src.serve(['192.0.2.1', '2001:db8::1']);
+    const a = canonicalJson((await plan()).plan);
+    const b = canonicalJson((await plan()).plan);
+    assert.equal(a, b);
+  });
+
+  it('falls back to the last-known-good snapshot when a source read fails, and says so', async () => {
+    const { src, target, plan, apply } = setup();
+    src.serve(['10.0.0.1']);
+    await apply();
+    src.next = () => {
+      throw new Error('HTTP 500');
+    };
+    const { plan: p } = await plan();
+    assert.equal(p.sources[0]?.status, 'snapshot');
+    assert.match(
+      p.sources[0]?.notes.join('\n') ?? '',
+      /read failed: HTTP 500[\s\S]*last-known-good snapshot from 2026-01-01T00:00:00/,
+    );
+    assert.equal(p.targets[0]?.changes.length, 0);
+    assert.deepEqual(target.state, ['10.0.0.1']);
+  });
+
+  it('source-completeness: an incomplete source with no snapshot removes nothing', async () => {
+    const { src, target, plan } = setup();
+    target.state = ['10.0.0.9', '10.0.0.1'];
+    src.next = () => ({
+      complete: false,
+      facts: { addressSets: [{ name: 'nodes', prefixes: [parsePrefix('10.0.0.1', 't')] }] },
+      notes: ['page 2 failed'],
+    });
+    const { plan: p } = await plan();
+    const t = p.targets[0];
+    assert.equal(p.sources[0]?.status, 'missing');
+    assert.deepEqual(t?.blocked, ['list']);
+    assert.match(
+      t?.verdicts.map((v) => `${v.guard}: ${v.message}`).join('\n') ?? '',
+      /source-completeness: source nodes could not be read completely/,
+    );
+  });
+
+  it('never-empty: an empty source result does not empty the list', async () => {
+    const { src, target, apply } = setup();
+    target.state = ['10.0.0.1'];
+    src.serve([]);
+    const { plan: p, reports } = await apply();
+    assert.deepEqual(p.targets[0]?.blocked, ['list']);
+    assert.match(p.targets[0]?.verdicts[0]?.message ?? '', /would become empty \(1 → 0\); set allowEmpty: true/);
+    assert.equal(reports.length, 0);
+    assert.deepEqual(target.state, ['10.0.0.1']);
+  });
+
+  it('max-shrink: removing more than half is refused', async () => {
+    const { src, target, apply } = setup();
+    target.state = ['10.0.0.1', '10.0.0.3', '10.0.0.5', '10.0.0.7'];
+    src.serve(['10.0.0.1']);
+    const { plan: p } = await apply();
+    assert.match(
+      p.targets[0]?.verdicts.find((v) => v.guard === 'max-shrink')?.message ?? '',
+      /would lose 3 of 4 entries \(75 %\), more than the 50 % allowed/,
+    );
+    assert.equal(target.state.length, 4);
+  });
+
+  it('refuses a stale plan and audits the refusal', async () => {
+    const { src, target, store, plan } = setup();
+    src.serve(['10.0.0.1']);
+    const { plan: p } = await plan();
+    target.state = ['10.0.0.200'];
+    await assert.rejects(
+      applyPlan({
+        plan: p,
+        configDigest: 'cfg',
+        targets: [target],
+        audit: store,
+        actor: 'test',
+        signal: AbortSignal.timeout(1000),
+      }),
+      (e: unknown) =>
+        e instanceof GatehouseError && e.code === 'PLAN_STALE' && /changed since the plan was made/.test(e.message),
+    );
+    assert.equal(store.records.at(-1)?.status, 'refused');
+    assert.deepEqual(target.state, ['10.0.0.200']);
+  });
+
+  it('refuses a plan made with another configuration', async () => {
+    const { src, target, store, plan } = setup();
+    src.serve(['10.0.0.1']);
+    const { plan: p } = await plan();
+    await assert.rejects(
+      applyPlan({
+        plan: p,
+        configDigest: 'other',
+        targets: [target],
+        audit: store,
+        actor: 'test',
+        signal: AbortSignal.timeout(1000),
+      }),
+      /configuration changed/,
+    );
+  });
+
+  it('records a failed change, audits it, and converges on re-run', async () => {
+    const { src, target, store, apply } = setup();
+    src.serve(['10.0.0.1']);
+    target.failNext = true;
+    const first = await apply();
+    assert.equal(first.reports[0]?.results[0]?.status, 'failed');
+    assert.match(first.reports[0]?.results[0]?.message ?? '', /injected failure/);
+    await apply();
+    assert.deepEqual(target.state, ['10.0.0.1']);
+    assert.deepEqual(
+      store.records.map((r) => r.status),
+      ['failed', 'applied'],
+    );
+    assert.deepEqual(verifyChain(store.records), { ok: true });
+  });
+
+  it('a target that cannot be observed is reported and gets no changes', async () => {
+    const { src, target, plan } = setup();
+    src.serve(['10.0.0.1']);
+    target.observe = () => Promise.reject(new GatehouseError('TARGET_FORBIDDEN', 'permission denied'));
+    const { plan: p } = await plan();
+    assert.deepEqual(p.targets[0]?.error, { code: 'TARGET_FORBIDDEN', message: 'permission denied' });
+    assert.equal(p.targets[0]?.changes.length, 0);
+  });
+});
+
+describe('verifyChain', () => {
+  it('detects an altered record', async () => {
+    const store = new MemoryStore();
+    await store.append([
+      { at: 't', actor: 'a', action: 'apply', target: 'x', summary: 's1', status: 'applied' },
+      { at: 't', actor: 'a', action: 'apply', target: 'x', summary: 's2', status: 'applied' },
+    ]);
+    const tampered = store.records.map((r) => (r.seq === 1 ? { ...r, summary: 'edited' } : r));
+    assert.deepEqual(verifyChain(tampered), { ok: false, seq: 1, reason: 'hash does not match the record' });
+    assert.deepEqual(verifyChain(store.records.slice(1)).ok, false);
+  });
+});
