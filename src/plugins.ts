@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import type { KeyValueCache } from './core/cache.ts';
 import type { Source, Target } from './core/contracts.ts';
 
 /** What every plugin factory receives. */
@@ -9,6 +10,8 @@ export interface PluginDeps {
   readonly logger: Logger;
   /** Overrides for tests and benchmarks (e.g. an API base URL); never set from user config. */
   readonly env: NodeJS.ProcessEnv;
+  /** Persistent cache for conditional HTTP requests (backed by the store). */
+  readonly cache: KeyValueCache;
 }
 
 /** A reference from a plugin's config to a source, for cross-checking names at load time. */

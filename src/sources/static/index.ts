@@ -1,21 +1,57 @@
 import { z } from 'zod';
 import { aggregate, parsePrefix } from '../../core/address.ts';
-import type { SourceRead } from '../../core/model.ts';
+import type { Group, Person, SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
+
+const personSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'person ids are letters, digits, ., _ and -'),
+    displayName: z.string().optional(),
+    github: z.number().int().positive().optional().describe('Numeric GitHub user id (never the login: logins can be renamed).'),
+    discord: z.string().regex(/^\d{17,20}$/, 'a Discord id is a snowflake (17–20 digits)').optional(),
+    ldap: z.string().optional().describe('LDAP uid.'),
+    emails: z.array(z.email()).optional(),
+  })
+  .strict();
 
 const schema = z
   .object({
     type: z.literal('static'),
     description: z.string().optional(),
-    /** Literal IPv4/IPv6 addresses and canonical CIDRs. */
-    addresses: z.array(z.string()).default([]),
+    addresses: z
+      .array(z.string().superRefine((v, ctx) => checkAddress(v, ctx)))
+      .default([])
+      .describe('Literal IPv4/IPv6 addresses and canonical CIDRs. Emitted as one address set named after the source.'),
+    people: z.array(personSchema).default([]).describe('People declared in the config, with their linked account ids.'),
+    groups: z
+      .record(z.string(), z.array(z.string()))
+      .default({})
+      .describe('Groups of people, by person id.'),
   })
-  .strict();
+  .strict()
+  .superRefine((cfg, ctx) => {
+    const ids = new Set<string>();
+    cfg.people.forEach((p, i) => {
+      if (ids.has(p.id)) ctx.addIssue({ code: 'custom', path: ['people', i, 'id'], message: `person ${p.id} is declared twice` });
+      ids.add(p.id);
+    });
+    for (const [g, members] of Object.entries(cfg.groups)) {
+      members.forEach((m, i) => {
+        if (!ids.has(m)) ctx.addIssue({ code: 'custom', path: ['groups', g, i], message: `unknown person ${JSON.stringify(m)}` });
+      });
+    }
+  })
+  .describe('Facts written in the configuration: addresses, people and groups. Always a complete read.');
 
-/**
- * Facts written in the config. Always complete. Invalid addresses fail the read with their position in the list, so
- * nothing half-valid leaves the source.
- */
+function checkAddress(value: string, ctx: z.RefinementCtx): void {
+  try {
+    parsePrefix(value, 'address');
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^address: /, '') });
+  }
+}
+
+/** Facts written in the config. Always complete; invalid values are config errors reported by `validate`. */
 export const staticSource = defineSource({
   type: 'static',
   schema,
@@ -25,9 +61,20 @@ export const staticSource = defineSource({
       type: 'static',
       read(): Promise<SourceRead> {
         const prefixes = config.addresses.map((a, i) => parsePrefix(a, `source ${name}: addresses[${i}]`));
+        const people: Person[] = config.people.map((p) => ({
+          id: p.id,
+          ...(p.displayName ? { displayName: p.displayName } : {}),
+          accounts: {
+            ...(p.github ? { github: p.github } : {}),
+            ...(p.discord ? { discord: p.discord } : {}),
+            ...(p.ldap ? { ldap: p.ldap } : {}),
+            ...(p.emails ? { emails: p.emails } : {}),
+          },
+        }));
+        const groups: Group[] = Object.entries(config.groups).map(([g, members]) => ({ name: g, members: [...new Set(members)].sort() }));
         return Promise.resolve({
           complete: true,
-          facts: { addressSets: [{ name, prefixes: aggregate(prefixes) }] },
+          facts: { addressSets: [{ name, prefixes: aggregate(prefixes) }], people, groups },
           notes: [],
         });
       },

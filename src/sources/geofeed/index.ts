@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { aggregate } from '../../core/address.ts';
+import type { CacheEntry } from '../../core/cache.ts';
+import { GatehouseError } from '../../core/errors.ts';
+import type { SourceRead } from '../../core/model.ts';
+import { defineSource } from '../../plugins.ts';
+import { httpRequest, safeUrl } from '../http.ts';
+import { matcher } from './match.ts';
+import { parseGeofeed } from './parse.ts';
+
+const criteria = (what: string) =>
+  z
+    .array(z.string().min(1))
+    .min(1)
+    .optional()
+    .describe(`Keep entries whose ${what} is any of these (case-insensitive).`);
+
+const schema = z
+  .object({
+    type: z.literal('geofeed'),
+    description: z.string().optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Where to fetch the RFC 8805 geofeed (http or https).'),
+    file: z.string().min(1).optional().describe('A geofeed file, relative to the configuration file.'),
+    match: z
+      .object({
+        country: z
+          .array(z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code'))
+          .min(1)
+          .optional()
+          .describe('Keep entries whose country is any of these (case-insensitive).'),
+        region: criteria('region (ISO 3166-2, e.g. US-CA)'),
+        city: criteria('city'),
+      })
+      .strict()
+      .optional()
+      .describe('Which entries to keep; all given criteria must match. Omitted: every entry.'),
+    timeoutMs: z.number().int().min(100).max(300_000).default(15_000).describe('Timeout of each HTTP attempt.'),
+    maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts, including the first.'),
+  })
+  .strict()
+  .refine((c) => (c.url === undefined) !== (c.file === undefined), {
+    message: 'exactly one of url and file is required',
+    path: ['url'],
+  })
+  .describe('Prefixes from an RFC 8805 geofeed (URL or file), optionally filtered by country, region and city.');
+
+/**
+ * Prefixes from an RFC 8805 geofeed, as one address set named after the source.
+ *
+ * - Every line is validated ({@link parseGeofeed}); one invalid line fails the read with SOURCE_INVALID_DATA naming
+ *   `url-or-file:line`. Nothing is skipped silently.
+ * - Over HTTP, a validator (ETag / Last-Modified) from the previous download makes the request conditional; a 304 is
+ *   served from `deps.cache`, so an unchanged feed costs no transfer.
+ * - HTTP errors (after retries for 429/5xx/network), other non-200 statuses and unreadable files → `complete: false`
+ *   with a note.
+ * - An empty feed, or one where nothing matches, is a complete read of zero prefixes with a note: whether an empty
+ *   set may be applied is the never-empty guard's decision, not the source's.
+ */
+export const geofeedSource = defineSource({
+  type: 'geofeed',
+  schema,
+  create(name, config, deps) {
+    const log = deps.logger.child({ source: name, type: 'geofeed' });
+    const keep = matcher(config.match);
+    return {
+      name,
+      type: 'geofeed',
+      async read(signal): Promise<SourceRead> {
+        const incomplete = (note: string): SourceRead => ({ complete: false, facts: {}, notes: [note] });
+        let text: string;
+        let origin: string;
+        if (config.url !== undefined) {
+          origin = `source ${name}: ${safeUrl(config.url)}`;
+          const cacheKey = `geofeed:${config.url}`;
+          const cached = await deps.cache.get(cacheKey).catch(() => undefined);
+          try {
+            const res = await httpRequest({
+              url: config.url,
+              headers: {
+                accept: 'text/csv, text/plain;q=0.9, */*;q=0.1',
+                'user-agent': 'gatehouse (geofeed source)',
+                ...conditionalHeaders(cached),
+              },
+              timeoutMs: config.timeoutMs,
+              maxAttempts: config.maxAttempts,
+              signal,
+              onRetry: (e) =>
+                log.warn({ url: e.url, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason }, 'retrying'),
+            });
+            if (res.status === 304 && typeof cached?.body === 'string') {
+              text = cached.body;
+            } else if (res.status === 200) {
+              text = res.body;
+              const etag = res.headers.get('etag');
+              const lastModified = res.headers.get('last-modified');
+              if (etag !== null || lastModified !== null) {
+                // Only an optimisation: a failed write costs a full download next time, never correctness.
+                await deps.cache
+                  .set(cacheKey, {
+                    body: text,
+                    ...(etag === null ? {} : { etag }),
+                    ...(lastModified === null ? {} : { lastModified }),
+                  })
+                  .catch((e: unknown) => log.warn({ err: String(e) }, 'cannot cache geofeed'));
+              }
+            } else {
+              return incomplete(`GET ${safeUrl(config.url)}: HTTP ${res.status}`);
+            }
+          } catch (e) {
+            if (e instanceof GatehouseError && e.code === 'SOURCE_INCOMPLETE' && !e.terminal)
+              return incomplete(e.message);
+            throw e;
+          }
+        } else {
+          const file = config.file as string;
+          origin = `source ${name}: ${file}`;
+          try {
+            text = await readFile(resolve(deps.baseDir, file), { encoding: 'utf8', signal });
+          } catch (e) {
+            if (signal.aborted) throw new GatehouseError('ABORTED', `${origin}: aborted`, { cause: e });
+            return incomplete(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+          }
+        }
+        const entries = parseGeofeed(text, origin);
+        const kept = entries.filter(keep);
+        const notes: string[] = [];
+        if (entries.length === 0) notes.push(`${origin}: the geofeed has no entries`);
+        else if (kept.length === 0) notes.push(`${origin}: none of ${entries.length} entries match`);
+        else if (config.match) notes.push(`${origin}: ${kept.length} of ${entries.length} entries match`);
+        return {
+          complete: true,
+          facts: { addressSets: [{ name, prefixes: aggregate(kept.map((e) => e.prefix)) }] },
+          notes,
+        };
+      },
+    };
+  },
+});
+
+function conditionalHeaders(cached: CacheEntry | undefined): Record<string, string> {
+  if (typeof cached?.body !== 'string') return {};
+  return {
+    ...(cached.etag === undefined ? {} : { 'if-none-match': cached.etag }),
+    ...(cached.lastModified === undefined ? {} : { 'if-modified-since': cached.lastModified }),
+  };
+}
