@@ -1,0 +1,241 @@
+/**
+ * nftables target benchmark. Run on demand, as root: `node_modules/.bin/node bench/nftables.ts`.
+ *
+ * In a throwaway network namespace (never the host's ruleset):
+ *  1. Replace a 100k-element interval set: raw `nft -f` of the batch vs the target's applyAll, and vs a whole
+ *     observe + diff + guard + applyAll pass. Goal: applyAll ≤ 1.2× raw.
+ *  2. The cost of the `nft -c` pre-check: the full batch vs the structural probe applyAll uses.
+ *  3. A 10-element change on a 10k set, end to end, next to raw 10-element `add/delete element` edits.
+ * Elements are a seeded mix of /32s and prefixes, so runs compare. Each figure is the median of REPS runs; runs
+ * alternate between two different sets so every replace really replaces.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { aggregate, formatPrefix, parsePrefix, type Prefix } from '../src/core/address.ts';
+import { MemoryCache } from '../src/core/cache.ts';
+import type { DesiredContext } from '../src/core/contracts.ts';
+import { renderBatch } from '../src/targets/nftables/index.ts';
+import { nftablesTarget, type NftablesTarget } from '../src/targets/nftables/index.ts';
+import { renderProbe } from '../src/targets/nftables/render.ts';
+import { NetnsLab, isRoot, run } from '../test/harness/netns.ts';
+
+const REPS = Number(process.env.REPS ?? 3);
+const table = { family: 'inet', name: 'gh' } as const;
+
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `n` disjoint IPv4 prefixes: 80 % /32, the rest /20–/31, spread over 11.0.0.0–126.255.255.255. */
+function generate(n: number, seed: number): Prefix[] {
+  const r = rng(seed);
+  const out: Prefix[] = [];
+  while (out.length < n) {
+    const batch: Prefix[] = [];
+    for (let i = 0; i < (n - out.length) * 1.1 + 10; i++) {
+      const len = r() < 0.8 ? 32 : 20 + Math.floor(r() * 12);
+      const value = (11 + Math.floor(r() * 116)) * 2 ** 24 + Math.floor(r() * 2 ** 24);
+      const base = value - (value % 2 ** (32 - len));
+      const text = [base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.');
+      batch.push(parsePrefix(`${text}/${len}`, 'bench'));
+    }
+    out.splice(0, out.length, ...aggregate([...out, ...batch]));
+  }
+  return aggregate(out.slice(0, n));
+}
+
+const ctxOf = (prefixes: readonly Prefix[]): DesiredContext => ({
+  sources: new Map([
+    [
+      'src',
+      { name: 'src', type: 'static', status: 'live', facts: { addressSets: [{ name: 'src', prefixes }] }, notes: [] },
+    ],
+  ]),
+});
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+async function main(): Promise<void> {
+  if (!isRoot()) {
+    console.error('bench/nftables.ts needs root: it creates a network namespace and nftables sets in it.');
+    process.exit(1);
+  }
+  const lab = new NetnsLab();
+  const dir = await mkdtemp(join(tmpdir(), 'gh-bench-'));
+  try {
+    const ns = await lab.namespace('bench');
+    await lab.mustExec(ns, ['nft', '-f', '-'], {
+      input: 'table inet gh {\n\tset allow_v4 { type ipv4_addr; flags interval; }\n}\n',
+    });
+    const nft = async (args: string[], input?: string) => {
+      const r = await run(['ip', 'netns', 'exec', ns, 'nft', ...args], {
+        ...(input === undefined ? {} : { input }),
+        timeoutMs: 300_000,
+      });
+      if (r.code !== 0) throw new Error(`nft ${args.join(' ')}: ${r.stderr.slice(0, 500)}`);
+    };
+    const target = (): NftablesTarget =>
+      nftablesTarget.create(
+        'bench',
+        nftablesTarget.schema.parse({
+          type: 'nftables',
+          table,
+          sets: [{ name: 'bench', ipv4: 'allow_v4', from: ['src'], maxShrink: 1 }],
+          includeFile: join(dir, 'bench.nft'),
+          nft: { command: ['ip', 'netns', 'exec', ns, 'nft'] },
+        }),
+        { baseDir: dir, logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() },
+      ) as NftablesTarget;
+
+    const gen = performance.now();
+    const sets = [generate(100_000, 1), generate(100_000, 2)];
+    const batches = sets.map((p) => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: p }]));
+    console.log(
+      `generated 2 × ${sets[0]?.length} elements (${Math.round(performance.now() - gen)} ms), batch ${batches[0]?.length} bytes`,
+    );
+    const load = (i: number) => nft(['-f', '-'], batches[i % 2]);
+    const rows: [string, number, string][] = [];
+
+    // 1. Replace 100k.
+    const raw: number[] = [];
+    const rawSingle: number[] = [];
+    const raw1k: number[] = [];
+    const single = sets.map((p) => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: p }], Infinity));
+    const small = sets.map((p) => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: p }], 1000));
+    await load(1);
+    for (let i = 0; i < REPS; i++) {
+      raw.push(await time(() => load(i * 2)));
+      raw.push(await time(() => load(i * 2 + 1)));
+      rawSingle.push(await time(() => nft(['-f', '-'], single[i % 2])));
+      raw1k.push(await time(() => nft(['-f', '-'], small[(i + 1) % 2])));
+    }
+    const base = median(raw);
+    rows.push(['raw nft -f, 100k replace (50k elements/line)', base, '1.00×']);
+    rows.push(['raw nft -f, 100k replace (one line)', median(rawSingle), `${(median(rawSingle) / base).toFixed(2)}×`]);
+    rows.push(['raw nft -f, 100k replace (1k elements/line)', median(raw1k), `${(median(raw1k) / base).toFixed(2)}×`]);
+
+    const applyOnly: number[] = [];
+    const pass: number[] = [];
+    const desiredMs: number[] = [];
+    const observeMs: number[] = [];
+    for (let i = 0; i < REPS; i++) {
+      for (const k of [0, 1]) {
+        await load(k + 1); // the kernel holds the other set
+        const t = target();
+        let desired: unknown;
+        desiredMs.push(await time(() => Promise.resolve((desired = t.desired(ctxOf(sets[k] as Prefix[]))))));
+        const observed = await t.observe(AbortSignal.timeout(300_000));
+        const changes = t.diff(desired as never, observed);
+        applyOnly.push(await time(() => t.applyAll!(changes, AbortSignal.timeout(300_000))));
+        await load(k + 1);
+        pass.push(
+          await time(async () => {
+            let o: unknown;
+            observeMs.push(await time(async () => (o = await t.observe(AbortSignal.timeout(300_000)))));
+            const c = t.diff(desired as never, o as never);
+            t.guard?.(c, desired as never, o as never, ctxOf([]));
+            const results = await t.applyAll!(c, AbortSignal.timeout(300_000));
+            if (results.some((r) => r.status !== 'applied')) throw new Error(JSON.stringify(results).slice(0, 500));
+          }),
+        );
+      }
+    }
+    rows.push([
+      'target applyAll, 100k replace (incl. probe + include write)',
+      median(applyOnly),
+      `${(median(applyOnly) / base).toFixed(2)}×`,
+    ]);
+    rows.push([
+      'target observe+diff+guard+applyAll, 100k replace',
+      median(pass),
+      `${(median(pass) / base).toFixed(2)}×`,
+    ]);
+    rows.push([
+      '  of which observe (nft -j list set + parse)',
+      median(observeMs),
+      `${(median(observeMs) / base).toFixed(2)}×`,
+    ]);
+    rows.push([
+      'target desired(), 100k (not in the pass above)',
+      median(desiredMs),
+      `${(median(desiredMs) / base).toFixed(2)}×`,
+    ]);
+
+    // 2. Pre-check cost.
+    const checkFull: number[] = [];
+    const checkProbe: number[] = [];
+    const probe = sets.map((p) => renderProbe(table, [{ set: 'allow_v4', family: 4, prefixes: p }]));
+    await load(0);
+    for (let i = 0; i < REPS * 2; i++) {
+      checkFull.push(await time(() => nft(['-c', '-f', '-'], batches[1])));
+      checkProbe.push(await time(() => nft(['-c', '-f', '-'], probe[1])));
+    }
+    rows.push(['nft -c of the full 100k batch', median(checkFull), `${(median(checkFull) / base).toFixed(2)}×`]);
+    rows.push([
+      'nft -c of the probe (flush + 1 element)',
+      median(checkProbe),
+      `${(median(checkProbe) / base).toFixed(2)}×`,
+    ]);
+
+    // 3. 10-element change on a 10k set.
+    const tenK = (sets[0] as Prefix[]).slice(0, 10_000);
+    const extra = (sets[1] as Prefix[]).slice(0, 5);
+    const variants = [tenK, aggregate([...tenK.slice(5), ...extra])];
+    const t = target();
+    await t.applyAll!(
+      t.diff(t.desired(ctxOf(tenK)), await t.observe(AbortSignal.timeout(60_000))),
+      AbortSignal.timeout(60_000),
+    );
+    const small10: number[] = [];
+    for (let i = 0; i < REPS * 2; i++) {
+      const desired = t.desired(ctxOf(variants[(i + 1) % 2] as Prefix[]));
+      small10.push(
+        await time(async () => {
+          const o = await t.observe(AbortSignal.timeout(60_000));
+          const c = t.diff(desired, o);
+          t.guard?.(c, desired, o, ctxOf([]));
+          await t.applyAll!(c, AbortSignal.timeout(60_000));
+        }),
+      );
+    }
+    const edit = (op: 'add' | 'delete', ps: readonly Prefix[]) =>
+      `${op} element inet gh allow_v4 { ${ps.map(formatPrefix).join(', ')} }\n`;
+    const raw10: number[] = [];
+    for (let i = 0; i < REPS * 2; i++) {
+      // The kernel holds variants[i % 2]; move to the other with 5 deletes + 5 adds.
+      const [from, to] = i % 2 === 0 ? [tenK.slice(0, 5), extra] : [extra, tenK.slice(0, 5)];
+      raw10.push(await time(() => nft(['-f', '-'], edit('delete', from) + edit('add', to))));
+    }
+    rows.push(['10-element change on 10k: target observe+diff+guard+applyAll', median(small10), '']);
+    rows.push(['10-element change on 10k: raw nft delete/add element', median(raw10), '']);
+
+    console.log(`\nmedian of ${REPS}–${REPS * 2} runs; ratios against raw nft -f of the 100k batch\n`);
+    const w = Math.max(...rows.map((r) => r[0].length));
+    console.log(`${'scenario'.padEnd(w)}  ${'ms'.padStart(7)}  ratio`);
+    for (const [name, ms, ratio] of rows) console.log(`${name.padEnd(w)}  ${ms.toFixed(0).padStart(7)}  ${ratio}`);
+    const goal = median(applyOnly) / base;
+    console.log(`\napplyAll / raw = ${goal.toFixed(2)}× (goal ≤ 1.20×: ${goal <= 1.2 ? 'met' : 'NOT met'})`);
+  } finally {
+    await lab.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,56 @@
+import { GatehouseError } from '../../core/errors.ts';
+import type { SourceRead } from '../../core/model.ts';
+import { redact } from '../../core/redact.ts';
+import { defineSource } from '../../plugins.ts';
+import { ldapSourceSchema } from './config.ts';
+import { openSession } from './connection.ts';
+import { readLdap } from './read.ts';
+
+/**
+ * The `ldap` source: people and groups from a directory, read with paged searches over one bound connection per read.
+ * See {@link readLdap} for the facts produced. A read that cannot be completed — size limit, referral, unreachable
+ * server, failed search — is reported as `complete: false` with a note saying why (so the pipeline falls back to the
+ * last-known-good snapshot); a refused bind or invalid data is thrown (terminal: retrying cannot help). The bind
+ * password never appears in a message.
+ */
+export const ldapSource = defineSource({
+  type: 'ldap',
+  schema: ldapSourceSchema,
+  create(name, config, deps) {
+    return {
+      name,
+      type: 'ldap',
+      async read(signal): Promise<SourceRead> {
+        const scrub = (t: string) => redact(t).split(config.connection.bindPassword).join('[redacted]');
+        let session;
+        try {
+          session = await openSession(config.connection, { origin: `source ${name}`, baseDir: deps.baseDir });
+          return await readLdap(config, session, signal);
+        } catch (e) {
+          if (e instanceof GatehouseError && e.code === 'SOURCE_INCOMPLETE' && !e.terminal) {
+            return { complete: false, facts: {}, notes: [scrub(e.message)] };
+          }
+          if (e instanceof GatehouseError) {
+            throw new GatehouseError(e.code, scrub(e.message), { terminal: e.terminal, cause: e });
+          }
+          throw e;
+        } finally {
+          await session?.close();
+        }
+      },
+    };
+  },
+});
+
+export { ldapSourceSchema, type LdapSourceConfig } from './config.ts';
+export {
+  connectionSchema,
+  openSession,
+  type LdapConnectionConfig,
+  type LdapEntry,
+  type LdapSession,
+} from './connection.ts';
+export { childDn, escapeDnValue, isUnder, normalizeDn, parseDn } from './dn.ts';
+export { isLocked, lockState, PERMANENT_LOCK_TIME, SNOWFLAKE, type LockState } from './lock.ts';
+export { readLdap } from './read.ts';
+export { resolveMemberOf, resolveMembers } from './nested.ts';

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { diffNftables } from './diff.ts';
+import { renderInclude } from './render.ts';
+import { prefixes } from './test-fixtures.ts';
+import type { NftDesired, NftObserved } from './types.ts';
+
+const table = { family: 'inet', name: 'gh' } as const;
+const common = { name: 'db', allowEmpty: false, maxShrink: 0.5 };
+
+function desired(v4: string[], v6: string[], includeFile: string | null = '/etc/nftables.d/gh.nft'): NftDesired {
+  return {
+    target: 'db',
+    table,
+    includeFile,
+    sets: [
+      { ...common, set: 'allow_v4', family: 4, prefixes: prefixes(...v4) },
+      { ...common, set: 'allow_v6', family: 6, prefixes: prefixes(...v6) },
+    ],
+  };
+}
+
+const CURRENT = Symbol('current include file');
+
+/** `include`: the file's content, null when absent, or CURRENT for what the desired state `d` renders to. */
+function observed(
+  v4: string[],
+  v6: string[],
+  include: string | null | typeof CURRENT,
+  d: NftDesired,
+  stray: string[] = [],
+) {
+  return {
+    sets: [
+      { set: 'allow_v4', family: 4, elements: v4, stray: [] },
+      { set: 'allow_v6', family: 6, elements: v6, stray },
+    ],
+    include: include === CURRENT ? renderInclude(d.target, d.table, d.sets) : include,
+  } satisfies NftObserved;
+}
+
+interface Case {
+  readonly name: string;
+  readonly desired: [string[], string[]];
+  readonly observed: [string[], string[]];
+  readonly include?: string | null;
+  readonly stray?: string[];
+  /** `id destructive +add -remove`, in order. */
+  readonly expected: string[];
+}
+
+const cases: Case[] = [
+  { name: 'in sync', desired: [['10.0.0.1'], []], observed: [['10.0.0.1'], []], expected: [] },
+  { name: 'empty and in sync', desired: [[], []], observed: [[], []], expected: [] },
+  {
+    name: 'an address added',
+    desired: [['10.0.0.1', '10.0.0.9'], []],
+    observed: [['10.0.0.1'], []],
+    expected: ['set:allow_v4 safe +10.0.0.9 -'],
+  },
+  {
+    name: 'an address removed',
+    desired: [['10.0.0.1'], []],
+    observed: [['10.0.0.1', '10.0.0.9'], []],
+    expected: ['set:allow_v4 destructive + -10.0.0.9'],
+  },
+  {
+    name: 'a prefix widened: nothing loses access',
+    desired: [['10.0.0.0/24'], []],
+    observed: [['10.0.0.0/25'], []],
+    expected: ['set:allow_v4 safe +10.0.0.128/25 -'],
+  },
+  {
+    name: 'a prefix narrowed: exactly the lost half is removed',
+    desired: [['10.0.0.0/25'], []],
+    observed: [['10.0.0.0/24'], []],
+    expected: ['set:allow_v4 destructive + -10.0.0.128/25'],
+  },
+  {
+    name: 'both families, in config order',
+    desired: [['10.0.0.2'], ['2001:db8::2']],
+    observed: [['10.0.0.1'], ['2001:db8::1']],
+    expected: ['set:allow_v4 destructive +10.0.0.2 -10.0.0.1', 'set:allow_v6 destructive +2001:db8::2 -2001:db8::1'],
+  },
+  {
+    name: 'a stray IPv4-mapped element is removed',
+    desired: [[], ['2001:db8::1']],
+    observed: [[], ['2001:db8::1']],
+    stray: ['::ffff:192.0.2.1'],
+    expected: ['set:allow_v6 destructive + -::ffff:192.0.2.1'],
+  },
+  {
+    name: 'the include file is missing',
+    desired: [['10.0.0.1'], []],
+    observed: [['10.0.0.1'], []],
+    include: null,
+    expected: ['include safe (missing)'],
+  },
+  {
+    name: 'the include file is outdated, after the set change',
+    desired: [['10.0.0.1'], []],
+    observed: [[], []],
+    include: '# hand-edited\n',
+    expected: ['set:allow_v4 safe +10.0.0.1 -', 'include safe (outdated)'],
+  },
+];
+
+const show = (c: ReturnType<typeof diffNftables>[number]) =>
+  c.kind === 'nft-set'
+    ? `${c.id} ${c.destructive ? 'destructive' : 'safe'} +${c.add.join(',')} -${c.remove.join(',')}`
+    : `${c.id} ${c.destructive ? 'destructive' : 'safe'} (${c.reason})`;
+
+describe('diffNftables', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      const d = desired(...c.desired);
+      const o = observed(...c.observed, c.include === undefined ? CURRENT : c.include, d, c.stray);
+      assert.deepEqual(diffNftables(d, o).map(show), c.expected);
+    });
+  }
+
+  it('carries the full desired contents and a readable summary', () => {
+    const d = desired(['10.0.0.1', '10.0.0.9'], []);
+    const [change] = diffNftables(d, observed(['10.0.0.1', '10.0.0.5'], [], CURRENT, d));
+    assert.deepEqual(change, {
+      kind: 'nft-set',
+      id: 'set:allow_v4',
+      summary: 'set inet gh allow_v4 (db): +1 -1 (2 → 2 entries)',
+      destructive: true,
+      add: ['10.0.0.9'],
+      remove: ['10.0.0.5'],
+      family: 4,
+      set: 'allow_v4',
+      elements: ['10.0.0.1', '10.0.0.9'],
+    });
+  });
+
+  it('gives the include change every set, changed or not', () => {
+    const d = desired(['10.0.0.1'], ['2001:db8::1']);
+    const include = diffNftables(d, observed(['10.0.0.1'], ['2001:db8::1'], null, d)).at(-1);
+    assert.deepEqual(include, {
+      kind: 'nft-include',
+      id: 'include',
+      summary: 'write include file /etc/nftables.d/gh.nft (missing)',
+      destructive: false,
+      path: '/etc/nftables.d/gh.nft',
+      reason: 'missing',
+      sets: [
+        { set: 'allow_v4', family: 4, elements: ['10.0.0.1'] },
+        { set: 'allow_v6', family: 6, elements: ['2001:db8::1'] },
+      ],
+    });
+  });
+
+  it('keeps no include file when none is configured', () => {
+    const d = desired(['10.0.0.1'], [], null);
+    assert.deepEqual(diffNftables(d, observed(['10.0.0.1'], [], null, d)), []);
+  });
+
+  it('is pure: same inputs, same output, inputs untouched', () => {
+    const d = desired(['10.0.0.0/24'], ['2001:db8::/64']);
+    const o = observed(['10.0.0.0/25', '10.9.0.0/16'], [], null, d, ['::ffff:10.0.0.1']);
+    const before = JSON.stringify([d, o]);
+    assert.deepEqual(diffNftables(d, o), diffNftables(d, o));
+    assert.equal(JSON.stringify([d, o]), before);
+  });
+});

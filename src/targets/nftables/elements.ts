@@ -1,0 +1,84 @@
+import { formatPrefix, parseRange, type Family, type Prefix } from '../../core/address.ts';
+import { GatehouseError } from '../../core/errors.ts';
+import { normalize, toPrefix } from './set-math.ts';
+import type { ObservedSet, TableRef } from './types.ts';
+
+/**
+ * Parsing of `nft -j list set` output. nft 1.0.6 writes an interval set's elements as plain strings (`"10.0.0.1"`),
+ * `{prefix: {addr, len}}`, `{range: [first, last]}` (what `auto-merge` makes of neighbours), and wraps any of them in
+ * `{elem: {val, timeout, counter, …}}` when the set has per-element options. An empty set has no `elem` key at all.
+ */
+
+/** The prefixes one JSON element covers. @throws GatehouseError TARGET_FAILED for shapes nft does not write. */
+export function parseElement(elem: unknown, origin: string): Prefix[] {
+  try {
+    if (typeof elem === 'string') return [toPrefix(elem, origin)];
+    if (elem !== null && typeof elem === 'object') {
+      const o = elem as Record<string, unknown>;
+      if ('elem' in o) return parseElement((o.elem as Record<string, unknown> | null)?.val, origin);
+      if ('prefix' in o) {
+        const p = o.prefix as { addr?: unknown; len?: unknown } | null;
+        if (typeof p?.addr === 'string' && typeof p.len === 'number') return [toPrefix(`${p.addr}/${p.len}`, origin)];
+      }
+      if ('range' in o && Array.isArray(o.range) && o.range.length === 2) {
+        const [first, last] = o.range as unknown[];
+        if (typeof first === 'string' && typeof last === 'string') return parseRange(first, last, origin);
+      }
+    }
+  } catch (e) {
+    throw new GatehouseError('TARGET_FAILED', `${origin}: nft listed an element gatehouse cannot read`, { cause: e });
+  }
+  throw new GatehouseError('TARGET_FAILED', `${origin}: unexpected element ${JSON.stringify(elem)?.slice(0, 200)}`);
+}
+
+/** How an IPv4-mapped IPv6 element is written, e.g. `::ffff:192.0.2.1` or `::ffff:192.0.2.0/120`. */
+export function mappedText(p: Prefix): string {
+  return p.length === 32 ? `::ffff:${p.address}` : `::ffff:${p.address}/${p.length + 96}`;
+}
+
+/**
+ * Sorts parsed prefixes into what the set may hold (its family, aggregated) and stray elements (IPv4-mapped IPv6 in an
+ * IPv6 set: parsePrefix turns them into IPv4, but in the kernel they sit in the IPv6 set and match nothing).
+ */
+export function classify(set: string, family: Family, prefixes: readonly Prefix[], origin: string): ObservedSet {
+  const own: Prefix[] = [];
+  const stray: string[] = [];
+  for (const p of prefixes) {
+    if (p.family === family) own.push(p);
+    else if (family === 6) stray.push(mappedText(p));
+    else throw new GatehouseError('TARGET_FAILED', `${origin}: IPv6 element ${formatPrefix(p)} in an IPv4 set`);
+  }
+  return { set, family, elements: normalize(own).map(formatPrefix), stray: [...new Set(stray)].sort() };
+}
+
+/**
+ * Parses `nft -j list set <family> <table> <set>` output into the set's contents, checking that the set is what
+ * gatehouse can fill: the right address type and `flags interval`.
+ * @throws GatehouseError TARGET_FAILED naming the set and what the host's nftables.conf must declare.
+ */
+export function parseSetListing(json: string, table: TableRef, set: string, family: Family): ObservedSet {
+  const label = `set ${table.family} ${table.name} ${set}`;
+  let doc: unknown;
+  try {
+    doc = JSON.parse(json);
+  } catch (e) {
+    throw new GatehouseError('TARGET_FAILED', `${label}: nft -j printed invalid JSON`, { cause: e });
+  }
+  const items = (doc as { nftables?: unknown } | null)?.nftables;
+  const entry = Array.isArray(items)
+    ? (items as { set?: Record<string, unknown> }[]).find((i) => i.set?.name === set)?.set
+    : undefined;
+  if (!entry) throw new GatehouseError('TARGET_FAILED', `${label}: not found in nft's listing`);
+  const type = family === 4 ? 'ipv4_addr' : 'ipv6_addr';
+  const flags = Array.isArray(entry.flags) ? (entry.flags as unknown[]) : [];
+  if (entry.type !== type || !flags.includes('interval')) {
+    throw new GatehouseError(
+      'TARGET_FAILED',
+      `${label} is declared as type ${JSON.stringify(entry.type)} flags ${JSON.stringify(flags)}; gatehouse needs ` +
+        `"type ${type}; flags interval;" — fix the declaration in the host's nftables.conf`,
+    );
+  }
+  const elems = Array.isArray(entry.elem) ? (entry.elem as unknown[]) : [];
+  const prefixes = elems.flatMap((e, i) => parseElement(e, `${label} element ${i}`));
+  return classify(set, family, prefixes, label);
+}

@@ -1,0 +1,26 @@
+import { defineTarget } from '../../plugins.ts';
+import { nftablesSchema } from './config.ts';
+import { createNftablesTarget } from './target.ts';
+
+/**
+ * The `nftables` target: keeps nft interval sets equal to the union of address sets from sources, and writes an include
+ * file that restores them at boot. The host's nftables.conf declares the table, sets and rules (see
+ * `HOST_CONFIG_SNIPPET`); gatehouse only replaces set elements, one kernel transaction per run, and never flushes or
+ * reloads the ruleset.
+ */
+export const nftablesTarget = defineTarget({
+  type: 'nftables',
+  schema: nftablesSchema,
+  /** Paths are relative to this target's config block. */
+  sourceRefs: (config) =>
+    config.sets.flatMap((s, i) => s.from.map((source, j) => ({ path: ['sets', i, 'from', j], source }))),
+  create: (name, config, deps) => createNftablesTarget(name, config, deps),
+});
+
+export { nftablesSchema, NFT_IDENTIFIER, managedSets, type NftablesConfig } from './config.ts';
+export { createNftablesTarget, type NftablesTarget } from './target.ts';
+export { renderBatch, renderInclude, ELEMENTS_PER_LINE } from './render.ts';
+export { writeFileAtomic } from './write-file-atomic.ts';
+export { bootstrapInclude, HOST_CONFIG_SNIPPET } from './host-config.ts';
+export { commandRunner, NftCommandError, type NftRunner } from './nft.ts';
+export type * from './types.ts';

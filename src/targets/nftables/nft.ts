@@ -1,0 +1,96 @@
+import { spawn } from 'node:child_process';
+import { GatehouseError } from '../../core/errors.ts';
+import { redact } from '../../core/redact.ts';
+
+/**
+ * How the target talks to nft: run it with arguments and optional stdin, get stdout. Replaceable in unit tests
+ * (fake-nft.ts); the real one runs a command line.
+ */
+export interface NftRunner {
+  /** @throws NftCommandError when nft exits non-zero; GatehouseError ABORTED / TARGET_FAILED if it cannot run. */
+  run(args: readonly string[], options: { readonly input?: string; readonly signal: AbortSignal }): Promise<string>;
+}
+
+/** nft exited non-zero. `stderr` is a bounded, redacted excerpt. */
+export class NftCommandError extends Error {
+  override readonly name = 'NftCommandError';
+  readonly exitCode: number | null;
+  readonly stderr: string;
+  constructor(argv: readonly string[], exitCode: number | null, stderr: string) {
+    super(`${argv.join(' ')} exited with ${exitCode ?? 'a signal'}: ${stderr || '(no error output)'}`);
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** Generous: replacing a 500k-element set takes a few seconds; this only keeps a wedged nft from hanging a run. */
+const NFT_TIMEOUT_MS = 120_000;
+const MAX_ERROR_LINES = 12;
+const MAX_ERROR_LINE = 240;
+
+/**
+ * nft's error output, bounded: nft echoes the offending input line under the message, and a batch line can hold
+ * 50,000 elements. Redacted in case the command prefix (e.g. a sudo wrapper) carries a secret.
+ */
+export function summarizeStderr(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '');
+  const kept = lines
+    .slice(0, MAX_ERROR_LINES)
+    .map((l) => (l.length > MAX_ERROR_LINE ? `${l.slice(0, MAX_ERROR_LINE)}…` : l));
+  if (lines.length > MAX_ERROR_LINES) kept.push(`… ${lines.length - MAX_ERROR_LINES} more lines`);
+  return redact(kept.join('\n'));
+}
+
+/** Runs `[...command, ...args]` (e.g. `['sudo', 'nft']` or `['ip', 'netns', 'exec', 'ns1', 'nft']`). */
+export function commandRunner(command: readonly string[]): NftRunner {
+  return {
+    run(args, { input, signal }) {
+      const argv = [...command, ...args];
+      const [file, ...rest] = argv as [string, ...string[]];
+      return new Promise((resolvePromise, reject) => {
+        if (signal.aborted) {
+          reject(new GatehouseError('ABORTED', 'aborted before running nft'));
+          return;
+        }
+        const child = spawn(file, rest, {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          signal: AbortSignal.any([signal, AbortSignal.timeout(NFT_TIMEOUT_MS)]),
+        });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (b: Buffer) => out.push(b));
+        child.stderr.on('data', (b: Buffer) => err.push(b));
+        // nft may exit before reading all of stdin (syntax error on line 1); its exit status tells what happened.
+        child.stdin.on('error', () => {});
+        child.stdin.end(input ?? '');
+        child.on('error', (e) => {
+          const cmd = redact(argv.join(' '));
+          if (signal.aborted) reject(new GatehouseError('ABORTED', `aborted: ${cmd}`, { cause: e }));
+          else if (e.name === 'AbortError') {
+            reject(new GatehouseError('TARGET_FAILED', `${cmd} did not finish within ${NFT_TIMEOUT_MS / 1000} s`));
+          } else reject(new GatehouseError('TARGET_FAILED', `cannot run ${cmd}`, { cause: e }));
+        });
+        child.on('close', (code) => {
+          if (code === 0) resolvePromise(Buffer.concat(out).toString('utf8'));
+          else
+            reject(new NftCommandError(argv.map(redact), code, summarizeStderr(Buffer.concat(err).toString('utf8'))));
+        });
+      });
+    },
+  };
+}
+
+/**
+ * Wraps a failed nft run into the error the plan or apply report shows: what gatehouse was doing, with nft's own
+ * message as the cause. Missing permissions become TARGET_FORBIDDEN with the fix.
+ */
+export function nftFailure(doing: string, e: unknown): GatehouseError {
+  if (e instanceof GatehouseError) return e;
+  const stderr = e instanceof NftCommandError ? e.stderr : '';
+  if (/Operation not permitted/i.test(stderr)) {
+    return new GatehouseError('TARGET_FORBIDDEN', `${doing}: nft needs CAP_NET_ADMIN (run as root or via sudo)`, {
+      cause: e,
+    });
+  }
+  return new GatehouseError('TARGET_FAILED', `${doing} failed`, { cause: e });
+}

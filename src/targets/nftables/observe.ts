@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises';
+import { GatehouseError } from '../../core/errors.ts';
+import { parseSetListing } from './elements.ts';
+import { NftCommandError, nftFailure, type NftRunner } from './nft.ts';
+import { parseBatch, replay } from './parse-batch.ts';
+import type { ManagedSet, NftObserved, ObservedSet, TableRef } from './types.ts';
+
+export interface ObserveOptions {
+  readonly table: TableRef;
+  readonly sets: readonly ManagedSet[];
+  /** false: read the sets back from the include file instead of the kernel. */
+  readonly kernel: boolean;
+  readonly includeFile: string | null;
+  readonly runner: NftRunner;
+}
+
+/**
+ * Reads what each managed set holds (from the kernel, or from the include file when `kernel` is false) and the include
+ * file's content. Reads only. A set the kernel does not have is an error telling the operator to declare it: gatehouse
+ * never creates tables or sets, the host's nftables.conf owns them.
+ * @throws GatehouseError TARGET_FAILED (missing or misdeclared set, unreadable file), TARGET_FORBIDDEN (no
+ *   CAP_NET_ADMIN), ABORTED.
+ */
+export async function observeNftables(o: ObserveOptions, signal: AbortSignal): Promise<NftObserved> {
+  const include = o.includeFile === null ? null : await readInclude(o.includeFile);
+  let sets: ObservedSet[];
+  if (o.kernel) {
+    sets = [];
+    for (const s of o.sets) sets.push(await listSet(o, s, signal));
+  } else {
+    const commands = include === null ? [] : parseBatch(include, o.includeFile ?? 'include file');
+    sets = replay(commands, o.table, o.sets, o.includeFile ?? 'include file');
+  }
+  return { sets, include };
+}
+
+async function listSet(o: ObserveOptions, s: ManagedSet, signal: AbortSignal): Promise<ObservedSet> {
+  const { family, name } = o.table;
+  let json: string;
+  try {
+    json = await o.runner.run(['-j', 'list', 'set', family, name, s.set], { signal });
+  } catch (e) {
+    if (e instanceof NftCommandError && /No such file or directory/.test(e.stderr)) {
+      const type = s.family === 4 ? 'ipv4_addr' : 'ipv6_addr';
+      throw new GatehouseError(
+        'TARGET_FAILED',
+        `set ${family} ${name} ${s.set} (allowlist ${s.name}) does not exist: declare it in the host's ` +
+          `nftables.conf, inside "table ${family} ${name} { … }": "set ${s.set} { type ${type}; flags interval; }" ` +
+          '(gatehouse never creates tables or sets)',
+        { cause: e },
+      );
+    }
+    throw nftFailure(`listing set ${family} ${name} ${s.set}`, e);
+  }
+  return parseSetListing(json, o.table, s.set, s.family);
+}
+
+async function readInclude(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new GatehouseError('TARGET_FAILED', `cannot read include file ${path}`, { cause: e });
+  }
+}

@@ -1,0 +1,41 @@
+import { resolve } from 'node:path';
+import type { Target } from '../../core/contracts.ts';
+import type { PluginDeps } from '../../plugins.ts';
+import { applyNftables } from './apply.ts';
+import { managedSets, type NftablesConfig } from './config.ts';
+import { desiredState } from './desired.ts';
+import { diffNftables } from './diff.ts';
+import { guardNftables } from './guard.ts';
+import { commandRunner, type NftRunner } from './nft.ts';
+import { observeNftables } from './observe.ts';
+import type { NftChange, NftDesired, NftObserved } from './types.ts';
+
+export type NftablesTarget = Target<NftDesired, NftObserved, NftChange>;
+
+/**
+ * Builds the nftables target. Touches nothing until `observe` / `applyAll` run.
+ * @param runner how to run nft; defaults to `config.nft.command`. Unit tests pass a fake.
+ */
+export function createNftablesTarget(
+  name: string,
+  config: NftablesConfig,
+  deps: PluginDeps,
+  runner: NftRunner = commandRunner(config.nft.command),
+): NftablesTarget {
+  const includeFile = config.includeFile === undefined ? null : resolve(deps.baseDir, config.includeFile);
+  const table = { family: config.table.family, name: config.table.name };
+  const sets = managedSets(config);
+  const options = { target: name, table, sets, kernel: config.kernel, includeFile, runner };
+  return {
+    name,
+    type: 'nftables',
+    atomic: true,
+    sources: [...new Set(config.sets.flatMap((s) => s.from))],
+    desired: (ctx) => desiredState(name, config, includeFile, ctx),
+    observe: (signal) => observeNftables(options, signal),
+    diff: diffNftables,
+    guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
+    applyAll: (changes, signal) =>
+      applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
+  };
+}
