@@ -1,16 +1,16 @@
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
-import type { AuditLog, SnapshotStore } from './core/audit.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
 import { GatehouseError } from './core/errors.ts';
-import { buildPlan } from './core/pipeline.ts';
+import { buildPlan, resolveSources } from './core/pipeline.ts';
+import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
 import type { GatehouseConfig } from './config/schema.ts';
-import type { PluginDeps } from './plugins.ts';
+import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
-import { openStore } from './store/index.ts';
+import { openStore, type Store } from './store/index.ts';
 
 export interface EngineOptions {
   readonly configFile: string;
@@ -31,53 +31,50 @@ export class Engine {
   readonly config: LoadedConfig<GatehouseConfig>;
   readonly sources: readonly Source[];
   readonly targets: readonly Target[];
-  readonly audit: AuditLog;
-  readonly snapshots: SnapshotStore;
-  readonly close: () => Promise<void>;
+  readonly store: Store;
 
   private constructor(init: {
     config: LoadedConfig<GatehouseConfig>;
     sources: Source[];
     targets: Target[];
-    audit: AuditLog;
-    snapshots: SnapshotStore;
-    close: () => Promise<void>;
+    store: Store;
   }) {
     this.config = init.config;
     this.sources = init.sources;
     this.targets = init.targets;
-    this.audit = init.audit;
-    this.snapshots = init.snapshots;
-    this.close = init.close;
+    this.store = init.store;
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
     const env = options.env ?? process.env;
     const config = await loadGatehouseConfig(options.configFile, env);
-    const deps: PluginDeps = { baseDir: config.baseDir, logger: options.logger, env };
-    const sources = Object.entries(config.value.sources).map(([name, cfg]) => {
-      const plugin = sourcePlugins.find((p) => p.type === cfg.type);
-      if (!plugin) throw new GatehouseError('CONFIG_INVALID', `unknown source type ${cfg.type}`, { terminal: true });
-      return plugin.create(name, cfg, deps);
-    });
-    const targets = Object.entries(config.value.targets).map(([name, cfg]) => {
-      const plugin = targetPlugins.find((p) => p.type === cfg.type);
-      if (!plugin) throw new GatehouseError('CONFIG_INVALID', `unknown target type ${cfg.type}`, { terminal: true });
-      return plugin.create(name, cfg, deps);
-    });
     const databaseUrl = env.DATABASE_URL;
     const store = await openStore({
       stateDir: resolve(config.baseDir, config.value.state.dir),
       ...(databaseUrl ? { databaseUrl } : {}),
     });
-    return new Engine({
-      config,
-      sources,
-      targets,
-      audit: store.audit,
-      snapshots: store.snapshots,
-      close: () => store.close(),
-    });
+    try {
+      const deps: PluginDeps = { baseDir: config.baseDir, logger: options.logger, env, cache: store.cache };
+      const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
+        plugin(sourcePlugins, cfg.type).create(name, cfg, deps),
+      );
+      const targets = Object.entries(config.value.targets).map(([name, cfg]) =>
+        plugin(targetPlugins, cfg.type).create(name, cfg, deps),
+      );
+      return new Engine({ config, sources, targets, store });
+    } catch (e) {
+      await store.close();
+      throw e;
+    }
+  }
+
+  /** Reads every source (snapshot fallback), without observing any target. */
+  readSources(signal: AbortSignal): Promise<ResolvedSource[]> {
+    return resolveSources({ sources: this.sources, snapshots: this.store.snapshots, signal });
   }
 
   /** Reads sources, observes targets, diffs and guards. Writes nothing to any target. */
@@ -86,7 +83,7 @@ export class Engine {
       configDigest: this.config.digest,
       sources: this.sources,
       targets: this.targets,
-      snapshots: this.snapshots,
+      snapshots: this.store.snapshots,
       signal,
       ...(onProgress ? { onProgress } : {}),
     });
@@ -105,11 +102,18 @@ export class Engine {
       plan,
       configDigest: this.config.digest,
       targets: this.targets,
-      audit: this.audit,
+      audit: this.store.audit,
       actor: options.actor,
       signal: options.signal,
       ...(options.observed ? { observed: options.observed } : {}),
       ...(options.onResult ? { onResult: options.onResult } : {}),
     });
   }
+}
+
+function plugin<P extends SourcePlugin | TargetPlugin>(plugins: readonly P[], type: string): P {
+  const found = plugins.find((p) => p.type === type);
+  // The schema only admits known types, so this is a programming error, not a user one.
+  if (!found) throw new GatehouseError('CONFIG_INVALID', `no plugin for type ${type}`, { terminal: true });
+  return found;
 }

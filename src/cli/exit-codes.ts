@@ -4,6 +4,9 @@ export const EXIT = {
   error: 1,
   /** `plan --detailed-exitcode`: the plan has changes. */
   changes: 2,
-  /** `apply`: nothing failed, but guards blocked some changes; the target did not converge. */
-  blocked: 3,
+  /**
+   * `apply`: nothing failed and what was safe was applied, but something needs a human: guards blocked changes, or a
+   * source was not read completely (its last-known-good snapshot was used).
+   */
+  attention: 3,
 } as const;

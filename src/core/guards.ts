@@ -7,25 +7,29 @@ import type { GuardVerdict } from './plan.ts';
  */
 
 /**
- * Source completeness: if any source a target draws from could not be read and has no last-known-good snapshot, its
- * facts are missing, so every destructive change of that target is rejected. Additions still go through.
+ * Source completeness: while any source a target draws from is not live (its read failed, was truncated, partial or
+ * invalid), the target removes nothing. The source contributes its last-known-good snapshot, if any, so additions
+ * from other sources still go through; but a removal could be an artefact of the stale or missing data, so every
+ * destructive change of that target is rejected until the source reads completely again.
  */
 export function completenessGuard(
   targetSources: readonly string[],
   changes: readonly Change[],
   ctx: DesiredContext,
 ): GuardVerdict[] {
-  const missing = targetSources.filter(
-    (s) => ctx.sources.get(s)?.status !== 'live' && ctx.sources.get(s)?.status !== 'snapshot',
-  );
+  const degraded = targetSources.filter((s) => ctx.sources.get(s)?.status !== 'live');
   const destructive = changes.filter((c) => c.destructive).map((c) => c.id);
-  if (missing.length === 0 || destructive.length === 0) return [];
+  if (degraded.length === 0 || destructive.length === 0) return [];
+  const why = degraded.map((s) => {
+    const status = ctx.sources.get(s)?.status;
+    return status === 'snapshot' ? `${s} (using its last-known-good snapshot)` : `${s} (no last-known-good snapshot)`;
+  });
   return [
     {
       guard: 'source-completeness',
       outcome: 'reject',
       changeIds: destructive,
-      message: `source ${missing.join(', ')} could not be read completely and has no last-known-good snapshot; nothing is removed`,
+      message: `source ${why.join(', ')} could not be read completely; nothing is removed until it reads completely again`,
     },
   ];
 }

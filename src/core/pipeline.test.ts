@@ -125,6 +125,16 @@ function setup() {
   return { store, src, target, plan, apply };
 }
 
+async function snapshotOf(src: ScriptedSource): Promise<MemoryStore> {
+  const store = new MemoryStore();
+  await store.saveSnapshot(
+    src.name,
+    { addressSets: [{ name: src.name, prefixes: [parsePrefix('10.0.0.1', 't')] }] },
+    '2026-01-01T00:00:00.000Z',
+  );
+  return store;
+}
+
 describe('pipeline', () => {
   it('converges: apply, then the plan is empty', async () => {
     const { src, target, plan, apply } = setup();
@@ -175,7 +185,27 @@ describe('pipeline', () => {
     assert.deepEqual(t?.blocked, ['list']);
     assert.match(
       t?.verdicts.map((v) => `${v.guard}: ${v.message}`).join('\n') ?? '',
-      /source-completeness: source nodes could not be read completely/,
+      /source-completeness: source nodes \(no last-known-good snapshot\) could not be read completely/,
+    );
+  });
+
+  it('source-completeness: while a source is served from its snapshot, nothing is removed', async () => {
+    const { src, target } = setup();
+    const other = new ScriptedSource('office');
+    target.state = ['10.0.0.1', '10.0.0.50'];
+    src.next = () => ({ complete: false, facts: {}, notes: ['truncated'] });
+    const { plan: p } = await buildPlan({
+      configDigest: 'cfg',
+      sources: [src, other],
+      targets: [target],
+      snapshots: await snapshotOf(src),
+      signal: AbortSignal.timeout(5000),
+    });
+    assert.equal(p.sources.find((s) => s.name === 'nodes')?.status, 'snapshot');
+    assert.deepEqual(p.targets[0]?.blocked, ['list']);
+    assert.match(
+      p.targets[0]?.verdicts[0]?.message ?? '',
+      /source nodes \(using its last-known-good snapshot\) could not be read completely; nothing is removed/,
     );
   });
 

@@ -22,14 +22,7 @@ export interface PlanInput {
  * target. Complete source reads are saved as last-known-good snapshots; an incomplete read falls back to the snapshot.
  */
 export async function buildPlan(input: PlanInput): Promise<{ plan: Plan; observed: Map<string, unknown> }> {
-  const now = input.now ?? (() => new Date());
-  const resolved = await Promise.all(
-    [...input.sources].sort(byName).map(async (s) => {
-      const r = await resolveSource(s, input.snapshots, input.signal, now);
-      input.onProgress?.({ step: 'source', name: s.name });
-      return r;
-    }),
-  );
+  const resolved = await resolveSources(input);
   const ctx: DesiredContext = { sources: new Map(resolved.map((r) => [r.name, r])) };
   const observed = new Map<string, unknown>();
   const targets: TargetPlan[] = [];
@@ -47,6 +40,23 @@ export async function buildPlan(input: PlanInput): Promise<{ plan: Plan; observe
     ...(r.snapshotAt === undefined ? {} : { snapshotAt: r.snapshotAt }),
   }));
   return { plan: sealPlan({ format: 1, configDigest: input.configDigest, sources, targets }), observed };
+}
+
+/**
+ * Reads every source concurrently. A complete read is saved as the last-known-good snapshot; an incomplete or failed
+ * one falls back to the snapshot (`snapshot`) or, with none, contributes nothing (`missing`). Sorted by name.
+ */
+export async function resolveSources(
+  input: Pick<PlanInput, 'sources' | 'snapshots' | 'signal' | 'now' | 'onProgress'>,
+): Promise<ResolvedSource[]> {
+  const now = input.now ?? (() => new Date());
+  return Promise.all(
+    [...input.sources].sort(byName).map(async (s) => {
+      const r = await resolveSource(s, input.snapshots, input.signal, now);
+      input.onProgress?.({ step: 'source', name: s.name });
+      return r;
+    }),
+  );
 }
 
 async function resolveSource(

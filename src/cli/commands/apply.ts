@@ -20,7 +20,8 @@ export function applyCommand(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 applied (or nothing to do), 1 error or a change failed, 3 guards blocked some changes.
+Exit codes: 0 applied (or nothing to do), 1 error or a change failed,
+3 attention: guards blocked some changes or a source was not read completely (what was safe was applied).
 
 Examples:
   gatehouse apply                       # plan, show, ask
@@ -40,10 +41,11 @@ Examples:
         }
         const runnable = plan.targets.reduce((n, t) => n + runnableChanges(t).length, 0);
         const blocked = plan.targets.reduce((n, t) => n + t.blocked.length, 0);
+        const attention = blocked > 0 || plan.sources.some((s) => s.status !== 'live');
         const unobservable = plan.targets.some((t) => t.error);
         if (runnable === 0) {
           if (g.output === 'text') print('Nothing to apply.\n');
-          process.exitCode = unobservable ? EXIT.error : blocked > 0 ? EXIT.blocked : EXIT.ok;
+          process.exitCode = unobservable ? EXIT.error : attention ? EXIT.attention : EXIT.ok;
           return;
         }
         if (!planFile && !opts.autoApprove && !(await confirm(runnable))) {
@@ -53,7 +55,7 @@ Examples:
         if (g.output === 'json') printJson({ planId: plan.id, results: reports });
         else print(renderResults(reports, paint));
         const failed = reports.some((r) => r.results.some((x) => x.status !== 'applied'));
-        process.exitCode = failed || unobservable ? EXIT.error : blocked > 0 ? EXIT.blocked : EXIT.ok;
+        process.exitCode = failed || unobservable ? EXIT.error : attention ? EXIT.attention : EXIT.ok;
       });
     });
 }

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { print, printJson } from '../output.ts';
-import { verifyAuditLog } from '../../store/audit-log.ts';
+import { verifyAuditLog } from '../../store/index.ts';
 
 export function auditCommand(): Command {
   return new Command('audit')
@@ -20,7 +20,7 @@ Examples:
     .action(async (opts: { limit: string; verify?: boolean }, cmd: Command) => {
       await withEngine(cmd, async (engine, _logger, g) => {
         if (opts.verify) {
-          const result = await verifyAuditLog(engine.db);
+          const result = await verifyAuditLog(engine.store.db);
           if (g.output === 'json') printJson(result);
           else
             print(
@@ -32,7 +32,7 @@ Examples:
           return;
         }
         const limit = Math.max(1, Number(opts.limit) || 50);
-        const all = await engine.audit.list({ limit: 1_000_000 });
+        const all = await engine.store.audit.list({ limit: 1_000_000 });
         const records = all.slice(-limit);
         if (g.output === 'json') printJson(records);
         else

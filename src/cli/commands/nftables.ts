@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import type { DesiredContext } from '../../core/contracts.ts';
+import { GatehouseError } from '../../core/errors.ts';
+import {
+  bootstrapInclude,
+  HOST_CONFIG_SNIPPET,
+  nftablesSchema,
+  writeFileAtomic,
+  type NftablesConfig,
+} from '../../targets/nftables/index.ts';
+import { interruptSignal, withEngine } from '../context.ts';
+import { print, printJson } from '../output.ts';
+
+export function nftablesCommand(): Command {
+  const cmd = new Command('nftables').description(
+    'Helpers for hosts whose allowlists gatehouse manages with nftables.',
+  );
+
+  cmd
+    .command('bootstrap')
+    .description(
+      'Write the include file of each nftables target from the sources (last-known-good snapshot when a source is down), without touching the kernel, so a fresh host boots with an allowlist before the first sync. An existing file is kept unless --force.',
+    )
+    .option('--target <name>', 'only this target')
+    .option('--force', 'overwrite an existing include file')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  gatehouse nftables bootstrap --config /etc/gatehouse/gatehouse.yaml
+  gatehouse nftables bootstrap --target db-allowlist --force`,
+    )
+    .action(async (opts: { target?: string; force?: boolean }, sub: Command) => {
+      await withEngine(sub, async (engine, _logger, g) => {
+        const targets = Object.entries(engine.config.value.targets).filter(
+          ([name, t]) => t.type === 'nftables' && (opts.target === undefined || opts.target === name),
+        );
+        if (targets.length === 0) {
+          throw new GatehouseError(
+            'CONFIG_INVALID',
+            `no nftables target${opts.target ? ` named ${opts.target}` : ''} in the configuration`,
+            {
+              terminal: true,
+            },
+          );
+        }
+        const resolved = await engine.readSources(interruptSignal());
+        const ctx: DesiredContext = { sources: new Map(resolved.map((r) => [r.name, r])) };
+        const results: { target: string; file: string | null; written: boolean; reason: string }[] = [];
+        for (const [name, raw] of targets) {
+          const config = nftablesSchema.parse(raw) as NftablesConfig;
+          if (config.includeFile === undefined) {
+            results.push({ target: name, file: null, written: false, reason: 'no includeFile configured' });
+            continue;
+          }
+          const file = resolve(engine.config.baseDir, config.includeFile);
+          if (existsSync(file) && !opts.force) {
+            results.push({ target: name, file, written: false, reason: 'exists (use --force to overwrite)' });
+            continue;
+          }
+          await writeFileAtomic(file, bootstrapInclude(name, config, ctx));
+          const used = resolved.filter((r) => config.sets.some((s) => s.from.includes(r.name)));
+          const degraded = used.filter((r) => r.status !== 'live').map((r) => `${r.name}: ${r.status}`);
+          results.push({
+            target: name,
+            file,
+            written: true,
+            reason: degraded.length ? `written; sources not live: ${degraded.join(', ')}` : 'written',
+          });
+        }
+        if (g.output === 'json') printJson(results);
+        else print(results.map((r) => `${r.target}: ${r.file ?? '-'}: ${r.reason}`).join('\n') + '\n');
+      });
+    });
+
+  cmd
+    .command('host-config')
+    .description('Print the nftables.conf snippet a host needs: table, interval sets, rules, and the glob include.')
+    .addHelpText('after', '\nExample:\n  gatehouse nftables host-config > /etc/nftables.conf.d/gatehouse.example')
+    .action(() => print(HOST_CONFIG_SNIPPET.endsWith('\n') ? HOST_CONFIG_SNIPPET : HOST_CONFIG_SNIPPET + '\n'));
+
+  return cmd;
+}

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { DesiredContext } from './contracts.ts';
+import type { ResolvedSource } from './model.ts';
+import { byNumericAccount, formatGroupRef, indexPeople, parseGroupRef, resolveGroup } from './people.ts';
+
+function ctx(sources: Record<string, Partial<ResolvedSource>>): DesiredContext {
+  return {
+    sources: new Map(
+      Object.entries(sources).map(([name, s]) => [
+        name,
+        { name, type: 'static', status: 'live', facts: {}, notes: [], ...s } satisfies ResolvedSource,
+      ]),
+    ),
+  };
+}
+
+describe('people', () => {
+  it('parses source/group at the first slash; group names may hold more', () => {
+    assert.deepEqual(parseGroupRef('discord/Staff/Mods'), { source: 'discord', group: 'Staff/Mods' });
+    assert.equal(formatGroupRef({ source: 'a', group: 'b/c' }), 'a/b/c');
+    for (const bad of ['nogroup', '/g', 's/']) assert.equal(parseGroupRef(bad), undefined, bad);
+  });
+
+  it('indexes people across sources in order; a conflicting redeclaration is reported, the first kept', () => {
+    const c = ctx({
+      a: { facts: { people: [{ id: 'alice', accounts: { github: 1 } }] } },
+      b: {
+        facts: {
+          people: [
+            { id: 'alice', accounts: { github: 2 } },
+            { id: 'bob', accounts: { github: 3 } },
+          ],
+        },
+      },
+      c: { facts: { people: [{ id: 'bob', accounts: { github: 3 } }] } },
+    });
+    const idx = indexPeople(c, ['a', 'b', 'c', 'absent']);
+    assert.deepEqual([...idx.byId.keys()], ['alice', 'bob']);
+    assert.equal(idx.byId.get('alice')?.accounts.github, 1);
+    assert.deepEqual(idx.problems, ['person alice is declared by a and b with different accounts; using a']);
+  });
+
+  it('resolves a group: found (members sorted, unknown ids listed), missing, unavailable', () => {
+    const c = ctx({
+      p: {
+        facts: {
+          people: [
+            { id: 'bob', accounts: {} },
+            { id: 'alice', accounts: {} },
+          ],
+          groups: [{ name: 'g', members: ['bob', 'zed', 'alice', 'bob'] }],
+        },
+      },
+      down: { status: 'missing' },
+    });
+    const idx = indexPeople(c, ['p']);
+    const g = resolveGroup(c, { source: 'p', group: 'g' }, idx);
+    assert.equal(g.status, 'found');
+    assert.deepEqual(
+      g.members.map((m) => m.id),
+      ['alice', 'bob'],
+    );
+    assert.deepEqual(g.unknown, ['zed']);
+    assert.equal(resolveGroup(c, { source: 'p', group: 'other' }, idx).status, 'missing');
+    assert.equal(resolveGroup(c, { source: 'down', group: 'g' }, idx).status, 'unavailable');
+    assert.equal(resolveGroup(c, { source: 'nosuch', group: 'g' }, idx).status, 'unavailable');
+  });
+
+  it('indexes by numeric account; two people claiming one account get neither', () => {
+    const r = byNumericAccount(
+      [
+        { id: 'a', accounts: { github: 5 } },
+        { id: 'b', accounts: { github: 5 } },
+        { id: 'c', accounts: { github: 6 } },
+        { id: 'd', accounts: {} },
+      ],
+      'github',
+    );
+    assert.deepEqual(
+      [...r.byAccount].map(([k, p]) => [k, p.id]),
+      [[6, 'c']],
+    );
+    assert.deepEqual(r.problems, ['github account 5 is claimed by a, b; none of them is granted access by it']);
+  });
+});

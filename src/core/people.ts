@@ -1,0 +1,130 @@
+import type { DesiredContext } from './contracts.ts';
+import type { Person, PersonAccounts, ResolvedSource } from './model.ts';
+
+/**
+ * Pure helpers that turn the people and groups sources emitted into what a target grants: "the members of group G of
+ * source S, as people with their linked accounts". Targets that grant access per person (GitHub, LDAP groups, mail)
+ * share them, so every target reads groups the same way and reports the same problems.
+ *
+ * People and groups may come from different sources (a Discord source emits roles whose members are person ids that a
+ * static source or the stored links declare); the index spans every source the caller names, in that order.
+ */
+
+/** A group of one source, written `source/group` in configuration. */
+export interface GroupRef {
+  readonly source: string;
+  readonly group: string;
+}
+
+/**
+ * Parses `source/group`. Source names cannot contain `/` (see the config schema), so the first `/` separates them and
+ * the group name may contain more (Discord role names do).
+ * @returns undefined when either part is empty.
+ */
+export function parseGroupRef(text: string): GroupRef | undefined {
+  const i = text.indexOf('/');
+  if (i <= 0 || i === text.length - 1) return undefined;
+  return { source: text.slice(0, i), group: text.slice(i + 1) };
+}
+
+/** The inverse of {@link parseGroupRef}. */
+export function formatGroupRef(ref: GroupRef): string {
+  return `${ref.source}/${ref.group}`;
+}
+
+/** Every person the named sources declare, by person id. */
+export interface PeopleIndex {
+  readonly byId: ReadonlyMap<string, Person>;
+  /** Human-readable problems: the same person id declared differently by two sources (the first one is kept). */
+  readonly problems: readonly string[];
+}
+
+/**
+ * Indexes the people of `sources` (in that order; unknown or unreadable sources contribute nothing). When two sources
+ * declare the same person id with different accounts the first declaration wins and the conflict is reported: silently
+ * merging accounts could grant one person's access to another.
+ */
+export function indexPeople(ctx: DesiredContext, sources: readonly string[]): PeopleIndex {
+  const byId = new Map<string, Person>();
+  const origin = new Map<string, string>();
+  const problems: string[] = [];
+  for (const name of sources) {
+    for (const p of ctx.sources.get(name)?.facts.people ?? []) {
+      const seen = byId.get(p.id);
+      if (!seen) {
+        byId.set(p.id, p);
+        origin.set(p.id, name);
+      } else if (!sameAccounts(seen.accounts, p.accounts)) {
+        problems.push(
+          `person ${p.id} is declared by ${origin.get(p.id)} and ${name} with different accounts; using ${origin.get(p.id)}`,
+        );
+      }
+    }
+  }
+  return { byId, problems };
+}
+
+/** A group resolved to people. */
+export interface ResolvedGroup {
+  readonly ref: GroupRef;
+  /**
+   * `found`: the source is live or a snapshot and emitted the group. `missing`: the source was read but has no such group
+   * (renamed role, typo) — its absence must not read as "nobody". `unavailable`: the source itself could not be read and
+   * has no snapshot (the core completeness guard then blocks removals).
+   */
+  readonly status: 'found' | 'missing' | 'unavailable';
+  /** Members that resolved to a known person, sorted by person id. */
+  readonly members: readonly Person[];
+  /** Member ids no indexed source declares. */
+  readonly unknown: readonly string[];
+}
+
+export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleIndex): ResolvedGroup {
+  const source: ResolvedSource | undefined = ctx.sources.get(ref.source);
+  if (!source || source.status === 'missing') return { ref, status: 'unavailable', members: [], unknown: [] };
+  const group = source.facts.groups?.find((g) => g.name === ref.group);
+  if (!group) return { ref, status: 'missing', members: [], unknown: [] };
+  const members: Person[] = [];
+  const unknown: string[] = [];
+  for (const id of [...new Set(group.members)].sort()) {
+    const p = people.byId.get(id);
+    if (p) members.push(p);
+    else unknown.push(id);
+  }
+  return { ref, status: 'found', members, unknown };
+}
+
+/**
+ * People indexed by one numeric account id (e.g. `github`), for targets keyed by it. Two people claiming the same
+ * account is a data error: both are left out of `byAccount` and reported, since granting by either would be a guess.
+ */
+export function byNumericAccount(
+  people: Iterable<Person>,
+  account: 'github',
+): { byAccount: ReadonlyMap<number, Person>; problems: readonly string[] } {
+  const claims = new Map<number, Person[]>();
+  for (const p of people) {
+    const id = p.accounts[account];
+    if (id === undefined) continue;
+    claims.set(id, [...(claims.get(id) ?? []), p]);
+  }
+  const byAccount = new Map<number, Person>();
+  const problems: string[] = [];
+  for (const [id, list] of [...claims].sort((a, b) => a[0] - b[0])) {
+    if (list.length === 1) byAccount.set(id, list[0] as Person);
+    else
+      problems.push(
+        `${account} account ${id} is claimed by ${list.map((p) => p.id).join(', ')}; none of them is granted access by it`,
+      );
+  }
+  return { byAccount, problems };
+}
+
+function sameAccounts(a: PersonAccounts, b: PersonAccounts): boolean {
+  return (
+    a.discord === b.discord &&
+    a.ldap === b.ldap &&
+    a.github === b.github &&
+    JSON.stringify([...(a.emails ?? [])].sort()) === JSON.stringify([...(b.emails ?? [])].sort())
+  );
+}
