@@ -8,6 +8,9 @@ need=""
 command -v nft >/dev/null 2>&1 || need="$need nftables"
 [ -x /usr/lib/postgresql/15/bin/initdb ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need="$need postgresql"
 command -v ip >/dev/null 2>&1 || need="$need iproute2"
+command -v slapd >/dev/null 2>&1 || [ -x /usr/sbin/slapd ] || need="$need slapd"
+command -v ldapsearch >/dev/null 2>&1 || need="$need ldap-utils"
+command -v openssl >/dev/null 2>&1 || need="$need openssl"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages:$need"

@@ -1,12 +1,21 @@
+import { discordSource } from './sources/discord/index.ts';
 import { geofeedSource } from './sources/geofeed/index.ts';
+import { ldapSource } from './sources/ldap/index.ts';
 import { linodeLkeSource } from './sources/linode-lke/index.ts';
 import { staticSource } from './sources/static/index.ts';
+import { ldapGroupsTarget } from './targets/ldap-groups/index.ts';
 import { nftablesTarget } from './targets/nftables/index.ts';
 import { buildConfigSchema } from './config/schema.ts';
 import type { SourcePlugin, TargetPlugin } from './plugins.ts';
 
 /** Every plugin gatehouse ships. Adding a source or target means adding it here, and nowhere else. */
-export const sourcePlugins: readonly SourcePlugin[] = [staticSource, linodeLkeSource, geofeedSource] as never;
-export const targetPlugins: readonly TargetPlugin[] = [nftablesTarget] as never;
+export const sourcePlugins: readonly SourcePlugin[] = [
+  staticSource,
+  linodeLkeSource,
+  geofeedSource,
+  ldapSource,
+  discordSource,
+] as never;
+export const targetPlugins: readonly TargetPlugin[] = [nftablesTarget, ldapGroupsTarget] as never;
 
 export const configSchema = buildConfigSchema(sourcePlugins, targetPlugins);

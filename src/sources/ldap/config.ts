@@ -16,7 +16,9 @@ export const peopleSchema = z
         uid: attributeName.default('uid'),
         discordId: attributeName
           .default('employeeNumber')
-          .describe('Holds the Discord user id (FreeIPA-style employeeNumber). Values that are not snowflakes are ignored.'),
+          .describe(
+            'Holds the Discord user id (FreeIPA-style employeeNumber). Values that are not snowflakes are ignored.',
+          ),
         mail: attributeName.default('mail'),
         displayName: attributeName.default('displayName'),
       })

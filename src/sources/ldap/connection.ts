@@ -49,7 +49,11 @@ export const connectionSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.startTls && c.url.startsWith('ldaps:')) {
-      ctx.addIssue({ code: 'custom', path: ['startTls'], message: 'startTls is for ldap:// URLs; ldaps:// is TLS already' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['startTls'],
+        message: 'startTls is for ldap:// URLs; ldaps:// is TLS already',
+      });
     }
   });
 
@@ -97,7 +101,10 @@ export interface LdapSession {
    * time limit, answers with a referral or search reference (which are not followed), or fails in any other way.
    */
   search(spec: SearchSpec, signal?: AbortSignal): Promise<LdapEntry[]>;
-  modify(dn: string, changes: readonly { op: 'add' | 'delete' | 'replace'; type: string; values: string[] }[]): Promise<void>;
+  modify(
+    dn: string,
+    changes: readonly { op: 'add' | 'delete' | 'replace'; type: string; values: string[] }[],
+  ): Promise<void>;
   add(dn: string, attributes: Readonly<Record<string, readonly string[]>>): Promise<void>;
   close(): Promise<void>;
 }
@@ -203,8 +210,7 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
       await client.modify(
         dn,
         changes.map(
-          (c) =>
-            new Change({ operation: c.op, modification: new Attribute({ type: c.type, values: [...c.values] }) }),
+          (c) => new Change({ operation: c.op, modification: new Attribute({ type: c.type, values: [...c.values] }) }),
         ),
       );
     },

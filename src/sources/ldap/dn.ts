@@ -22,7 +22,8 @@ export function escapeDnValue(value: string): string {
 
 /** `attr=escaped(value),parent`. `attr` must be a plain attribute name; anything else is a programming error. */
 export function childDn(attribute: string, value: string, parent: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(attribute)) throw new Error(`not an attribute name: ${JSON.stringify(attribute)}`);
+  if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(attribute))
+    throw new Error(`not an attribute name: ${JSON.stringify(attribute)}`);
   return `${attribute}=${escapeDnValue(value)},${parent}`;
 }
 

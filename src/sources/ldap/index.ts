@@ -30,8 +30,9 @@ export const ldapSource = defineSource({
           if (e instanceof GatehouseError && e.code === 'SOURCE_INCOMPLETE' && !e.terminal) {
             return { complete: false, facts: {}, notes: [scrub(e.message)] };
           }
-          if (e instanceof GatehouseError) {
-            throw new GatehouseError(e.code, scrub(e.message), { terminal: e.terminal, cause: e });
+          // Defence in depth: messages are built without the password, but it must never leave here by accident.
+          if (e instanceof GatehouseError && scrub(e.message) !== e.message) {
+            throw new GatehouseError(e.code, scrub(e.message), { terminal: e.terminal });
           }
           throw e;
         } finally {

@@ -16,7 +16,11 @@ import { resolveMemberOf, resolveMembers } from './nested.ts';
  * SOURCE_INCOMPLETE GatehouseError from the session, which the caller reports as an incomplete read. Entries without
  * a uid, duplicate uids and members that are not people of this source are skipped with a note.
  */
-export async function readLdap(config: LdapSourceConfig, session: LdapSession, signal: AbortSignal): Promise<SourceRead> {
+export async function readLdap(
+  config: LdapSourceConfig,
+  session: LdapSession,
+  signal: AbortSignal,
+): Promise<SourceRead> {
   const notes: string[] = [];
   const pa = config.people.attributes;
   const peopleEntries = await session.search(
@@ -40,7 +44,7 @@ export async function readLdap(config: LdapSourceConfig, session: LdapSession, s
       continue;
     }
     if (uids.has(uid)) {
-      notes.push(`uid ${JSON.stringify(uid)} appears on more than one entry; only ${e.dn} was skipped`);
+      notes.push(`uid ${JSON.stringify(uid)} appears on more than one entry; ${e.dn} skipped`);
       continue;
     }
     uids.add(uid);
@@ -120,9 +124,7 @@ async function readGroups(
     }
   }
   const resolved =
-    g.membership === 'member'
-      ? resolveMembers(direct, (k) => people.has(k))
-      : resolveMemberOf(memberOf, parents);
+    g.membership === 'member' ? resolveMembers(direct, (k) => people.has(k)) : resolveMemberOf(memberOf, parents);
   const out: Group[] = [];
   for (const [key, members] of resolved) {
     const ids = members.flatMap((m) => {

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EqualityFilter } from 'ldapts';
+import { childDn, escapeDnValue, isUnder, normalizeDn, parseDn } from './dn.ts';
+import { resolveMemberOf, resolveMembers } from './nested.ts';
+
+describe('RFC 4514 DN escaping', () => {
+  it('escapes every special character, leading # or space, trailing space and NUL', () => {
+    assert.equal(escapeDnValue('a,b+c"d\\e<f>g;h=i'), 'a\\,b\\+c\\"d\\\\e\\<f\\>g\\;h\\=i');
+    assert.equal(escapeDnValue('#x '), '\\#x\\ ');
+    assert.equal(escapeDnValue(' x'), '\\ x');
+    assert.equal(escapeDnValue('a\0b'), 'a\\00b');
+  });
+
+  it('a hostile value stays one RDN under the intended parent', () => {
+    const dn = childDn('cn', 'evil,ou=services,dc=example,dc=org', 'ou=people,dc=example,dc=org');
+    assert.equal(parseDn(dn).length, 4);
+    assert.deepEqual(parseDn(dn)[0], ['cn', 'evil,ou=services,dc=example,dc=org']);
+    assert.ok(isUnder(dn, 'ou=people,dc=example,dc=org'));
+    assert.ok(!isUnder(dn, 'ou=services,dc=example,dc=org'));
+    assert.throws(() => childDn('cn=x,ou', 'v', 'dc=x'));
+  });
+
+  it('normalises spelling differences, hex escapes included', () => {
+    assert.equal(normalizeDn('UID=Alice, OU=People,dc=Example'), 'uid=alice,ou=people,dc=example');
+    assert.equal(normalizeDn('cn=a\\2Cb,dc=x'), normalizeDn('cn=a\\,b,dc=x'));
+  });
+});
+
+describe('RFC 4515 filter values', () => {
+  it('EqualityFilter escapes a value that would widen the search', () => {
+    assert.equal(new EqualityFilter({ attribute: 'uid', value: '*)(uid=*' }).toString(), '(uid=\\2a\\29\\28uid=\\2a)');
+  });
+});
+
+describe('nested groups', () => {
+  it('member style: follows chains, tolerates cycles, keeps only people', () => {
+    const direct = new Map([
+      ['g:a', ['p:1', 'g:b']],
+      ['g:b', ['p:2', 'g:a', 'x:unknown']],
+    ]);
+    const r = resolveMembers(direct, (k) => k.startsWith('p:'));
+    assert.deepEqual(r.get('g:a'), ['p:1', 'p:2']);
+    assert.deepEqual(r.get('g:b'), ['p:1', 'p:2']);
+  });
+
+  it('memberOf style: a person in a child group is in every ancestor', () => {
+    const r = resolveMemberOf(
+      new Map([['p:1', ['g:child']]]),
+      new Map([
+        ['g:child', ['g:parent']],
+        ['g:parent', ['g:child']],
+        ['g:other', []],
+      ]),
+    );
+    assert.deepEqual(r.get('g:parent'), ['p:1']);
+    assert.deepEqual(r.get('g:child'), ['p:1']);
+    assert.deepEqual(r.get('g:other'), []);
+  });
+});

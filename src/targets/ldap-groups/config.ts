@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { connectionSchema, filterString } from '../../sources/ldap/connection.ts';
+
+const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'an LDAP attribute name');
+
+/** A group of a source: `{ source: discord, group: "Staff" }` (a role name) or a role id, or any group of any source. */
+const groupRef = z
+  .object({
+    source: z.string().min(1),
+    group: z.string().min(1).describe('Group name in that source (a Discord role id or name, an LDAP group cn, …).'),
+  })
+  .strict();
+
+export const ldapGroupsSchema = z
+  .object({
+    type: z.literal('ldap-groups'),
+    description: z.string().optional(),
+    connection: connectionSchema,
+    people: z
+      .object({
+        base: z.string().min(1),
+        scope: z.enum(['one', 'sub']).default('sub'),
+        filter: filterString.default('(objectClass=inetOrgPerson)'),
+        uidAttribute: attributeName.default('uid'),
+        discordIdAttribute: attributeName.default('employeeNumber').describe('Joins Discord people to accounts.'),
+      })
+      .strict(),
+    baseRole: groupRef
+      .optional()
+      .describe('Holding this group gates everything: without it an account is locked and gets no mapped group.'),
+    mappings: z
+      .array(
+        groupRef
+          .extend({
+            ldapGroup: z.string().min(1).describe('DN of the LDAP group (groupOfNames) that mirrors the group.'),
+            exclusive: z
+              .boolean()
+              .default(false)
+              .describe(
+                'true: members not desired are removed even if they have no Discord id. false: only accounts linked to Discord are managed.',
+              ),
+            maxRemoveFraction: z.number().min(0).max(1).default(0.5).describe('Max share of members removed per run.'),
+          })
+          .strict(),
+      )
+      .default([]),
+    memberAttribute: attributeName.default('member'),
+    emptyMember: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A placeholder DN kept in every mapped group (groupOfNames needs one member); never removed.'),
+    lock: z
+      .object({
+        nsAccountLock: z.boolean().default(true).describe('Lock with nsAccountLock: TRUE (FreeIPA).'),
+        pwdAccountLockedTime: z
+          .boolean()
+          .default(false)
+          .describe('Lock with pwdAccountLockedTime: 000001010000Z (ppolicy; needs manage access for the bind DN).'),
+        maxFraction: z
+          .number()
+          .min(0)
+          .max(1)
+          .default(0.1)
+          .describe('Max share of managed accounts locked in one run; more is refused as a likely outage.'),
+      })
+      .strict()
+      .default({ nsAccountLock: true, pwdAccountLockedTime: false, maxFraction: 0.1 })
+      .refine((l) => l.nsAccountLock || l.pwdAccountLockedTime, 'enable at least one lock mechanism'),
+    serviceAccounts: z
+      .object({
+        filter: filterString.optional().describe('Accounts under people.base matching this filter are never touched.'),
+        uids: z.array(z.string().min(1)).default([]),
+      })
+      .strict()
+      .default({ uids: [] }),
+    protected: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('uids never locked or removed from a group: a plan that would is refused by the protected guard.'),
+    enrol: z
+      .object({
+        create: z.boolean().default(false).describe('Create missing accounts from the template (else only report).'),
+        base: z.string().min(1).optional().describe('Where new accounts go (default: people.base).'),
+        rdnAttribute: attributeName.default('uid'),
+        uid: z
+          .string()
+          .default('d{discordId}')
+          .describe('uid template; {discordId}, {slug} (display name, lower-case a-z0-9) are replaced.'),
+        uidPattern: z.string().default('^[a-z_][a-z0-9_.-]{0,31}$').describe('A uid must match this or is reported.'),
+        objectClasses: z.array(z.string().min(1)).default(['inetOrgPerson']),
+        attributes: z
+          .record(z.string(), z.string())
+          .default({ cn: '{displayName}', sn: '{displayName}' })
+          .describe('Attribute templates; {uid}, {discordId}, {displayName}, {slug} are replaced.'),
+      })
+      .strict()
+      .default({
+        create: false,
+        rdnAttribute: 'uid',
+        uid: 'd{discordId}',
+        uidPattern: '^[a-z_][a-z0-9_.-]{0,31}$',
+        objectClasses: ['inetOrgPerson'],
+        attributes: { cn: '{displayName}', sn: '{displayName}' },
+      }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.mappings.length === 0 && !c.baseRole) {
+      ctx.addIssue({ code: 'custom', path: ['mappings'], message: 'give mappings, a baseRole, or both' });
+    }
+    const seen = new Set<string>();
+    c.mappings.forEach((m, i) => {
+      const k = m.ldapGroup.toLowerCase();
+      if (seen.has(k)) ctx.addIssue({ code: 'custom', path: ['mappings', i, 'ldapGroup'], message: 'mapped twice' });
+      seen.add(k);
+    });
+    try {
+      new RegExp(c.enrol.uidPattern);
+    } catch {
+      ctx.addIssue({ code: 'custom', path: ['enrol', 'uidPattern'], message: 'not a regular expression' });
+    }
+  })
+  .describe(
+    'Mirrors groups (Discord roles, …) into LDAP groups; locks accounts of people without the base role, unlocks on return.',
+  );
+
+export type LdapGroupsConfig = z.output<typeof ldapGroupsSchema>;

@@ -1,0 +1,75 @@
+import { AndFilter, FilterParser } from 'ldapts';
+import { GatehouseError } from '../../core/errors.ts';
+import { all, first, type LdapSession } from '../../sources/ldap/connection.ts';
+import { normalizeDn } from '../../sources/ldap/dn.ts';
+import { LOCK_ATTRIBUTES, SNOWFLAKE, lockState } from '../../sources/ldap/lock.ts';
+import type { LdapGroupsConfig } from './config.ts';
+import type { LdapGroupsObserved, ObservedAccount, ObservedGroup } from './types.ts';
+
+/**
+ * Reads every account under people.base (paged), the service accounts among them, and each mapped group's members.
+ * Reads only. Any failed or truncated search throws (from the session): the target then has no changes this run,
+ * which is what "the directory could not be read completely" must mean. A mapped group that does not exist throws
+ * TARGET_FAILED: creating groups is not this target's job.
+ */
+export async function observeLdapGroups(
+  config: LdapGroupsConfig,
+  session: LdapSession,
+  signal: AbortSignal,
+): Promise<LdapGroupsObserved> {
+  const p = config.people;
+  const entries = await session.search(
+    {
+      base: p.base,
+      scope: p.scope,
+      filter: p.filter,
+      attributes: [p.uidAttribute, p.discordIdAttribute, ...LOCK_ATTRIBUTES],
+    },
+    signal,
+  );
+  const service = new Set<string>();
+  if (config.serviceAccounts.filter) {
+    const filter = new AndFilter({
+      filters: [FilterParser.parseString(p.filter), FilterParser.parseString(config.serviceAccounts.filter)],
+    });
+    const svc = await session.search({ base: p.base, scope: p.scope, filter, attributes: ['1.1'] }, signal);
+    for (const e of svc) service.add(normalizeDn(e.dn));
+  }
+  const serviceUids = new Set(config.serviceAccounts.uids);
+  const accounts: ObservedAccount[] = [];
+  for (const e of entries) {
+    const uid = first(e, p.uidAttribute);
+    if (!uid) continue;
+    const discordId = all(e, p.discordIdAttribute).find((v) => SNOWFLAKE.test(v));
+    accounts.push({
+      dn: e.dn,
+      uid,
+      ...(discordId ? { discordId } : {}),
+      lock: lockState(e),
+      service: service.has(normalizeDn(e.dn)) || serviceUids.has(uid),
+    });
+  }
+  accounts.sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0));
+  const groups: ObservedGroup[] = [];
+  for (const m of config.mappings) {
+    let found;
+    try {
+      found = await session.search(
+        { base: m.ldapGroup, scope: 'base', filter: '(objectClass=*)', attributes: [config.memberAttribute] },
+        signal,
+      );
+    } catch (e) {
+      if (e instanceof GatehouseError && /NoSuchObject/.test(e.message)) {
+        throw new GatehouseError('TARGET_FAILED', `mapped LDAP group ${m.ldapGroup} does not exist`, {
+          terminal: true,
+          cause: e,
+        });
+      }
+      throw e;
+    }
+    const g = found[0];
+    if (!g) throw new GatehouseError('TARGET_FAILED', `mapped LDAP group ${m.ldapGroup} does not exist`);
+    groups.push({ dn: m.ldapGroup, members: [...all(g, config.memberAttribute)].sort() });
+  }
+  return { accounts, groups };
+}

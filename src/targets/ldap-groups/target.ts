@@ -1,0 +1,53 @@
+import type { Target } from '../../core/contracts.ts';
+import type { PluginDeps } from '../../plugins.ts';
+import { openSession, type LdapSession } from '../../sources/ldap/connection.ts';
+import { applyLdapGroups } from './apply.ts';
+import type { LdapGroupsConfig } from './config.ts';
+import { desiredState } from './desired.ts';
+import { diffLdapGroups } from './diff.ts';
+import { guardLdapGroups } from './guard.ts';
+import { observeLdapGroups } from './observe.ts';
+import type { LdapGroupsChange, LdapGroupsDesired, LdapGroupsObserved } from './types.ts';
+
+export type LdapGroupsTarget = Target<LdapGroupsDesired, LdapGroupsObserved, LdapGroupsChange> & {
+  /** LDAP operations sent by this target so far (binds, search pages, modifies, adds), for benchmarks and tests. */
+  readonly ldapOps: number;
+};
+
+/**
+ * Builds the ldap-groups target. Not atomic: each change stands alone (a failed group does not hold back a lock). Each
+ * observe and each apply opens one bound connection and closes it.
+ */
+export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, deps: PluginDeps): LdapGroupsTarget {
+  let ops = 0;
+  const withSession = async <T>(fn: (s: LdapSession) => Promise<T>): Promise<T> => {
+    const s = await openSession(config.connection, {
+      origin: `target ${name}`,
+      baseDir: deps.baseDir,
+      code: 'TARGET_FAILED',
+    });
+    try {
+      return await fn(s);
+    } finally {
+      ops += s.ops;
+      await s.close();
+    }
+  };
+  const sources = [
+    ...new Set([...(config.baseRole ? [config.baseRole.source] : []), ...config.mappings.map((m) => m.source)]),
+  ];
+  return {
+    name,
+    type: 'ldap-groups',
+    atomic: false,
+    sources,
+    get ldapOps() {
+      return ops;
+    },
+    desired: (ctx) => desiredState(config, ctx),
+    observe: (signal) => withSession((s) => observeLdapGroups(config, s, signal)),
+    diff: (desired, observed) => diffLdapGroups(config, desired, observed),
+    guard: (changes, desired, observed) => guardLdapGroups(config, changes, desired, observed),
+    applyAll: (changes, signal) => withSession((s) => applyLdapGroups(config, s, changes, signal)),
+  };
+}

@@ -1,0 +1,83 @@
+import type { Change } from '../../core/contracts.ts';
+import type { LockState } from '../../sources/ldap/lock.ts';
+
+/** One account under people.base, as observed. Plain JSON: the pipeline digests it. */
+export interface ObservedAccount {
+  readonly dn: string;
+  readonly uid: string;
+  /** The Discord-id attribute, when it holds a snowflake. */
+  readonly discordId?: string;
+  readonly lock: LockState;
+  /** Matched the service-account filter or list: never touched. */
+  readonly service: boolean;
+}
+
+export interface ObservedGroup {
+  readonly dn: string;
+  /** Member DNs as stored (not normalised), sorted. */
+  readonly members: readonly string[];
+}
+
+export interface LdapGroupsObserved {
+  readonly accounts: readonly ObservedAccount[];
+  readonly groups: readonly ObservedGroup[];
+}
+
+/** A person who should hold something, as a join key: `discord:<id>` or `uid:<uid>`. */
+export interface DesiredPerson {
+  readonly key: string;
+  readonly personId: string;
+  readonly discordId?: string;
+  readonly uid?: string;
+  readonly displayName?: string;
+}
+
+export interface DesiredGroup {
+  readonly dn: string;
+  /** False when the source group is missing (source unreadable, or no such group): removals are then refused. */
+  readonly known: boolean;
+  readonly why?: string;
+  readonly members: readonly string[];
+  readonly exclusive: boolean;
+  readonly maxRemoveFraction: number;
+}
+
+export interface LdapGroupsDesired {
+  /** null: no base role configured, so locks are not managed. */
+  readonly base: { readonly known: boolean; readonly why?: string; readonly members: readonly string[] } | null;
+  readonly groups: readonly DesiredGroup[];
+  /** Everyone named by any key above. */
+  readonly people: readonly DesiredPerson[];
+}
+
+export interface GroupMembersChange extends Change {
+  readonly kind: 'ldap-group-members';
+  readonly group: string;
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
+
+export interface LockChange extends Change {
+  readonly kind: 'ldap-lock';
+  readonly dn: string;
+  readonly uid: string;
+}
+
+export interface UnlockChange extends Change {
+  readonly kind: 'ldap-unlock';
+  readonly dn: string;
+  readonly uid: string;
+  /** Clear nsAccountLock / pwdAccountLockedTime: only the locks this target would have set. */
+  readonly clear: { readonly nsAccountLock: boolean; readonly pwdAccountLockedTime: boolean };
+}
+
+export interface EnrolChange extends Change {
+  readonly kind: 'ldap-needs-enrolment' | 'ldap-create-account';
+  readonly personId: string;
+  readonly discordId?: string;
+  /** For ldap-create-account: the new entry. */
+  readonly dn?: string;
+  readonly attributes?: Readonly<Record<string, readonly string[]>>;
+}
+
+export type LdapGroupsChange = GroupMembersChange | LockChange | UnlockChange | EnrolChange;

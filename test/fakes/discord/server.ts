@@ -1,0 +1,375 @@
+import { AssertionError } from 'node:assert';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createValidator, loadSpec, specPath, type OpenApiValidator } from '../openapi/index.ts';
+import { guildJson, memberJson, roleJson, type DiscordState, type FakeMember, type FakeRole } from './state.ts';
+
+/** The REST operations the fake models, by the description's operationId. */
+export type DiscordOperation = 'get_guild' | 'list_guild_roles' | 'list_guild_members' | 'get_bot_gateway';
+
+/** A deliberate misbehaviour for the next matching request. */
+export type Fault =
+  /**
+   * A 5xx. Discord's description documents no 5xx for any operation, yet the real API answers 500/502/503 in outages:
+   * these responses are exempt from response validation (and only these).
+   */
+  | { readonly kind: 'server-error'; readonly status: 500 | 502 | 503 }
+  /** 429 with `retry_after` (seconds) in the body and `Retry-After` header, as Discord sends it. Validated. */
+  | { readonly kind: 'rate-limited'; readonly retryAfter: number }
+  /** A members page cut to `keep` entries although more follow: a list that silently looks finished. Validated. */
+  | { readonly kind: 'partial-page'; readonly keep: number }
+  /** The connection is destroyed without a response. */
+  | { readonly kind: 'reset' };
+
+export const faults = {
+  serverError: (status: 500 | 502 | 503 = 500): Fault => ({ kind: 'server-error', status }),
+  rateLimited: (retryAfterSeconds: number): Fault => ({ kind: 'rate-limited', retryAfter: retryAfterSeconds }),
+  partialPage: (keep: number): Fault => ({ kind: 'partial-page', keep }),
+  reset: (): Fault => ({ kind: 'reset' }),
+};
+
+export interface RequestLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly query: string;
+  readonly operationId?: string;
+  status?: number;
+  fault?: Fault['kind'];
+}
+
+const BASE = '/api/v10';
+const MAX_BODY_BYTES = 1 << 20;
+const HEARTBEAT_INTERVAL_MS = 41_250;
+
+let shared: OpenApiValidator | undefined;
+function discordValidator(): OpenApiValidator {
+  shared ??= createValidator(loadSpec(specPath('discord-openapi.json')), { basePath: BASE });
+  return shared;
+}
+
+/**
+ * A fake Discord: the REST operations the discord source and discord.js login use, and a minimal gateway, on
+ * 127.0.0.1 with an ephemeral port. Point @discordjs/rest at `apiUrl` (`api` option); discord.js finds the gateway
+ * through `GET /gateway/bot`, which answers with this server's `ws://` URL.
+ *
+ * Every REST request and response is validated against Discord's published OpenAPI description
+ * (`../shared/specs/discord-openapi.json`); departures land in `violations` and fail `assertClean()`. The fake answers
+ * like Discord: `Authorization: Bot <token>` or 401 `{code: 0, message: '401: Unauthorized'}`, 404 `Unknown Guild`
+ * (10004), members sorted by user id with `limit` 1–1000 and `after`.
+ *
+ * Gateway: HELLO → IDENTIFY (token checked; 4004 close otherwise) → READY (the guild unavailable) → GUILD_CREATE;
+ * heartbeats are ACKed; `addMember` / `updateMember` / `removeMember` dispatch GUILD_MEMBER_ADD / _UPDATE / _REMOVE
+ * to identified sessions (sequence numbers increase). JSON encoding, no compression.
+ *
+ * Does NOT model: any other REST operation (a request to one is a violation and gets 501), rate limits on its own
+ * (inject them), RESUME (a resume attempt is answered with INVALID_SESSION), sharding, presences, channels, zlib.
+ */
+export class DiscordFake {
+  readonly token: string;
+  readonly state: DiscordState;
+  readonly requests: RequestLogEntry[] = [];
+  readonly violations: string[] = [];
+  /** Gateway opcodes received from clients, in order (1 heartbeat, 2 identify, …). */
+  readonly gatewayOps: number[] = [];
+  #server: Server | undefined;
+  #wss: WebSocketServer | undefined;
+  #port = 0;
+  readonly #faults = new Map<DiscordOperation | '*', Fault[]>();
+  readonly #sessions = new Set<{ ws: WebSocket; seq: number }>();
+  readonly #validator = discordValidator();
+
+  constructor(options: { token?: string; guildId?: string } = {}) {
+    this.token = options.token ?? 'fake-discord-bot-token-0123456789';
+    const guildId = options.guildId ?? '900000000000000001';
+    this.state = {
+      guildId,
+      guildName: 'Fake Guild',
+      ownerId: '900000000000000002',
+      roles: new Map([[guildId, { id: guildId, name: '@everyone', position: 0 }]]),
+      members: new Map(),
+    };
+  }
+
+  /** For @discordjs/rest's `api` option: `http://127.0.0.1:PORT/api`. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.#port}/api`;
+  }
+
+  async start(): Promise<this> {
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch((e: unknown) => {
+        this.violations.push(`fake crashed: ${String(e)}`);
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    const wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => this.#gateway(ws)));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.#server = server;
+    this.#wss = wss;
+    this.#port = (server.address() as AddressInfo).port;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.#sessions) s.ws.terminate();
+    this.#sessions.clear();
+    this.#wss?.close();
+    const server = this.#server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  addRole(id: string, name: string): FakeRole {
+    const role = { id, name, position: this.state.roles.size };
+    this.state.roles.set(id, role);
+    return role;
+  }
+
+  /** Adds a member (dispatching GUILD_MEMBER_ADD). */
+  addMember(m: Partial<FakeMember> & { id: string }): FakeMember {
+    const member: FakeMember = {
+      username: `user${m.id.slice(-6)}`,
+      globalName: null,
+      nick: null,
+      bot: false,
+      roles: [],
+      joinedAt: '2024-01-01T00:00:00.000000+00:00',
+      ...m,
+    };
+    this.state.members.set(member.id, member);
+    this.#dispatch('GUILD_MEMBER_ADD', { guild_id: this.state.guildId, ...memberJson(member) });
+    return member;
+  }
+
+  /** Changes a member's roles (dispatching GUILD_MEMBER_UPDATE). */
+  setRoles(id: string, roles: readonly string[]): void {
+    const m = this.state.members.get(id);
+    if (!m) throw new Error(`no member ${id}`);
+    m.roles = [...roles];
+    const { mute: _mute, deaf: _deaf, ...rest } = memberJson(m);
+    this.#dispatch('GUILD_MEMBER_UPDATE', { guild_id: this.state.guildId, ...rest });
+  }
+
+  /** Removes a member (dispatching GUILD_MEMBER_REMOVE). */
+  removeMember(id: string): void {
+    const m = this.state.members.get(id);
+    if (!m) return;
+    this.state.members.delete(id);
+    this.#dispatch('GUILD_MEMBER_REMOVE', { guild_id: this.state.guildId, user: memberJson(m).user });
+  }
+
+  inject(operation: DiscordOperation | '*', ...list: Fault[]): void {
+    this.#faults.set(operation, [...(this.#faults.get(operation) ?? []), ...list]);
+  }
+
+  clearFaults(): void {
+    this.#faults.clear();
+  }
+
+  /** Fails when any request or response departed from Discord's description. */
+  assertClean(): void {
+    if (this.violations.length > 0) {
+      throw new AssertionError({
+        message: `Discord fake saw ${this.violations.length} contract violation(s):\n${this.violations.join('\n')}`,
+      });
+    }
+  }
+
+  #dispatch(t: string, d: unknown): void {
+    for (const s of this.#sessions) s.ws.send(JSON.stringify({ op: 0, t, s: ++s.seq, d }));
+  }
+
+  #gateway(ws: WebSocket): void {
+    const session = { ws, seq: 0 };
+    ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: HEARTBEAT_INTERVAL_MS }, s: null, t: null }));
+    ws.on('message', (raw: Buffer) => {
+      let msg: { op?: number; d?: unknown };
+      try {
+        msg = JSON.parse(raw.toString('utf8')) as { op?: number; d?: unknown };
+      } catch {
+        ws.close(4002, 'Decode error');
+        return;
+      }
+      this.gatewayOps.push(msg.op ?? -1);
+      if (msg.op === 1) ws.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      else if (msg.op === 6) ws.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));
+      else if (msg.op === 2) {
+        const token = (msg.d as { token?: string } | undefined)?.token ?? '';
+        if (token.replace(/^Bot /, '') !== this.token) {
+          ws.close(4004, 'Authentication failed.');
+          return;
+        }
+        this.#sessions.add(session);
+        const send = (t: string, d: unknown) => ws.send(JSON.stringify({ op: 0, t, s: ++session.seq, d }));
+        send('READY', {
+          v: 10,
+          user: {
+            id: '900000000000000009',
+            username: 'gatehouse',
+            discriminator: '0',
+            avatar: null,
+            bot: true,
+            global_name: null,
+            flags: 0,
+          },
+          guilds: [{ id: this.state.guildId, unavailable: true }],
+          session_id: 'fake-session',
+          resume_gateway_url: `ws://127.0.0.1:${this.#port}`,
+          application: { id: '900000000000000009', flags: 0 },
+          private_channels: [],
+        });
+        send('GUILD_CREATE', {
+          ...guildJson(this.state, false),
+          unavailable: false,
+          member_count: this.state.members.size,
+          large: false,
+          joined_at: '2024-01-01T00:00:00.000000+00:00',
+          members: [],
+          channels: [],
+          threads: [],
+          presences: [],
+          voice_states: [],
+          stage_instances: [],
+          guild_scheduled_events: [],
+          soundboard_sounds: [],
+        });
+      }
+    });
+    ws.on('close', () => this.#sessions.delete(session));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake.invalid');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const body = await readBody(req);
+    const check = this.#validator.validateRequest({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      body: body === '' ? undefined : body,
+    });
+    const entry: RequestLogEntry = {
+      method,
+      path: url.pathname,
+      query: url.search,
+      ...(check.operationId === undefined ? {} : { operationId: check.operationId }),
+    };
+    this.requests.push(entry);
+    for (const e of check.errors) this.violations.push(`request ${method} ${url.pathname}${url.search}: ${e.message}`);
+    const reply = (status: number, payload: unknown, headers: Record<string, string> = {}, validate = true) =>
+      this.#send(req, res, entry, status, payload, headers, validate);
+
+    const op = check.operationId as DiscordOperation | undefined;
+    const modelled: readonly string[] = ['get_guild', 'list_guild_roles', 'list_guild_members', 'get_bot_gateway'];
+    if (op === undefined || !modelled.includes(op)) {
+      if (op !== undefined) {
+        this.violations.push(`request ${method} ${url.pathname}: ${op} is not modelled by the fake`);
+        return reply(501, { code: 0, message: 'Not implemented by the fake' }, {}, false);
+      }
+      return reply(404, { code: 0, message: '404: Not Found' }, {}, false);
+    }
+    const fault = this.#takeFault(op);
+    if (fault?.kind === 'reset') {
+      entry.fault = 'reset';
+      entry.status = 0;
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'server-error') {
+      entry.fault = fault.kind;
+      return reply(fault.status, { code: 0, message: `${fault.status}: Internal Server Error` }, {}, false);
+    }
+    if (fault?.kind === 'rate-limited') {
+      entry.fault = fault.kind;
+      return reply(
+        429,
+        { code: 0, message: 'You are being rate limited.', retry_after: fault.retryAfter, global: false },
+        { 'retry-after': String(Math.ceil(fault.retryAfter)), 'x-ratelimit-scope': 'user' },
+      );
+    }
+    if (req.headers.authorization !== `Bot ${this.token}`) return reply(401, { code: 0, message: '401: Unauthorized' });
+    if (op === 'get_bot_gateway') {
+      return reply(200, {
+        url: `ws://127.0.0.1:${this.#port}`,
+        shards: 1,
+        session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
+      });
+    }
+    const guildId = /\/guilds\/(\d+)/.exec(url.pathname)?.[1];
+    if (guildId !== this.state.guildId) return reply(404, { code: 10004, message: 'Unknown Guild' });
+    if (op === 'get_guild') return reply(200, guildJson(this.state, url.searchParams.get('with_counts') === 'true'));
+    if (op === 'list_guild_roles') return reply(200, [...this.state.roles.values()].map(roleJson));
+    const limit = Number(url.searchParams.get('limit') ?? '1');
+    const after = BigInt(url.searchParams.get('after') ?? '0');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+      return reply(400, { code: 50035, message: 'Invalid Form Body' });
+    }
+    let page = [...this.state.members.values()]
+      .filter((m) => BigInt(m.id) > after)
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))
+      .slice(0, limit);
+    if (fault?.kind === 'partial-page') {
+      entry.fault = fault.kind;
+      page = page.slice(0, fault.keep);
+    }
+    return reply(200, page.map(memberJson));
+  }
+
+  #takeFault(op: DiscordOperation): Fault | undefined {
+    for (const key of [op, '*'] as const) {
+      const list = this.#faults.get(key);
+      if (list && list.length > 0) return list.shift();
+    }
+    return undefined;
+  }
+
+  #send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    entry: RequestLogEntry,
+    status: number,
+    payload: unknown,
+    headers: Record<string, string>,
+    validate: boolean,
+  ): void {
+    const text = JSON.stringify(payload);
+    const all = { 'content-type': 'application/json', ...headers };
+    if (validate) {
+      for (const e of this.#validator.validateResponse({
+        method: entry.method,
+        path: entry.path,
+        status,
+        headers: all,
+        body: text,
+      })) {
+        this.violations.push(`response ${status} to ${entry.method} ${entry.path}${entry.query}: ${e.message}`);
+      }
+    }
+    entry.status = status;
+    if (res.destroyed || req.socket.destroyed) return;
+    res.writeHead(status, all).end(text);
+  }
+}
+
+/** Starts a fake; close it with `await fake.close()`. */
+export async function startDiscordFake(options: { token?: string; guildId?: string } = {}): Promise<DiscordFake> {
+  return new DiscordFake(options).start();
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) break;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
