@@ -54,6 +54,11 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
   desired(ctx: DesiredContext): Desired;
   observe(signal: AbortSignal): Promise<Observed>;
   diff(desired: Desired, observed: Observed): C[];
+  /**
+   * Findings that need a human but are not changes (e.g. "needs enrolment: no account for this person"). Pure; shown
+   * in the plan, never applied or audited.
+   */
+  notes?(desired: Desired, observed: Observed): string[];
   /** Target-specific guards; run after the generic ones. Pure. */
   guard?(changes: readonly C[], desired: Desired, observed: Observed, ctx: DesiredContext): GuardVerdict[];
   apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;

@@ -115,6 +115,7 @@ async function planTarget(
     };
   }
   const changes: Change[] = t.diff(desired, observation);
+  const notes = t.notes?.(desired, observation) ?? [];
   const verdicts = [
     ...completenessGuard(t.sources, changes, ctx),
     ...(t.guard?.(changes, desired, observation, ctx) ?? []),
@@ -126,6 +127,7 @@ async function planTarget(
       changes,
       verdicts,
       blocked: blockedIds(changes, verdicts, t.atomic ?? false),
+      ...(notes.length > 0 ? { notes } : {}),
     },
     observation,
   };

@@ -28,6 +28,8 @@ export interface TargetPlan {
   readonly verdicts: readonly GuardVerdict[];
   /** Ids of changes that guards blocked; apply skips them. */
   readonly blocked: readonly string[];
+  /** Findings for a human that are not changes (from `Target.notes`). */
+  readonly notes?: readonly string[];
   /** Set when the target could not be observed; such a target has no changes. */
   readonly error?: { readonly code: string; readonly message: string };
 }

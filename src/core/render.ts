@@ -54,6 +54,7 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       for (const l of lines.slice(0, max)) out.push(`      ${l}`);
       if (lines.length > max) out.push(`      ${paint('dim', `… and ${lines.length - max} more (see --output json)`)}`);
     }
+    for (const n of t.notes ?? []) out.push(`  ${paint('cyan', `${MARK.warn} ${n}`)}`);
     for (const v of t.verdicts.filter((x) => x.outcome === 'reject')) {
       out.push(`  ${paint('red', `${MARK.blocked} guard ${v.guard}: ${v.message}`)}`);
     }
