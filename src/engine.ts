@@ -7,7 +7,7 @@ import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
-import type { GatehouseConfig } from './config/schema.ts';
+import { crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
 import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
 import { openStore, type Store } from './store/index.ts';
@@ -20,7 +20,10 @@ export interface EngineOptions {
 
 /** Loads and validates the configuration without opening the store or touching anything. */
 export async function loadGatehouseConfig(configFile: string, env: NodeJS.ProcessEnv = process.env) {
-  return (await loadConfig(configFile, configSchema, { env })) as LoadedConfig<GatehouseConfig>;
+  return (await loadConfig(configFile, configSchema, {
+    env,
+    check: (raw) => crossReferenceIssues(raw, targetPlugins),
+  })) as LoadedConfig<GatehouseConfig>;
 }
 
 /**

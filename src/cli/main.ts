@@ -4,6 +4,7 @@ import { describeError, isGatehouseError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
+import { githubCommand } from './commands/github.ts';
 import { nftablesCommand } from './commands/nftables.ts';
 import { planCommand } from './commands/plan.ts';
 import { schemaCommand } from './commands/schema.ts';
@@ -34,7 +35,8 @@ Examples:
   .addCommand(applyCommand())
   .addCommand(auditCommand())
   .addCommand(schemaCommand())
-  .addCommand(nftablesCommand());
+  .addCommand(nftablesCommand())
+  .addCommand(githubCommand());
 
 try {
   await program.parseAsync(process.argv);

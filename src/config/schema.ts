@@ -11,7 +11,6 @@ const nameSchema = z.string().regex(NAME, 'names are lowercase letters, digits, 
 export function buildConfigSchema(sources: readonly SourcePlugin[], targets: readonly TargetPlugin[]) {
   const sourceUnion = union(sources.map((p) => p.schema));
   const targetUnion = union(targets.map((p) => p.schema));
-  const byType = new Map(targets.map((t) => [t.type, t]));
   return z
     .object({
       state: z
@@ -32,19 +31,35 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
     })
     .strict()
     .superRefine((cfg, ctx) => {
-      for (const [name, t] of Object.entries(cfg.targets)) {
-        const plugin = byType.get((t as { type: string }).type);
-        for (const ref of plugin?.sourceRefs(t) ?? []) {
-          if (!(ref.source in cfg.sources)) {
-            ctx.addIssue({
-              code: 'custom',
-              path: ['targets', name, ...ref.path],
-              message: `unknown source ${JSON.stringify(ref.source)}; defined sources: ${Object.keys(cfg.sources).join(', ') || 'none'}`,
-            });
-          }
-        }
-      }
+      for (const issue of crossReferenceIssues(cfg, targets))
+        ctx.addIssue({ code: 'custom', ...issue, path: [...issue.path] });
     });
+}
+
+/**
+ * References from targets to sources that name no defined source. Works on a raw (possibly invalid) config too, so
+ * `validate` reports these alongside schema errors: targets whose own block is invalid are skipped.
+ */
+export function crossReferenceIssues(raw: unknown, targets: readonly TargetPlugin[]) {
+  const issues: { path: readonly (string | number)[]; message: string }[] = [];
+  if (raw === null || typeof raw !== 'object') return issues;
+  const cfg = raw as { sources?: unknown; targets?: unknown };
+  const sources = cfg.sources !== null && typeof cfg.sources === 'object' ? Object.keys(cfg.sources) : [];
+  const entries = cfg.targets !== null && typeof cfg.targets === 'object' ? Object.entries(cfg.targets as object) : [];
+  for (const [name, t] of entries) {
+    const plugin = targets.find((p) => p.type === (t as { type?: unknown } | null)?.type);
+    const parsed = plugin?.schema.safeParse(t);
+    if (!plugin || !parsed?.success) continue;
+    for (const ref of plugin.sourceRefs(parsed.data)) {
+      if (!sources.includes(ref.source)) {
+        issues.push({
+          path: ['targets', name, ...ref.path],
+          message: `unknown source ${JSON.stringify(ref.source)}; defined sources: ${sources.join(', ') || 'none'}`,
+        });
+      }
+    }
+  }
+  return issues;
 }
 
 function union(schemas: readonly z.ZodType[]): z.ZodType {

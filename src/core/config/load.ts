@@ -42,6 +42,11 @@ export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** When false, `${env:…}`/`${file:…}` are left unresolved (for `validate` without secrets). Default true. */
   readonly resolveReferences?: boolean;
+  /**
+   * Extra checks on the raw merged value, run when the schema rejects it. Zod skips refinements (such as
+   * cross-references between sections) once any field fails, so without this a user would fix errors in rounds.
+   */
+  readonly check?: (raw: unknown) => readonly { path: readonly (string | number)[]; message: string }[];
 }
 
 /**
@@ -105,12 +110,16 @@ export async function loadConfig<S extends z.ZodType>(
 
   const result = schema.safeParse(resolved);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((i) => {
-        const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-        return { position: positionOf(path), path, message: i.message };
-      }),
-    );
+    const found = result.error.issues.map((i) => {
+      const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
+      return { position: positionOf(path), path, message: i.message };
+    });
+    const seen = new Set(found.map((i) => `${pathKey(i.path)} ${i.message}`));
+    for (const extra of options.check?.(resolved) ?? []) {
+      if (!seen.has(`${pathKey(extra.path)} ${extra.message}`))
+        found.push({ position: positionOf(extra.path), path: [...extra.path], message: extra.message });
+    }
+    throw new ConfigError(found);
   }
   return {
     value: result.data as z.output<S>,

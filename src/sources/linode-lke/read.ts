@@ -3,7 +3,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { nonPublicReason } from './addresses.ts';
 import type { InstanceIps, LinodeClient } from './client.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../../core/map-limit.ts';
 
 export interface LkeReadInput {
   /** Source name: the address set's name and the head of every origin. */

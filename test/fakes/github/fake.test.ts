@@ -1,5 +1,3 @@
-// node:test's describe/it return promises that the runner itself awaits.
-/* eslint-disable @typescript-eslint/no-floating-promises */
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { faults, GithubFake } from './index.ts';
@@ -26,7 +24,11 @@ beforeEach(() => {
 });
 afterEach(() => assert.equal(fake.pendingFaults(), 0, 'every injected fault was served'));
 
-async function call(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; auth?: string | null } = {}) {
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; auth?: string | null } = {},
+) {
   const auth = options.auth === undefined ? token : options.auth;
   const res = await fetch(`${fake.url}${path}`, {
     method,
@@ -83,7 +85,10 @@ describe('GitHub fake', () => {
     assert.equal(r.status, 200);
     assert.equal((r.json() as { state: string }).state, 'pending');
     const invitations = (await call('GET', '/orgs/acme/invitations')).json() as { login: string; role: string }[];
-    assert.deepEqual(invitations.map((i) => [i.login, i.role]), [['newbie', 'direct_member']]);
+    assert.deepEqual(
+      invitations.map((i) => [i.login, i.role]),
+      [['newbie', 'direct_member']],
+    );
     assert.equal(fake.state.org.members.has(5), false);
     fake.assertClean();
   });

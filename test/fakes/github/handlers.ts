@@ -155,7 +155,8 @@ export const handlers: Readonly<Record<string, Handler>> = {
       return ok(wire.orgMembership(ctx.api, ctx.state.org, u, 'active', role));
     }
     // GitHub: "If the user is not a member, this invites them" — the membership is pending until accepted.
-    if (!pendingInvitationOf(ctx.state, u.id)) createInvitation(ctx, u.id, role === 'admin' ? 'admin' : 'direct_member', []);
+    if (!pendingInvitationOf(ctx.state, u.id))
+      createInvitation(ctx, u.id, role === 'admin' ? 'admin' : 'direct_member', []);
     return ok(wire.orgMembership(ctx.api, ctx.state.org, u, 'pending', role));
   },
 
@@ -189,12 +190,18 @@ export const handlers: Readonly<Record<string, Handler>> = {
     if (!mayWrite(ctx)) return forbidden;
     const b = (ctx.body ?? {}) as { invitee_id?: number; email?: string; role?: string; team_ids?: number[] };
     if (b.invitee_id === undefined) {
-      return { status: 422, body: wire.validationError('the fake models invitations by invitee_id only', 'invitee_id') };
+      return {
+        status: 422,
+        body: wire.validationError('the fake models invitations by invitee_id only', 'invitee_id'),
+      };
     }
     const u = ctx.state.users.get(b.invitee_id);
     if (!u) return { status: 422, body: wire.validationError('Invitee is not a valid user', 'invitee_id') };
     if (ctx.state.org.members.has(u.id)) {
-      return { status: 422, body: wire.validationError('Invitee is already a part of this organization', 'invitee_id') };
+      return {
+        status: 422,
+        body: wire.validationError('Invitee is already a part of this organization', 'invitee_id'),
+      };
     }
     if (pendingInvitationOf(ctx.state, u.id)) {
       return { status: 422, body: wire.validationError('Invitee is already invited', 'invitee_id') };

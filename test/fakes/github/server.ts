@@ -200,10 +200,12 @@ export class GithubFake {
   /** The invitee accepts: becomes a member (owner for an admin invitation) and joins the invitation's teams. */
   acceptInvitation(id: number): void {
     const inv = this.state.org.invitations.get(id);
-    if (!inv || inv.inviteeId === null || inv.failedAt !== undefined) throw new Error(`invitation ${id} is not pending`);
+    if (!inv || inv.inviteeId === null || inv.failedAt !== undefined)
+      throw new Error(`invitation ${id} is not pending`);
     this.state.org.invitations.delete(id);
     this.state.org.members.set(inv.inviteeId, inv.role === 'admin' ? 'admin' : 'member');
-    for (const t of this.state.org.teams.values()) if (inv.teamIds.includes(t.id)) t.members.set(inv.inviteeId, 'member');
+    for (const t of this.state.org.teams.values())
+      if (inv.teamIds.includes(t.id)) t.members.set(inv.inviteeId, 'member');
   }
 
   failInvitation(id: number, reason = 'Invitation expired', at = this.now().toISOString()): void {

@@ -107,7 +107,11 @@ export function team(api: string, org: FakeOrg, t: FakeTeam): Record<string, unk
 
 export function invitation(api: string, state: GithubState, i: FakeInvitation): Record<string, unknown> {
   const invitee = i.inviteeId === null ? undefined : state.users.get(i.inviteeId);
-  const inviter = state.users.get(i.inviterId) ?? { id: i.inviterId, login: `ghost-${i.inviterId}`, type: 'User' as const };
+  const inviter = state.users.get(i.inviterId) ?? {
+    id: i.inviterId,
+    login: `ghost-${i.inviterId}`,
+    type: 'User' as const,
+  };
   return {
     id: i.id,
     node_id: `OI_${i.id.toString(36)}`,

@@ -1,4 +1,4 @@
-import { GatehouseError } from '../../core/errors.ts';
+import { GatehouseError } from './errors.ts';
 
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight and returns results in input order.

@@ -1,0 +1,140 @@
+import { createAppAuth } from '@octokit/auth-app';
+import { Octokit } from '@octokit/core';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import Bottleneck from 'bottleneck';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { GithubConfig } from './config.ts';
+
+/** Octokit with the two plugins every gatehouse client carries. */
+export const GatehouseOctokit = Octokit.plugin(throttling, retry);
+export type GithubClient = InstanceType<typeof GatehouseOctokit>;
+
+export interface ClientOptions {
+  readonly apiUrl: string;
+  readonly auth: GithubConfig['auth'];
+  /** Least time between two writes; invitations (which notify) wait three times as long, like the plugin's default. */
+  readonly writeSpacingMs: number;
+  readonly logger: Pick<Logger, 'warn' | 'debug'>;
+  /** Distinguishes rate-limit groups of clients in one process. */
+  readonly id: string;
+  /** Milliseconds per second of `retry-after` and of plugin-retry's backoff; 1000 except in tests. */
+  readonly retryUnitMs?: number;
+  /** Retries of a failed request (5xx, network) by plugin-retry. Default 3. */
+  readonly retries?: number;
+  /** Secondary-limit retries honouring `retry-after`. Default 3. */
+  readonly secondaryRetries?: number;
+}
+
+/**
+ * The one Octokit a GitHub target uses:
+ *
+ * - auth: a token, or a GitHub App installation (`@octokit/auth-app` mints and renews installation tokens);
+ * - writes serialised, each starting at least `writeSpacingMs` after the previous one ended (GitHub asks for ≥ 1 s
+ *   between writes): see {@link spaceWrites};
+ * - `@octokit/plugin-throttling`: its write groups carry the same spacing, invitations three times that (they send
+ *   notifications); a secondary-limit answer (403/429 "secondary rate limit") is retried after
+ *   its `retry-after` up to `secondaryRetries` times; an exhausted primary quota is retried once only when it resets
+ *   within a minute, else the request fails and the change is reported;
+ * - `@octokit/plugin-retry`: 5xx and network errors retried with quadratic backoff (1, 4, 9 s); GitHub sends no
+ *   `retry-after` with those.
+ *
+ * The token never reaches a log line: Octokit redacts the authorization header in errors, and handlers here log
+ * method and URL only.
+ */
+export function createGithubClient(o: ClientOptions): GithubClient {
+  const unit = o.retryUnitMs ?? 1000;
+  const group = (minTime: number) => new Bottleneck.Group({ maxConcurrent: 1, minTime });
+  const secondaryRetries = o.secondaryRetries ?? 3;
+  const auth =
+    'token' in o.auth
+      ? { auth: o.auth.token }
+      : {
+          authStrategy: createAppAuth,
+          auth: {
+            appId: o.auth.app.appId,
+            privateKey: o.auth.app.privateKey,
+            installationId: o.auth.app.installationId,
+          },
+        };
+  const octokit = new GatehouseOctokit({
+    ...auth,
+    baseUrl: o.apiUrl.replace(/\/+$/, ''),
+    userAgent: 'gatehouse',
+    log: {
+      debug: () => {},
+      info: () => {},
+      warn: (message: string) => o.logger.warn(message),
+      error: (message: string) => o.logger.warn(message),
+    },
+    throttle: {
+      id: o.id,
+      // The plugin's own groups are process-global and fixed at 1 s / 3 s; ours carry the configured spacing.
+      write: group(o.writeSpacingMs),
+      notifications: group(o.writeSpacingMs * 3),
+      retryAfterBaseValue: unit,
+      onSecondaryRateLimit: (retryAfter, options, _octokit, retryCount) => {
+        o.logger.warn(
+          { method: options.method, url: options.url, retryAfter, retryCount },
+          'GitHub secondary rate limit; waiting retry-after',
+        );
+        return retryCount < secondaryRetries;
+      },
+      onRateLimit: (retryAfter, options, _octokit, retryCount) => {
+        o.logger.warn({ method: options.method, url: options.url, retryAfter }, 'GitHub primary rate limit exhausted');
+        return retryCount < 1 && retryAfter <= 60;
+      },
+    },
+    // 403 and 429 belong to the throttling plugin (secondary limits, honouring retry-after): retrying them here as well
+    // would multiply the attempts. The rest of the list is plugin-retry's default.
+    retry: { retryAfterBaseValue: unit, retries: o.retries ?? 3, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
+  });
+  spaceWrites(octokit, o.writeSpacingMs);
+  return octokit;
+}
+
+/**
+ * Serialises writes end-to-start: a write starts only once the previous one finished (retries included) and
+ * `spacingMs` more passed. The throttling plugin alone spaces the moments requests are *scheduled*, so jitter before
+ * the request leaves (an id lookup, a new connection) could bring two writes closer than GitHub asks; waiting from the
+ * previous answer makes the gap hold at GitHub's end. Reads and installation-token requests are not held back.
+ */
+export function spaceWrites(octokit: GithubClient, spacingMs: number): void {
+  let lastEnd = -Infinity;
+  let queue: Promise<unknown> = Promise.resolve();
+  octokit.hook.wrap('request', (request, options) => {
+    const method = String(options.method ?? 'GET').toUpperCase();
+    if (
+      method === 'GET' ||
+      method === 'HEAD' ||
+      /\/app\/installations\/[^/]+\/access_tokens$/.test(String(options.url))
+    ) {
+      return request(options);
+    }
+    const signal = (options.request as { signal?: AbortSignal } | undefined)?.signal;
+    const run = async () => {
+      const wait = lastEnd + spacingMs - performance.now();
+      if (wait > 0) await sleep(wait, undefined, signal ? { signal } : {});
+      try {
+        return await request(options);
+      } finally {
+        lastEnd = performance.now();
+      }
+    };
+    const next = queue.then(run, run);
+    queue = next.catch(() => undefined);
+    return next;
+  });
+}
+
+/** The parts of an Octokit `RequestError` gatehouse reads (duck-typed: the class lives in a transitive package). */
+export interface HttpFailure {
+  readonly status: number;
+  readonly message: string;
+  readonly response?: { readonly headers: Record<string, string | number | undefined>; readonly data?: unknown };
+}
+
+export function isHttpFailure(e: unknown): e is HttpFailure {
+  return e instanceof Error && typeof (e as { status?: unknown }).status === 'number';
+}

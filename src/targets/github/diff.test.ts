@@ -1,0 +1,349 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { diffGithub } from './diff.ts';
+import { desired, observed } from './test-fixtures.ts';
+import type { GithubChange, GithubDesired, GithubObserved, ObservedInvitation } from './types.ts';
+
+const inv = (
+  id: number,
+  inviteeId: number | null,
+  role = 'direct_member',
+  inviterId: number | null = 77,
+): ObservedInvitation => ({
+  id,
+  login: inviteeId === null ? null : `u${inviteeId}`,
+  inviteeId,
+  role,
+  createdAt: '2024-01-01T00:00:00Z',
+  inviterId,
+  teamCount: 0,
+});
+
+/** `kind id destructive?` per change: compact enough to read a table of cases. */
+const brief = (changes: readonly GithubChange[]) => changes.map((c) => `${c.id}${c.destructive ? ' !' : ''}`);
+
+interface Case {
+  readonly name: string;
+  readonly desired: GithubDesired;
+  readonly observed: GithubObserved;
+  readonly want: readonly string[];
+}
+
+const cases: Case[] = [
+  { name: 'nothing to do', desired: desired([[1, 'admin']]), observed: observed([[1, 'admin']]), want: [] },
+  {
+    name: 'invites a wanted person who is not a member, by id',
+    desired: desired([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    observed: observed([[1, 'admin']]),
+    want: ['invite:5'],
+  },
+  {
+    name: 'promotes with one role change, never remove + re-add',
+    desired: desired([
+      [1, 'admin'],
+      [5, 'admin'],
+    ]),
+    observed: observed([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    want: ['org-role:5'],
+  },
+  {
+    name: 'a demotion is destructive',
+    desired: desired([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    observed: observed([
+      [1, 'admin'],
+      [5, 'admin'],
+    ]),
+    want: ['org-role:5 !'],
+  },
+  {
+    name: 'removes a known person no group grants',
+    desired: desired([[1, 'admin']], { known: [1, 5] }),
+    observed: observed([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    want: ['org-remove:5 !'],
+  },
+  {
+    name: 'reports (does not remove) an unmanaged member by default',
+    desired: desired([[1, 'admin']]),
+    observed: observed([
+      [1, 'admin'],
+      [9, 'member'],
+    ]),
+    want: [],
+  },
+  {
+    name: 'removes an unmanaged member under unmanagedMembers: remove',
+    desired: desired([[1, 'admin']], { unmanagedMembers: 'remove' }),
+    observed: observed([
+      [1, 'admin'],
+      [9, 'member'],
+    ]),
+    want: ['org-remove:9 !'],
+  },
+  {
+    name: 'keeps a pending invitation of a wanted person (no second invitation)',
+    desired: desired([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 5)] }),
+    want: [],
+  },
+  {
+    name: 'keeps a member invitation of a would-be owner (role raised after acceptance)',
+    desired: desired([
+      [1, 'admin'],
+      [5, 'admin'],
+    ]),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 5)] }),
+    want: [],
+  },
+  {
+    name: 'cancels and re-issues an admin invitation of a would-be member',
+    desired: desired([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 5, 'admin')] }),
+    want: ['cancel-invitation:70 !', 'invite:5'],
+  },
+  {
+    name: 'cancels a stale invitation of a known person',
+    desired: desired([[1, 'admin']], { known: [1, 5] }),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 5)] }),
+    want: ['cancel-invitation:70 !'],
+  },
+  {
+    name: 'cancels an invitation this credential sent that no group grants',
+    desired: desired([[1, 'admin']]),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 8, 'direct_member', 1)] }),
+    want: ['cancel-invitation:70 !'],
+  },
+  {
+    name: "leaves a human's invitation of a stranger alone under report",
+    desired: desired([[1, 'admin']]),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 8), inv(71, null)] }),
+    want: [],
+  },
+  {
+    name: 'leaves billing-manager invitations alone even under remove',
+    desired: desired([[1, 'admin']], { unmanagedMembers: 'remove' }),
+    observed: observed([[1, 'admin']], { invitations: [inv(70, 8, 'billing_manager')] }),
+    want: [],
+  },
+  {
+    name: 'team: adds a member, changes a role, removes another',
+    desired: desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+        [6, 'member'],
+      ],
+      {
+        teamMembers: {
+          sre: [
+            [5, 'maintainer'],
+            [6, 'member'],
+          ],
+        },
+      },
+    ),
+    observed: observed(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+        [6, 'member'],
+        [7, 'member'],
+      ],
+      {
+        teamMembers: {
+          sre: [
+            [5, 'member'],
+            [7, 'member'],
+          ],
+        },
+      },
+    ),
+    want: ['team:sre:set:5', 'team:sre:set:6', 'team:sre:remove:7 !'],
+  },
+  {
+    name: 'team: a maintainer → member change is destructive',
+    desired: desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { teamMembers: { sre: [[5, 'member']] } },
+    ),
+    observed: observed(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { teamMembers: { sre: [[5, 'maintainer']] } },
+    ),
+    want: ['team:sre:set:5 !'],
+  },
+  {
+    name: "team: a new member's teams ride on the invitation, no team change",
+    desired: desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { teamMembers: { sre: [[5, 'member']] } },
+    ),
+    observed: observed([[1, 'admin']], { teamMembers: { sre: [] } }),
+    want: ['invite:5'],
+  },
+  {
+    name: 'team: someone leaving the org is not also removed from the team',
+    desired: desired([[1, 'admin']], { known: [1, 5], teamMembers: { sre: [] } }),
+    observed: observed(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { teamMembers: { sre: [[5, 'member']] } },
+    ),
+    want: ['org-remove:5 !'],
+  },
+  {
+    name: 'team: an unmanageable (IdP-synced) team gets no changes',
+    desired: desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { teamMembers: { sre: [[5, 'member']] } },
+    ),
+    observed: {
+      ...observed(
+        [
+          [1, 'admin'],
+          [5, 'member'],
+        ],
+        { teamMembers: { sre: [[7, 'member']] } },
+      ),
+      teams: [{ id: 900, slug: 'sre', unmanageable: 'synced', members: [{ id: 7, login: 'u7', role: 'member' }] }],
+    },
+    want: [],
+  },
+  {
+    name: 'team: a configured team missing from the org gets no changes',
+    desired: desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { teamMembers: { sre: [[5, 'member']] } },
+    ),
+    observed: observed([
+      [1, 'admin'],
+      [5, 'member'],
+    ]),
+    want: [],
+  },
+  {
+    name: 'orders: cancels, invites, promotions, team sets, team removals, demotions, removals',
+    desired: desired(
+      [
+        [1, 'admin'],
+        [2, 'admin'],
+        [3, 'member'],
+        [4, 'member'],
+      ],
+      {
+        known: [1, 2, 3, 4, 5, 8],
+        teamMembers: { sre: [[4, 'member']] },
+      },
+    ),
+    observed: observed(
+      [
+        [1, 'admin'],
+        [2, 'member'],
+        [3, 'admin'],
+        [4, 'member'],
+        [5, 'member'],
+        [6, 'member'],
+      ],
+      {
+        invitations: [inv(70, 8)],
+        teamMembers: { sre: [[6, 'member']] },
+      },
+    ),
+    want: [
+      'cancel-invitation:70 !',
+      'org-role:2',
+      'team:sre:set:4',
+      'team:sre:remove:6 !',
+      'org-role:3 !',
+      'org-remove:5 !',
+    ],
+  },
+];
+
+describe('diffGithub', () => {
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.deepEqual(brief(diffGithub(c.desired, c.observed)), c.want);
+    });
+  }
+
+  it('invites by numeric id with the ids of the teams the person belongs in', () => {
+    const d = desired(
+      [
+        [1, 'admin'],
+        [5, 'admin'],
+      ],
+      { teamMembers: { sre: [[5, 'member']], ops: [], web: [[5, 'maintainer']] } },
+    );
+    const o = observed([[1, 'admin']], { teamMembers: { sre: [], ops: [], web: [] } });
+    const [c] = diffGithub(d, o);
+    assert.deepEqual(c, {
+      kind: 'github-invite',
+      id: 'invite:5',
+      summary: 'invite p5 (github 5) as admin with teams sre, web',
+      destructive: false,
+      githubId: 5,
+      login: null,
+      person: 'p5',
+      role: 'admin',
+      teams: [
+        { id: 900, slug: 'sre' },
+        { id: 902, slug: 'web' },
+      ],
+    });
+  });
+
+  it('is deterministic and pure: same input, same output, inputs untouched', () => {
+    const d = desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+      ],
+      { known: [1, 5, 6], teamMembers: { sre: [[5, 'member']] } },
+    );
+    const o = observed(
+      [
+        [1, 'admin'],
+        [6, 'member'],
+      ],
+      { teamMembers: { sre: [[6, 'member']] } },
+    );
+    const before = JSON.stringify([d, o]);
+    assert.deepEqual(diffGithub(d, o), diffGithub(d, o));
+    assert.equal(JSON.stringify([d, o]), before);
+  });
+});

@@ -1,0 +1,112 @@
+import pino, { type Logger } from 'pino';
+import { applyPlan } from '../../src/core/apply.ts';
+import { MemoryCache } from '../../src/core/cache.ts';
+import type { ChangeResult, Source } from '../../src/core/contracts.ts';
+import { buildPlan } from '../../src/core/pipeline.ts';
+import type { Plan, TargetPlan } from '../../src/core/plan.ts';
+import { MemoryStore } from '../../src/core/testing/memory-store.ts';
+import { staticSource } from '../../src/sources/static/index.ts';
+import {
+  createGithubTarget,
+  githubSchema,
+  type GithubTarget,
+  type GithubTargetOverrides,
+} from '../../src/targets/github/index.ts';
+import type { PluginDeps } from '../../src/plugins.ts';
+import type { GithubFake } from '../fakes/github/index.ts';
+
+/** People of the `people` static source: person id → GitHub id (undefined: none). */
+export type People = Record<string, number | undefined>;
+
+/**
+ * One gatehouse deployment against a GitHub fake: a static source `people`, a github target `gh`, and the in-memory
+ * store and cache a run keeps between plans. Tests change `people`/`groups`, then plan and apply through the core.
+ */
+export class World {
+  readonly fake: GithubFake;
+  readonly store = new MemoryStore();
+  readonly cache = new MemoryCache();
+  readonly logLines: string[] = [];
+  readonly logger: Logger;
+  people: People = {};
+  groups: Record<string, string[]> = {};
+  /** Extra source(s) beside `people`, e.g. a failing one. */
+  extraSources: Source[] = [];
+  config: Record<string, unknown>;
+  overrides: GithubTargetOverrides = { retryUnitMs: 5, retries: 1, secondaryRetries: 2 };
+
+  constructor(fake: GithubFake, token: string | null, config: Record<string, unknown> = {}) {
+    this.fake = fake;
+    this.logger = pino({ level: 'debug' }, { write: (line: string) => void this.logLines.push(line) });
+    this.config = {
+      type: 'github',
+      org: fake.state.org.login,
+      apiUrl: fake.url,
+      ...(token === null ? {} : { auth: { token } }),
+      writeSpacingMs: 0,
+      ...config,
+    };
+  }
+
+  deps(): PluginDeps {
+    return { baseDir: '/nonexistent', logger: this.logger, env: {}, cache: this.cache };
+  }
+
+  source(): Source {
+    const cfg = staticSource.schema.parse({
+      type: 'static',
+      people: Object.entries(this.people).map(([id, github]) => ({ id, ...(github === undefined ? {} : { github }) })),
+      groups: this.groups,
+    });
+    return staticSource.create('people', cfg, this.deps());
+  }
+
+  target(): GithubTarget {
+    return createGithubTarget('gh', githubSchema.parse(this.config), this.deps(), this.overrides);
+  }
+
+  async plan(target: GithubTarget = this.target()) {
+    const { plan, observed } = await buildPlan({
+      configDigest: 'c1',
+      sources: [this.source(), ...this.extraSources],
+      targets: [target],
+      snapshots: this.store,
+      signal: AbortSignal.timeout(60_000),
+    });
+    return { plan, observed, target, gh: plan.targets[0] as TargetPlan };
+  }
+
+  async apply(p: {
+    plan: Plan;
+    observed?: ReadonlyMap<string, unknown>;
+    target: GithubTarget;
+  }): Promise<ChangeResult[]> {
+    const reports = await applyPlan({
+      plan: p.plan,
+      configDigest: 'c1',
+      targets: [p.target],
+      audit: this.store,
+      actor: 'test',
+      signal: AbortSignal.timeout(60_000),
+      ...(p.observed ? { observed: p.observed } : {}),
+    });
+    return [...(reports[0]?.results ?? [])];
+  }
+
+  /** Plans and applies until a plan has no runnable change (at most `max` rounds); returns the last plan. */
+  async converge(max = 3) {
+    for (let i = 0; i < max; i++) {
+      const p = await this.plan();
+      if (p.gh.changes.length === p.gh.blocked.length) return p;
+      await this.apply(p);
+    }
+    return this.plan();
+  }
+}
+
+export const ids = (tp: TargetPlan) => tp.changes.map((c) => c.id);
+export const blocked = (tp: TargetPlan) => [...tp.blocked];
+export const reports = (tp: TargetPlan) => [...(tp.notes ?? [])];
+export const rejections = (tp: TargetPlan) =>
+  tp.verdicts.filter((v) => v.outcome === 'reject').map((v) => `${v.guard}: ${v.message}`);
+export const statuses = (results: readonly ChangeResult[]) => results.map((r) => `${r.id} ${r.status}`);
