@@ -1,0 +1,97 @@
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { GatehouseError } from '../core/errors.ts';
+import type { Db, Queryable, SqlValue } from './db.ts';
+import { lockStateDir, type StateDirLock } from './state-dir-lock.ts';
+
+/** Where the embedded database lives inside the state dir. */
+export const PGLITE_DIR = 'pglite';
+const INIT_PREFIX = 'pglite.init-';
+
+/**
+ * Opens (creating on first use) the embedded PGlite database in `<stateDir>/pglite`, holding `<stateDir>/pglite.lock`
+ * until `close`, so no second process opens the same files.
+ *
+ * Durability: commits are written to the WAL before `query`/`transaction` resolve, so a killed process (SIGKILL, OOM)
+ * loses nothing committed; reopening replays the WAL. PGlite never fsyncs (it runs PostgreSQL with `fsync=off`, and its
+ * Node filesystem layer has no fsync), so a power loss or kernel crash can lose recent commits or corrupt the files.
+ * Where that matters, use PostgreSQL (`DATABASE_URL`).
+ */
+export async function openPglite(stateDir: string): Promise<Db> {
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const lock = await lockStateDir(join(stateDir, 'pglite.lock'));
+  try {
+    const dataDir = join(stateDir, PGLITE_DIR);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(stateDir, dataDir);
+    // PGlite creates its files world-writable (0666); a private directory keeps other local users out of them.
+    chmodSync(dataDir, 0o700);
+    const pg = new PGlite(dataDir);
+    await pg.waitReady;
+    return new PgliteDb(pg, lock);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+}
+
+/**
+ * Creates the database in a scratch directory and renames it into place, because PGlite's own first start unpacks a
+ * fresh cluster file by file into the target and writes `PG_VERSION` (its "a database is here" marker) before the last
+ * few files: a process killed in that window would leave a directory PGlite then resumes as a database, incomplete.
+ */
+async function initDataDir(stateDir: string, dataDir: string): Promise<void> {
+  if (existsSync(dataDir) && readdirSync(dataDir).length > 0)
+    throw new GatehouseError('STORE_FAILED', `${dataDir} is not empty but holds no database (no PG_VERSION)`, {
+      terminal: true,
+    });
+  // Leftovers of an initialisation that was killed; we hold the lock, so no one else is writing them.
+  for (const name of readdirSync(stateDir))
+    if (name.startsWith(INIT_PREFIX)) rmSync(join(stateDir, name), { recursive: true, force: true });
+  const scratch = join(stateDir, `${INIT_PREFIX}${process.pid}`);
+  mkdirSync(scratch, { mode: 0o700 });
+  const pg = new PGlite(scratch);
+  await pg.waitReady;
+  await pg.close();
+  if (existsSync(dataDir)) rmdirSync(dataDir);
+  renameSync(scratch, dataDir);
+}
+
+class PgliteDb implements Db {
+  readonly backend = 'pglite' as const;
+  readonly #pg: PGlite;
+  readonly #lock: StateDirLock;
+  #closing: Promise<void> | undefined;
+
+  constructor(pg: PGlite, lock: StateDirLock) {
+    this.#pg = pg;
+    this.#lock = lock;
+  }
+
+  async query<T>(sql: string, params?: readonly SqlValue[]) {
+    const r = await this.#pg.query<T>(sql, params ? [...params] : undefined);
+    return { rows: r.rows };
+  }
+
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.#pg.transaction((tx) =>
+      fn({
+        async query<R>(sql: string, params?: readonly SqlValue[]) {
+          const r = await tx.query<R>(sql, params ? [...params] : undefined);
+          return { rows: r.rows };
+        },
+      }),
+    );
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      try {
+        await this.#pg.close();
+      } finally {
+        await this.#lock.release();
+      }
+    })();
+    return this.#closing;
+  }
+}
