@@ -52,51 +52,65 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
     const target = byName.get(tp.name);
     const changes = runnableChanges(tp);
     if (!target || changes.length === 0) continue;
-    const results = await applyTarget(target, changes, input.signal);
-    const events: AuditEvent[] = results.map((r, i) => {
-      const c = changes[i] as Change;
-      return {
-        at: now().toISOString(),
-        actor: input.actor,
-        action: 'apply',
-        target: tp.name,
-        changeId: c.id,
-        kind: c.kind,
-        summary: c.summary,
-        status: r.status,
-        planId: plan.id,
-        ...(r.message === undefined ? {} : { message: r.message }),
-      };
-    });
-    await input.audit.append(events);
+    const audit: Audit = (c, r) =>
+      input.audit.append([
+        {
+          at: now().toISOString(),
+          actor: input.actor,
+          action: 'apply',
+          target: tp.name,
+          changeId: c.id,
+          kind: c.kind,
+          summary: c.summary,
+          status: r.status,
+          planId: plan.id,
+          ...(r.message === undefined ? {} : { message: r.message }),
+        },
+      ]);
+    const results = await applyTarget(target, changes, input.signal, audit);
     for (const r of results) input.onResult?.(tp.name, r);
     reports.push({ target: tp.name, results });
   }
   return reports;
 }
 
-async function applyTarget(target: Target, changes: readonly Change[], signal: AbortSignal): Promise<ChangeResult[]> {
+type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) => Promise<unknown>;
+
+/**
+ * Every change is audited as `started` before it is attempted and with its result right after, so neither a crash
+ * nor a kill between the write and the audit leaves an applied change without a trace.
+ */
+async function applyTarget(target: Target, changes: readonly Change[], signal: AbortSignal, audit: Audit): Promise<ChangeResult[]> {
   if (target.applyAll) {
+    for (const c of changes) await audit(c, { status: 'started' });
+    let results: ChangeResult[];
     try {
-      return await target.applyAll(changes, signal);
+      results = await target.applyAll(changes, signal);
     } catch (e) {
-      return changes.map((c) => failed(c, e));
+      results = changes.map((c) => failed(c, e));
     }
+    for (const [i, c] of changes.entries()) await audit(c, results[i] ?? { status: 'failed', message: 'no result' });
+    return results;
   }
   const apply = target.apply?.bind(target);
-  if (!apply)
-    throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
+  if (!apply) throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
   const results: ChangeResult[] = [];
   for (const c of changes) {
     if (signal.aborted) {
-      results.push({ id: c.id, status: 'skipped', message: 'aborted' });
+      const r: ChangeResult = { id: c.id, status: 'skipped', message: 'aborted' };
+      await audit(c, r);
+      results.push(r);
       continue;
     }
+    await audit(c, { status: 'started' });
+    let r: ChangeResult;
     try {
-      results.push(await apply(c, signal));
+      r = await apply(c, signal);
     } catch (e) {
-      results.push(failed(c, e));
+      r = failed(c, e);
     }
+    await audit(c, r);
+    results.push(r);
   }
   return results;
 }

@@ -12,7 +12,8 @@ export interface AuditEvent {
   readonly changeId?: string;
   readonly kind?: string;
   readonly summary: string;
-  readonly status: 'applied' | 'failed' | 'skipped' | 'refused';
+  /** `started`: written before a change is attempted, so a crash mid-apply still leaves a trace. */
+  readonly status: 'started' | 'applied' | 'failed' | 'skipped' | 'refused';
   readonly planId?: string;
   readonly message?: string;
 }

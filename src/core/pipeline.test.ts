@@ -281,7 +281,7 @@ describe('pipeline', () => {
     assert.deepEqual(target.state, ['10.0.0.1']);
     assert.deepEqual(
       store.records.map((r) => r.status),
-      ['failed', 'applied'],
+      ['started', 'failed', 'started', 'applied'],
     );
     assert.deepEqual(verifyChain(store.records), { ok: true });
   });
