@@ -6,7 +6,7 @@ import { nftFailure, type NftRunner } from './nft.ts';
 import { includeHeader, renderBatch, renderProbe } from './render.ts';
 import { normalize, sameList, toPrefix } from './set-math.ts';
 import type { ManagedSet, NftIncludeChange, NftSetChange, SetContents, TableRef } from './types.ts';
-import { writeFileAtomic } from './write-file-atomic.ts';
+import { stageFile } from './write-file-atomic.ts';
 
 export interface ApplyOptions {
   readonly target: string;
@@ -84,6 +84,10 @@ export async function applyNftables(
     return ordered();
   }
 
+  // The include file is written and fsynced while the kernel batch runs, and goes live only if the batch succeeded:
+  // on a 100k-element set this hides the file write behind nft instead of adding it.
+  const staged = include ? settle(stageFile(include.change.path, include.content)) : undefined;
+
   if (o.kernel && setChanges.length > 0) {
     const sets = setChanges.map((s) => s.contents);
     try {
@@ -92,15 +96,19 @@ export async function applyNftables(
       const err = nftFailure(`replacing ${sets.map((s) => s.set).join(', ')}`, e);
       for (const { change } of setChanges) set(change.id, 'failed', describeError(err), err.code);
       if (include) set(include.change.id, 'skipped', 'not written: the kernel batch failed, so no set changed');
+      const file = await staged;
+      if (file?.ok) await file.value.abort();
       return ordered();
     }
     for (const { change, contents } of setChanges) set(change.id, 'applied', `${contents.prefixes.length} entries`);
   }
 
-  if (include) {
-    const { change, content } = include;
+  if (include && staged) {
+    const { change } = include;
     try {
-      await writeFileAtomic(change.path, content);
+      const file = await staged;
+      if (!file.ok) throw file.error;
+      await file.value.commit();
       set(change.id, 'applied', `wrote ${change.path}`);
     } catch (e) {
       const err = new GatehouseError('TARGET_FAILED', `writing include file ${change.path} failed`, { cause: e });
@@ -182,4 +190,12 @@ function includeContent(
     return render(check(s, `change include, set ${m.set}`));
   });
   return includeHeader(o.target) + pieces.join('');
+}
+
+/** A promise that never rejects, so it can be started early and awaited later without an unhandled rejection. */
+function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
