@@ -7,7 +7,10 @@ export default tseslint.config(
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['*.js', 'bin/*.js'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -15,7 +18,11 @@ export default tseslint.config(
       // node:test's describe/it return promises the runner itself awaits.
       '@typescript-eslint/no-floating-promises': [
         'error',
-        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] }] },
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['describe', 'it', 'test', 'suite'] },
+          ],
+        },
       ],
       'no-restricted-imports': 'off',
     },
@@ -28,8 +35,14 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/sources/**', '**/targets/**', '**/server/**', '**/cli/**', '**/store/**'], message: 'core imports no edge' },
-            { group: ['@octokit/*', 'discord.js', '@discordjs/*', 'ldapts', '@kubernetes/*', 'pg', '@electric-sql/*'], message: 'core imports no vendor SDK' },
+            {
+              group: ['**/sources/**', '**/targets/**', '**/server/**', '**/cli/**', '**/store/**'],
+              message: 'core imports no edge',
+            },
+            {
+              group: ['@octokit/*', 'discord.js', '@discordjs/*', 'ldapts', '@kubernetes/*', 'pg', '@electric-sql/*'],
+              message: 'core imports no vendor SDK',
+            },
           ],
         },
       ],

@@ -45,7 +45,7 @@ export function crossReferenceIssues(raw: unknown, targets: readonly TargetPlugi
   if (raw === null || typeof raw !== 'object') return issues;
   const cfg = raw as { sources?: unknown; targets?: unknown };
   const sources = cfg.sources !== null && typeof cfg.sources === 'object' ? Object.keys(cfg.sources) : [];
-  const entries = cfg.targets !== null && typeof cfg.targets === 'object' ? Object.entries(cfg.targets as object) : [];
+  const entries = cfg.targets !== null && typeof cfg.targets === 'object' ? Object.entries(cfg.targets) : [];
   for (const [name, t] of entries) {
     const plugin = targets.find((p) => p.type === (t as { type?: unknown } | null)?.type);
     const parsed = plugin?.schema.safeParse(t);

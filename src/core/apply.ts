@@ -80,7 +80,12 @@ type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) 
  * Every change is audited as `started` before it is attempted and with its result right after, so neither a crash
  * nor a kill between the write and the audit leaves an applied change without a trace.
  */
-async function applyTarget(target: Target, changes: readonly Change[], signal: AbortSignal, audit: Audit): Promise<ChangeResult[]> {
+async function applyTarget(
+  target: Target,
+  changes: readonly Change[],
+  signal: AbortSignal,
+  audit: Audit,
+): Promise<ChangeResult[]> {
   if (target.applyAll) {
     for (const c of changes) await audit(c, { status: 'started' });
     let results: ChangeResult[];
@@ -93,7 +98,8 @@ async function applyTarget(target: Target, changes: readonly Change[], signal: A
     return results;
   }
   const apply = target.apply?.bind(target);
-  if (!apply) throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
+  if (!apply)
+    throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
   const results: ChangeResult[] = [];
   for (const c of changes) {
     if (signal.aborted) {

@@ -49,7 +49,9 @@ export function describeError(e: unknown): string {
       parts.push(cur.message);
       cur = cur.cause;
     } else {
-      parts.push(String(cur));
+      parts.push(
+        typeof cur === 'string' ? cur : typeof cur === 'bigint' ? cur.toString() : (JSON.stringify(cur) ?? typeof cur),
+      );
       break;
     }
   }

@@ -1,5 +1,5 @@
 // node:test's describe/it return promises that the runner itself awaits.
- 
+
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

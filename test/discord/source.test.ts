@@ -11,6 +11,31 @@ const SRE = '910000000000000002';
 const id = (i: number) => String(400000000000000000n + BigInt(i));
 const signal = () => AbortSignal.timeout(30_000);
 
+/**
+ * `p`, or a rejection after `ms`. The timer is cleared either way: a pending timer would keep the test process alive
+ * after the last test (this file used to linger 15 s on exactly that).
+ */
+async function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Nothing may keep the process alive once every fake and client is closed: no timer, socket or server (stdio pipes
+// excepted). Sockets closed by the fake's close() finish closing asynchronously, hence the short wait.
+after(async () => {
+  const holding = () =>
+    process.getActiveResourcesInfo().filter((r) => /Timeout|TCPSocketWrap|TCPServerWrap|TLSWrap/.test(r));
+  for (let i = 0; i < 100 && holding().length > 0; i++) await new Promise((r) => setImmediate(r));
+  assert.deepEqual(holding(), [], 'resources left keeping the process alive');
+});
+
 function source(fake: DiscordFake, extra: Record<string, unknown> = {}) {
   const config = discordSource.schema.parse({
     type: 'discord',
@@ -132,6 +157,20 @@ describe('discord gateway events through discord.js against the fake gateway', (
   });
   after(() => fake?.close());
 
+  it('a refused token rejects start() and leaves no connection behind', async () => {
+    const watcher = new DiscordWatcher({
+      token: 'not-the-token-xyz',
+      guildId: fake.state.guildId,
+      apiUrl: fake.apiUrl,
+    });
+    const stop = new AbortController();
+    try {
+      await within(assert.rejects(watcher.start(stop.signal), /token/i), 15_000, 'login to be refused');
+    } finally {
+      stop.abort();
+    }
+  });
+
   it('emits member add, update, remove (and resync on ready) as triggers', async () => {
     const watcher = new DiscordWatcher({ token: fake.token, guildId: fake.state.guildId, apiUrl: fake.apiUrl });
     const stop = new AbortController();
@@ -144,18 +183,12 @@ describe('discord gateway events through discord.js against the fake gateway', (
     );
     const running = watcher.start(stop.signal);
     try {
-      await Promise.race([
-        ready,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no READY within 15 s')), 15_000)),
-      ]);
+      await within(ready, 15_000, 'READY');
       const got = new Promise<void>((resolve) => watcher.on('event', (e) => e.kind === 'member-remove' && resolve()));
       fake.addMember({ id: id(2), roles: [] });
       fake.setRoles(id(2), [STAFF]);
       fake.removeMember(id(1));
-      await Promise.race([
-        got,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('events did not arrive')), 10_000)),
-      ]);
+      await within(got, 10_000, 'member events');
       assert.deepEqual(
         seen.map((e) => [e.kind, e.userId]),
         [

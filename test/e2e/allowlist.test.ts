@@ -39,7 +39,6 @@ describe('LKE nodes → nftables allowlist, end to end through the CLI', { skip:
   let fake: LinodeFake;
   let feed: Server;
   let feedBody = '';
-  let feedStatus = 200;
   let dir: string;
   let db: string;
   let nodeA: string;
@@ -96,7 +95,7 @@ describe('LKE nodes → nftables allowlist, end to end through the CLI', { skip:
       });
     }
     feed = createServer((_req, res) => {
-      res.writeHead(feedStatus, { 'content-type': 'text/csv' }).end(feedBody);
+      res.writeHead(200, { 'content-type': 'text/csv' }).end(feedBody);
     });
     await new Promise<void>((r) => feed.listen(0, '127.0.0.1', r));
     feedBody = '# office egress\n192.0.2.0/24,DE,DE-HE,Frankfurt,\n';

@@ -41,6 +41,11 @@ export interface SlapdOptions {
   readonly ldif?: string;
   /** Also serve LDAPS and offer StartTLS, with a throwaway self-signed certificate (needs `openssl`). */
   readonly tls?: boolean;
+  /**
+   * With `tls`: refuse simple binds on connections without TLS (`security simple_bind=1`), so a successful bind proves
+   * the session was encrypted. `ldapsearch` / `ldapmodify` of this harness then use StartTLS (`-ZZ`) themselves.
+   */
+  readonly requireTls?: boolean;
 }
 
 export interface Slapd {
@@ -75,7 +80,9 @@ objectclass ( 2.25.198411570227403725342150286939712031233.1 NAME 'gatehouseLock
 function slapdConf(dir: string, o: SlapdOptions): string {
   const size = o.sizeLimit ?? 500;
   const tls = o.tls
-    ? `TLSCertificateFile ${dir}/cert.pem\nTLSCertificateKeyFile ${dir}/key.pem\nTLSCACertificateFile ${dir}/cert.pem\n`
+    ? `TLSCertificateFile ${dir}/cert.pem\nTLSCertificateKeyFile ${dir}/key.pem\nTLSCACertificateFile ${dir}/cert.pem\n${
+        o.requireTls ? 'security simple_bind=1\n' : ''
+      }`
     : '';
   return `include ${SCHEMA_DIR}/core.schema
 include ${SCHEMA_DIR}/cosine.schema
@@ -171,12 +178,18 @@ interface RunResult {
   readonly stderr: string;
 }
 
-function run(file: string, args: readonly string[], input = '', timeoutMs = 120_000): Promise<RunResult> {
+function run(
+  file: string,
+  args: readonly string[],
+  input = '',
+  timeoutMs = 120_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const child = execFile(
       file,
       args,
-      { timeout: timeoutMs, maxBuffer: 1 << 30, encoding: 'utf8' },
+      { timeout: timeoutMs, maxBuffer: 1 << 30, encoding: 'utf8', ...(env ? { env } : {}) },
       (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
       },
@@ -186,8 +199,14 @@ function run(file: string, args: readonly string[], input = '', timeoutMs = 120_
   });
 }
 
-async function must(file: string, args: readonly string[], input = '', timeoutMs?: number): Promise<string> {
-  const r = await run(file, args, input, timeoutMs);
+async function must(
+  file: string,
+  args: readonly string[],
+  input = '',
+  timeoutMs?: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
+  const r = await run(file, args, input, timeoutMs, env);
   if (r.code !== 0) throw new Error(`${file} ${args.join(' ')} failed (${r.code}): ${r.stderr.trim().slice(-2000)}`);
   return r.stdout;
 }
@@ -251,6 +270,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
     }
     await rm(dir, { recursive: true, force: true });
   };
+  if (options.requireTls && !options.tls) throw new Error('requireTls needs tls');
   try {
     await mkdir(join(dir, 'data'));
     await mkdir(join(dir, 'slapd.d'));
@@ -306,6 +326,11 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
       }
       if (up && c.exitCode === null) {
         const pid = c.pid as number;
+        // The OpenLDAP tools of this harness: over StartTLS, trusting the throwaway certificate, when TLS is required.
+        const toolTls = options.requireTls ? ['-ZZ'] : [];
+        const toolEnv = options.requireTls
+          ? { ...process.env, LDAPTLS_CACERT: join(dir, 'cert.pem'), LDAPTLS_REQCERT: 'demand' }
+          : undefined;
         return {
           url: `ldap://127.0.0.1:${port}`,
           ...(tlsPort ? { ldapsUrl: `ldaps://127.0.0.1:${tlsPort}` } : {}),
@@ -319,6 +344,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
               [
                 '-LLL',
                 '-x',
+                ...toolTls,
                 '-H',
                 `ldap://127.0.0.1:${port}`,
                 '-D',
@@ -329,12 +355,15 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
               ],
               '',
               o.timeoutMs ?? 120_000,
+              toolEnv,
             ),
           ldapmodify: async (text) => {
             await must(
               'ldapmodify',
-              ['-x', '-H', `ldap://127.0.0.1:${port}`, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD],
+              ['-x', ...toolTls, '-H', `ldap://127.0.0.1:${port}`, '-D', ADMIN_DN, '-w', ADMIN_PASSWORD],
               text,
+              undefined,
+              toolEnv,
             );
           },
           stop,

@@ -6,6 +6,7 @@ import { applyPlan } from '../../src/core/apply.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
 import type { Source } from '../../src/core/contracts.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
+import { renderPlan } from '../../src/core/render.ts';
 import { MemoryStore } from '../../src/core/testing/memory-store.ts';
 import { discordSource } from '../../src/sources/discord/index.ts';
 import {
@@ -83,8 +84,8 @@ describe('Discord roles → LDAP groups, end to end against slapd', { skip: skip
       type: 'ldap-groups',
       connection: { url: s.url, bindDn, bindPassword: BIND_PASSWORD, pageSize: 500 },
       people: { base: PEOPLE },
-      baseRole: { source: 'discord', group: 'Staff' },
-      mappings: [{ source: 'discord', group: SRE, ldapGroup: SRE_DN }],
+      baseRole: 'discord/Staff',
+      mappings: [{ group: `discord/${SRE}`, ldapGroup: SRE_DN }],
       emptyMember: EMPTY_MEMBER,
       lock: { nsAccountLock: true, pwdAccountLockedTime: true, maxFraction: 0.1 },
       serviceAccounts: { filter: '(description=service)' },
@@ -133,14 +134,17 @@ describe('Discord roles → LDAP groups, end to end against slapd', { skip: skip
       ),
     );
 
-  it('first run: nothing to lock or add yet; the person without an account is reported for enrolment', async () => {
-    const { tp } = await run(target());
+  it('first run: nothing to change; the person without an account is a note of the plan, not a change', async () => {
+    const { plan, tp, results } = await run(target());
     assert.equal(tp.error, undefined);
-    assert.deepEqual(
-      tp.changes.map((c) => c.kind),
-      ['ldap-needs-enrolment'],
-    );
-    assert.match(tp.changes[0]!.summary, /needs enrolment: New Person \(discord:300000000000005000\)/);
+    assert.deepEqual(tp.changes, []);
+    assert.deepEqual(results, [], 'nothing applied, nothing skipped');
+    assert.deepEqual(tp.notes, [
+      'needs enrolment: 1 person(s) hold a mapped role but have no LDAP account (enrol.create is off): New Person (discord:300000000000005000)',
+    ]);
+    const text = renderPlan(plan);
+    assert.match(text, /! needs enrolment: 1 person\(s\)/);
+    assert.match(text, /Plan \S+: 0 to apply/);
   });
 
   it('role granted → group membership added, in one modify', async () => {
@@ -166,7 +170,7 @@ describe('Discord roles → LDAP groups, end to end against slapd', { skip: skip
     fake.setRoles(snowflake(1), [SRE]);
     const { tp, results } = await run(target());
     assert.deepEqual(
-      tp.changes.map((c) => c.id).filter((x) => x !== 'enrol:discord:300000000000005000'),
+      tp.changes.map((c) => c.id),
       [`group:${SRE_DN}`, `lock:${uidOf(1)}`],
     );
     assert.ok(
@@ -243,10 +247,7 @@ describe('Discord roles → LDAP groups, end to end against slapd', { skip: skip
         src?.notes.join('\n') ?? '',
         /members failed|failed: Service Unavailable[\s\S]*using last-known-good snapshot/,
       );
-      assert.deepEqual(
-        tp.changes.filter((c) => c.kind !== 'ldap-needs-enrolment'),
-        [],
-      );
+      assert.deepEqual(tp.changes, []);
       // Without any snapshot: the source is missing, nothing depending on it changes, and a guard says why.
       const fresh = await run(target(), new MemoryStore());
       assert.equal(fresh.plan.sources[0]?.status, 'missing');

@@ -118,6 +118,32 @@ describe('ldap source against slapd (no size limit)', { skip: skipUnlessSlapd() 
     assert.equal(none.complete, false, 'a configured group not found is an incomplete read, not an empty group');
   });
 
+  it('memberOf style (memberof overlay) resolves the same nested groups as member style', async () => {
+    // Added online: slapadd bypasses overlays, so only these entries carry memberOf.
+    const add = (cn: string, members: readonly string[]) =>
+      s.ldapmodify(
+        `dn: cn=${cn},${GROUPS}\nchangetype: add\nobjectClass: groupOfNames\ncn: ${cn}\n${members.map((m) => `member: ${m}\n`).join('')}`,
+      );
+    await add('m-sre', [userDn(3)]);
+    await add('m-staff', [userDn(1), `cn=m-sre,${GROUPS}`]);
+    try {
+      const groups = { base: GROUPS, only: ['m-staff', 'm-sre'] };
+      const byMemberOf = await source(s, { groups: { ...groups, membership: 'memberOf' } }).read(signal());
+      const byMember = await source(s, { groups }).read(signal());
+      assert.equal(byMemberOf.complete, true, byMemberOf.notes.join('; '));
+      const expected = [
+        { name: 'm-sre', members: [`ldap:${uidOf(3)}`] },
+        { name: 'm-staff', members: [`ldap:${uidOf(1)}`, `ldap:${uidOf(3)}`] },
+      ];
+      assert.deepEqual(byMemberOf.facts.groups, expected);
+      assert.deepEqual(byMember.facts.groups, expected);
+    } finally {
+      for (const cn of ['m-staff', 'm-sre']) {
+        await s.ldapmodify(`dn: cn=${cn},${GROUPS}\nchangetype: delete\n`).catch(() => {});
+      }
+    }
+  });
+
   it('a refused bind is a clear terminal error that does not contain the password', async () => {
     await assert.rejects(
       source(s, {}, { bindPassword: 'wrong-password-123' }).read(signal()),
@@ -129,6 +155,17 @@ describe('ldap source against slapd (no size limit)', { skip: skipUnlessSlapd() 
         return true;
       },
     );
+  });
+
+  it('StartTLS to a server that offers no TLS fails closed: terminal, and no bind was attempted', async () => {
+    await assert.rejects(source(s, {}, { startTls: true }).read(signal()), (e: Error & { terminal?: boolean }) => {
+      assert.equal(e.terminal, true);
+      assert.match(
+        e.message,
+        /the server refused StartTLS \(ProtocolError \(LDAP result 2\): unsupported extended operation\); it offers no TLS on this port\. The bind was not attempted\.$/,
+      );
+      return true;
+    });
   });
 
   it('a server that is down gives an incomplete read naming the server', async () => {

@@ -8,7 +8,6 @@ import {
   HOST_CONFIG_SNIPPET,
   nftablesSchema,
   writeFileAtomic,
-  type NftablesConfig,
 } from '../../targets/nftables/index.ts';
 import { interruptSignal, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';
@@ -50,7 +49,7 @@ Examples:
         const ctx: DesiredContext = { sources: new Map(resolved.map((r) => [r.name, r])) };
         const results: { target: string; file: string | null; written: boolean; reason: string }[] = [];
         for (const [name, raw] of targets) {
-          const config = nftablesSchema.parse(raw) as NftablesConfig;
+          const config = nftablesSchema.parse(raw);
           if (config.includeFile === undefined) {
             results.push({ target: name, file: null, written: false, reason: 'no includeFile configured' });
             continue;

@@ -122,7 +122,7 @@ export async function loadConfig<S extends z.ZodType>(
     throw new ConfigError(found);
   }
   return {
-    value: result.data as z.output<S>,
+    value: result.data,
     digest: digest(resolved),
     files: parsed.map((p) => p.file),
     baseDir,
@@ -171,7 +171,7 @@ function merge(files: readonly ParsedFile[], issues: ConfigIssue[]) {
       const isSection = body !== null && typeof body === 'object' && !Array.isArray(body);
       const existing = merged[section];
       if (existing === undefined) {
-        merged[section] = isSection ? { ...(body as object) } : body;
+        merged[section] = isSection ? { ...body } : body;
         recordOwners(section, body, isSection, f, owner);
         continue;
       }

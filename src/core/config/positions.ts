@@ -63,6 +63,6 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
       node.items.forEach((item, i) => walk(item as Node, [...path, i]));
     }
   };
-  walk(doc.contents as Node | null, []);
+  walk(doc.contents, []);
   return { file, value: doc.toJS({ maxAliasCount: 100 }) as unknown, positions };
 }

@@ -60,11 +60,17 @@ export class DiscordWatcher extends EventEmitter<WatcherEvents> implements Runna
     client.on(Events.ClientReady, () => emit('resync'));
     client.on(Events.ShardResume, () => emit('resync'));
     client.on(Events.Error, (e) => this.#o.onError?.(describeError(e)));
-    const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    let onAbort = (): void => {};
+    const stopped = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       await Promise.race([client.login(this.#o.token), stopped]);
       await stopped;
     } finally {
+      // Also on a failed login: no listener left on the caller's signal, no gateway socket or heartbeat timer left.
+      signal.removeEventListener('abort', onAbort);
       await client.destroy();
     }
   }

@@ -1,5 +1,5 @@
 // node:test's describe/it return promises that the runner itself awaits.
- 
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatPrefix } from '../../core/address.ts';

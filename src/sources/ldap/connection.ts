@@ -5,10 +5,12 @@ import {
   Attribute,
   Change,
   Client,
+  ConfidentialityRequiredError,
   FilterParser,
   InvalidCredentialsError,
   ResultCodeError,
   SizeLimitExceededError,
+  StrongAuthRequiredError,
   type Filter,
 } from 'ldapts';
 import { z } from 'zod';
@@ -68,18 +70,114 @@ export const filterString = z.string().superRefine((v, ctx) => {
   }
 });
 
-/** An entry with attribute names lower-cased and every value a string (binary values are not read). */
+/**
+ * One entry of a search result: its DN as the server sent it, and its values by attribute name in any case. An
+ * attribute the entry does not have reads as no values. Every value is a string: a value that is not valid UTF-8 is
+ * decoded lossily (gatehouse reads no binary attributes).
+ */
 export interface LdapEntry {
   readonly dn: string;
-  readonly attrs: ReadonlyMap<string, readonly string[]>;
+  /** The first value of `attribute`, or undefined. */
+  first(attribute: string): string | undefined;
+  /** Every value of `attribute`; an empty list when absent. */
+  all(attribute: string): readonly string[];
 }
 
-export function first(e: LdapEntry, attribute: string): string | undefined {
-  return e.attrs.get(attribute.toLowerCase())?.[0];
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Attribute spellings of one search, shared by all its entries. ldapts keys an entry's values by the name as the server
+ * spells it (OpenLDAP: the schema's `employeeNumber`), and adds `[]` under the requested spelling for a requested
+ * attribute the entry lacks. Lower-casing is done once per distinct spelling, not per entry.
+ */
+class Spellings {
+  readonly #lower = new Map<string, string>();
+  readonly #keys = new Map<string, string[]>();
+  constructor(requested: readonly string[]) {
+    for (const a of requested) this.note(a);
+  }
+  lower(name: string): string {
+    let l = this.#lower.get(name);
+    if (l === undefined) {
+      l = name.toLowerCase();
+      this.#lower.set(name, l);
+    }
+    return l;
+  }
+  note(key: string): void {
+    const l = this.lower(key);
+    const keys = this.#keys.get(l);
+    if (!keys) this.#keys.set(l, [key]);
+    else if (!keys.includes(key)) keys.push(key);
+  }
+  keys(lower: string): readonly string[] | undefined {
+    return this.#keys.get(lower);
+  }
 }
 
-export function all(e: LdapEntry, attribute: string): readonly string[] {
-  return e.attrs.get(attribute.toLowerCase()) ?? [];
+/**
+ * An {@link LdapEntry} over ldapts' entry object, read in place: one small object per entry, and an array only when a
+ * caller asks for all values of a single-valued attribute. Entries are read once per account of a directory, so this
+ * is the hot path of every large read.
+ */
+class RawEntry implements LdapEntry {
+  readonly #raw: Record<string, unknown>;
+  readonly #spellings: Spellings;
+  constructor(raw: Record<string, unknown>, spellings: Spellings) {
+    this.#raw = raw;
+    this.#spellings = spellings;
+  }
+  get dn(): string {
+    return String(this.#raw.dn);
+  }
+  first(attribute: string): string | undefined {
+    const v = this.#value(attribute);
+    if (v === undefined || typeof v === 'string') return v;
+    return v.length === 0 ? undefined : asString(v[0]);
+  }
+  all(attribute: string): readonly string[] {
+    const v = this.#value(attribute);
+    if (v === undefined) return NONE;
+    if (typeof v === 'string') return [v];
+    for (const x of v) if (typeof x !== 'string') return v.map(asString);
+    return v as string[];
+  }
+  /**
+   * The raw value (a string, or a non-empty array), undefined when absent. A server sends an attribute once per entry,
+   * so the first known spelling that is present decides (ldapts' `[]` placeholder means the entry lacks it).
+   */
+  #value(attribute: string): string | readonly unknown[] | undefined {
+    const lower = this.#spellings.lower(attribute);
+    for (const k of this.#spellings.keys(lower) ?? NONE) {
+      const v = this.#raw[k];
+      if (v === undefined) continue;
+      if (typeof v === 'string') return v;
+      if (!Array.isArray(v)) return [v];
+      return v.length > 0 ? (v as unknown[]) : undefined;
+    }
+    // A spelling not seen yet in this search (or an attribute that was not requested): look once, remember it.
+    for (const k in this.#raw) {
+      if (k !== 'dn' && this.#spellings.lower(k) === lower) {
+        this.#spellings.note(k);
+        return this.#value(attribute);
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Reads ldapts entry objects of one search as {@link LdapEntry}. `requested` is the attribute list of the search.
+ * Exported for tests and benchmarks.
+ */
+export function entryReader(requested: readonly string[]): (raw: Record<string, unknown>) => LdapEntry {
+  const spellings = new Spellings(requested);
+  return (raw) => new RawEntry(raw, spellings);
+}
+
+/** ldapts hands over a Buffer only where UTF-8 decoding failed. */
+function asString(x: unknown): string {
+  return typeof x === 'string' ? x : Buffer.isBuffer(x) ? x.toString('utf8') : String(x);
 }
 
 export interface SearchSpec {
@@ -101,6 +199,13 @@ export interface LdapSession {
    * time limit, answers with a referral or search reference (which are not followed), or fails in any other way.
    */
   search(spec: SearchSpec, signal?: AbortSignal): Promise<LdapEntry[]>;
+  /**
+   * The same search, handing each entry to `visit` as its page arrives instead of collecting them, so a large read
+   * keeps only what the caller builds from each entry (the entry itself is garbage right away). Resolves with the
+   * number of entries. Fails exactly like {@link search}; `visit` may then have seen part of the result, which the
+   * caller must discard — a rejected promise is the only signal of an incomplete read.
+   */
+  forEach(spec: SearchSpec, visit: (entry: LdapEntry) => void, signal?: AbortSignal): Promise<number>;
   modify(
     dn: string,
     changes: readonly { op: 'add' | 'delete' | 'replace'; type: string; values: string[] }[],
@@ -141,14 +246,17 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
   });
   let ops = 0;
   const where = `${ctx.origin}: LDAP ${config.url}`;
+  let step: 'connect' | 'starttls' | 'bind' = 'connect';
   try {
     if (config.startTls) {
+      step = 'starttls';
       ops++;
       // A fresh options object each time (ldapts stores the socket in it), with the host: without it Node checks the
       // certificate against "localhost".
       const host = new URL(config.url).hostname.replace(/^\[|\]$/g, '');
       await client.startTLS({ ...tls, host });
     }
+    step = 'bind';
     ops++;
     await client.bind(config.bindDn, config.bindPassword);
   } catch (e) {
@@ -158,6 +266,35 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
         cause: e,
         terminal: true,
       });
+    }
+    const tlsCode = (e as NodeJS.ErrnoException | undefined)?.code;
+    if (tlsCode !== undefined && CERTIFICATE_ERRORS.has(tlsCode)) {
+      // Fails closed: no credentials were sent (a failed StartTLS never falls back to a plain bind).
+      const how = config.startTls ? 'StartTLS' : 'LDAPS';
+      const fix =
+        tlsCode === 'ERR_TLS_CERT_ALTNAME_INVALID' || tlsCode === 'HOSTNAME_MISMATCH'
+          ? 'connect by a name the certificate holds, or set connection.tls.servername to it'
+          : 'set connection.tls.caFile to the CA that signed it';
+      throw new GatehouseError(
+        code,
+        `${where}: ${how}: the server's certificate is not trusted (${tlsCode}: ${firstSentence(e)}); ${fix}. The bind was not attempted.`,
+        { cause: e, terminal: true },
+      );
+    }
+    if (step === 'bind' && (e instanceof ConfidentialityRequiredError || e instanceof StrongAuthRequiredError)) {
+      throw new GatehouseError(
+        code,
+        `${where}: the server requires TLS to bind as ${config.bindDn} (${describeLdap(e)}); set connection.startTls: true or use an ldaps:// URL. The password was sent unencrypted.`,
+        { cause: e, terminal: true },
+      );
+    }
+    if (step === 'starttls' && e instanceof ResultCodeError) {
+      // The server answered, and said no: it does not offer TLS. Not retried; never falls back to a clear bind.
+      throw new GatehouseError(
+        code,
+        `${where}: the server refused StartTLS (${describeLdap(e)}); it offers no TLS on this port. The bind was not attempted.`,
+        { cause: e, terminal: true },
+      );
     }
     throw new GatehouseError(code, `${where}: cannot connect and bind as ${config.bindDn}: ${describeLdap(e)}`, {
       cause: e,
@@ -170,6 +307,12 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
     },
     async search(spec, signal) {
       const entries: LdapEntry[] = [];
+      await session.forEach(spec, (e) => entries.push(e), signal);
+      return entries;
+    },
+    async forEach(spec, visit, signal) {
+      let count = 0;
+      const read = entryReader(spec.attributes);
       const label = `search base ${JSON.stringify(spec.base)} scope ${spec.scope}`;
       try {
         const pages = client.searchPaginated(spec.base, {
@@ -179,7 +322,17 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
           paged: { pageSize: config.pageSize },
           // Never a client size limit: ldapts turns sizeLimitExceeded into success when one is set (a short list).
         });
-        for await (const page of pages) {
+        // One page of look-ahead: the request for the next page goes out before this one is handed to `visit`, so the
+        // server produces it while the client converts (ldapts sends it only when asked). Without this the server
+        // idles for the client's whole per-page work, which at 100k entries was a third of the read.
+        const it = pages[Symbol.asyncIterator]();
+        let next = it.next();
+        // Left unawaited when this loop throws: its failure (the socket closes with the session) must not go unhandled.
+        next.catch(() => {});
+        for (;;) {
+          const r = await next;
+          if (r.done === true) break;
+          const page = r.value;
           ops++;
           if (page.searchReferences.length > 0) {
             throw new GatehouseError(
@@ -189,16 +342,19 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
                 .join(', ')}), which are not followed; the read is incomplete`,
             );
           }
-          for (const raw of page.searchEntries) entries.push(toEntry(raw));
+          next = it.next();
+          next.catch(() => {});
+          for (const raw of page.searchEntries) visit(read(raw));
+          count += page.searchEntries.length;
           if (signal?.aborted) throw new GatehouseError('ABORTED', `${where}: ${label} aborted`);
         }
-        return entries;
+        return count;
       } catch (e) {
         if (e instanceof GatehouseError) throw e;
         if (e instanceof SizeLimitExceededError) {
           throw new GatehouseError(
             code,
-            `${where}: ${label} hit the server's size limit (sizeLimitExceeded) after ${entries.length} entries; the read is incomplete. Raise the limit for ${config.bindDn} (e.g. OpenLDAP "limits dn.exact=… size.prtotal=unlimited")`,
+            `${where}: ${label} hit the server's size limit (sizeLimitExceeded) after ${count} entries; the read is incomplete. Raise the limit for ${config.bindDn} (e.g. OpenLDAP "limits dn.exact=… size.prtotal=unlimited")`,
             { cause: e },
           );
         }
@@ -228,22 +384,42 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
   return session;
 }
 
-function toEntry(raw: Record<string, unknown>): LdapEntry {
-  const attrs = new Map<string, string[]>();
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === 'dn') continue;
-    const values = (Array.isArray(v) ? v : [v]).map((x) => (Buffer.isBuffer(x) ? x.toString('utf8') : String(x)));
-    const key = k.toLowerCase();
-    attrs.set(key, [...(attrs.get(key) ?? []), ...values]);
-  }
-  return { dn: String(raw.dn), attrs };
+/**
+ * Node's codes for a server certificate that failed verification (OpenSSL's X509_V_ERR_* names, and Node's own name
+ * check). Retrying cannot help until the configuration or the server's certificate changes.
+ */
+const CERTIFICATE_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** The first sentence of an error message (Node appends advice about --use-system-ca that does not apply here). */
+function firstSentence(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split(/;\s/)[0] ?? m;
 }
 
 /** One line for an ldapts or network error: the LDAP result code and its name where there is one. */
 export function describeLdap(e: unknown): string {
   if (e instanceof ResultCodeError) {
-    const msg = e.message.trim();
-    return `${e.name} (LDAP result ${e.code})${msg && !msg.startsWith('Code:') ? `: ${msg}` : ''}`;
+    // ldapts appends " Code: 0x…" to the server's message; the code is given here already.
+    const msg = e.message.replace(/\s*Code: 0x[0-9a-f]+\s*$/i, '').trim();
+    return `${e.name} (LDAP result ${e.code})${msg ? `: ${msg}` : ''}`;
   }
   if (e instanceof Error) {
     const c = (e as NodeJS.ErrnoException).code;

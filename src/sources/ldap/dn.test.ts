@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { EqualityFilter } from 'ldapts';
-import { childDn, escapeDnValue, isUnder, normalizeDn, parseDn } from './dn.ts';
+import { childDn, escapeDnValue, isUnder, normalizeDn, normalizeParsedDn, parseDn } from './dn.ts';
 import { resolveMemberOf, resolveMembers } from './nested.ts';
 
 describe('RFC 4514 DN escaping', () => {
@@ -24,6 +24,40 @@ describe('RFC 4514 DN escaping', () => {
   it('normalises spelling differences, hex escapes included', () => {
     assert.equal(normalizeDn('UID=Alice, OU=People,dc=Example'), 'uid=alice,ou=people,dc=example');
     assert.equal(normalizeDn('cn=a\\2Cb,dc=x'), normalizeDn('cn=a\\,b,dc=x'));
+  });
+
+  it('the fast path (lower-casing plain DNs) agrees with parsing on every generated DN', () => {
+    // Characters chosen to hit every rule: separators, escapes, spaces, `#`, `=`, non-ASCII, a multi-valued RDN.
+    const special = [' ', '#', '=', ',', '+', '"', '\\', ';', '<', '>', 'é', 'Σ'];
+    // Weighted towards plain characters so that many DNs are in normal form but for case: the fast path's cases.
+    const alphabet = [...special, ...'aZ0-._bY7()@~*qx'];
+    let seed = 42;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    let checked = 0;
+    let lowerOnly = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const rdns = Array.from({ length: 1 + rnd(3) }, () => {
+        const value = Array.from({ length: 1 + rnd(6) }, () => alphabet[rnd(alphabet.length)]).join('');
+        return `${['uid', 'CN', 'ou', 'dc', ' cn'][rnd(5)]}=${value}`;
+      });
+      const dn = rdns.join(',');
+      let slow: string;
+      try {
+        slow = normalizeParsedDn(dn);
+      } catch {
+        assert.throws(() => normalizeDn(dn), dn);
+        continue;
+      }
+      assert.equal(normalizeDn(dn), slow, JSON.stringify(dn));
+      if (slow === dn.toLowerCase()) lowerOnly++;
+      checked++;
+    }
+    assert.ok(checked > 5000);
+    assert.ok(lowerOnly > 2000, `only ${lowerOnly} DNs were already normal but for case`);
+    for (const plain of ['uid=u000001,ou=people,dc=example,dc=org', 'CN=Ops Team (EU),OU=Groups,DC=Example,DC=Org']) {
+      assert.equal(normalizeDn(plain), normalizeParsedDn(plain));
+      assert.equal(normalizeDn(plain), plain.toLowerCase());
+    }
   });
 });
 

@@ -86,8 +86,29 @@ export function parseDn(dn: string): [string, string][] {
  * A comparison key for a DN: types and values lower-cased, values trimmed and re-escaped. Treats every value as
  * case-insensitive, which matches the equality rules of the attributes DNs are made of in practice (uid, cn, ou, dc);
  * a directory that distinguishes `uid=Alice` from `uid=alice` is not supported.
+ *
+ * Called for every entry and member value of a read, so the common case is cheap: a DN of printable ASCII with no
+ * character that needs escaping, no spaces around separators and single-valued RDNs is already in normal form except
+ * for case ({@link PLAIN_DN}); anything else is parsed.
  */
 export function normalizeDn(dn: string): string {
+  return PLAIN_DN.test(dn) ? dn.toLowerCase() : normalizeParsedDn(dn);
+}
+
+/**
+ * DNs whose normal form is their lower-cased text: `type=value` RDNs separated by bare commas; types are names; values
+ * are printable ASCII without backslash or `" + < > ; = ,`, do not start with `#` or a space and do not end with a space. For such
+ * a DN {@link normalizeParsedDn} only lower-cases (a test checks this over generated DNs).
+ *
+ * Value characters, as ranges of printable ASCII: first `! $-* --: ?-[ ]-~` (no space, `#`), middle adds space and `#`,
+ * last adds `#`.
+ */
+const TYPE = '[A-Za-z][A-Za-z0-9-]*';
+const VALUE = String.raw`[!$-*\--:?-[\]-~](?:[ !#-*\--:?-[\]-~]*[!#-*\--:?-[\]-~])?`;
+const PLAIN_DN = new RegExp(`^${TYPE}=${VALUE}(?:,${TYPE}=${VALUE})*$`);
+
+/** The general path of {@link normalizeDn}: parse, then print each pair in normal form. Exported for its test. */
+export function normalizeParsedDn(dn: string): string {
   return parseDn(dn)
     .map(([t, v]) => `${t.toLowerCase()}=${escapeDnValue(v.trim().toLowerCase())}`)
     .join(',');

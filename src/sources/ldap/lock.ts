@@ -1,4 +1,4 @@
-import { first, type LdapEntry } from './connection.ts';
+import type { LdapEntry } from './connection.ts';
 
 /**
  * The value ppolicy reads as "locked by an administrator until unlocked" (draft-behera-ldap-password-policy): any
@@ -15,9 +15,10 @@ export interface LockState {
 }
 
 export function lockState(e: LdapEntry): LockState {
-  const ns = first(e, 'nsAccountLock');
-  const pwd = first(e, 'pwdAccountLockedTime');
-  return { nsAccountLock: ns?.toUpperCase() === 'TRUE', ...(pwd ? { pwdAccountLockedTime: pwd } : {}) };
+  const ns = e.first('nsAccountLock');
+  const pwd = e.first('pwdAccountLockedTime');
+  const nsAccountLock = ns !== undefined && ns.toUpperCase() === 'TRUE';
+  return pwd ? { nsAccountLock, pwdAccountLockedTime: pwd } : { nsAccountLock };
 }
 
 /** Whether the configured lock mechanisms consider the account locked. */

@@ -15,7 +15,9 @@ import type { LdapGroupsChange } from './types.ts';
  *   in one more modify — so re-applying converges (idempotent).
  * - lock: one modify replacing nsAccountLock (TRUE) and/or pwdAccountLockedTime (000001010000Z), per config.
  * - unlock: one modify clearing the locks the change names (replace with no values: no error when already clear).
- * - create: one add. needs-enrolment: nothing to do in LDAP; reported as skipped.
+ * - create: one add.
+ *
+ * A change of a kind this target does not make (a plan file from another version) fails as PLAN_INVALID.
  *
  * Never deletes an entry.
  */
@@ -67,7 +69,7 @@ async function applyOne(
         { base: c.group, scope: 'base', filter: '(objectClass=*)', attributes: [attr] },
         signal,
       );
-      const now = new Set((g?.attrs.get(attr.toLowerCase()) ?? []).map((m) => normalizeDn(m)));
+      const now = new Set((g?.all(attr) ?? []).map((m) => normalizeDn(m)));
       const add = c.add.filter((m) => !now.has(normalizeDn(m)));
       const remove = c.remove.filter((m) => now.has(normalizeDn(m)));
       if (add.length > 0 || remove.length > 0) await session.modify(c.group, mods(add, remove));
@@ -96,7 +98,9 @@ async function applyOne(
       await session.add(c.dn, c.attributes);
       return { id: c.id, status: 'applied', message: `created ${c.dn}` };
     }
-    case 'ldap-needs-enrolment':
-      return { id: c.id, status: 'skipped', message: 'needs enrolment by a person: nothing to do in LDAP' };
+    default: {
+      const { id, kind } = c as { id?: unknown; kind?: unknown };
+      throw new GatehouseError('PLAN_INVALID', `${String(id)}: unknown change kind ${String(kind)}`);
+    }
   }
 }

@@ -1,15 +1,32 @@
 import { z } from 'zod';
+import { parseGroupRef, type GroupRef } from '../../core/people.ts';
 import { connectionSchema, filterString } from '../../sources/ldap/connection.ts';
 
 const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'an LDAP attribute name');
 
-/** A group of a source: `{ source: discord, group: "Staff" }` (a role name) or a role id, or any group of any source. */
+/** Same rule as source names in the config schema; a group reference starts with one. */
+const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const REF_MESSAGE = 'write a group as source/group, e.g. discord/Staff';
+
+/**
+ * A group of a source, written `source/group` as in every target (core's people model): `discord/Staff` (a role name),
+ * `discord/910000000000000011` (a role id), `directory/admins` (an LDAP group cn). Everything after the first `/` is
+ * the group name, so role names may contain `/`.
+ */
 const groupRef = z
-  .object({
-    source: z.string().min(1),
-    group: z.string().min(1).describe('Group name in that source (a Discord role id or name, an LDAP group cn, …).'),
-  })
-  .strict();
+  .string({ error: REF_MESSAGE })
+  .refine((s) => {
+    const r = parseGroupRef(s);
+    return r !== undefined && SOURCE_NAME.test(r.source);
+  }, REF_MESSAGE)
+  .describe('A group of a source, written source/group: discord/Staff, discord/<role id>, ldap/admins, …');
+
+/** The parsed form of a reference the schema accepted. */
+export function groupRefOf(text: string): GroupRef {
+  const r = parseGroupRef(text);
+  if (!r) throw new Error(`not a group reference: ${JSON.stringify(text)}`);
+  return r;
+}
 
 export const ldapGroupsSchema = z
   .object({
@@ -27,11 +44,14 @@ export const ldapGroupsSchema = z
       .strict(),
     baseRole: groupRef
       .optional()
-      .describe('Holding this group gates everything: without it an account is locked and gets no mapped group.'),
+      .describe(
+        'source/group (e.g. discord/Staff) gating everything: without it, accounts are locked and get no group.',
+      ),
     mappings: z
       .array(
-        groupRef
-          .extend({
+        z
+          .object({
+            group: groupRef,
             ldapGroup: z.string().min(1).describe('DN of the LDAP group (groupOfNames) that mirrors the group.'),
             exclusive: z
               .boolean()

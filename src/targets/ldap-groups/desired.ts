@@ -1,29 +1,46 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
-import type { LdapGroupsConfig } from './config.ts';
+import { formatGroupRef, indexPeople, resolveGroup, type GroupRef } from '../../core/people.ts';
+import { groupRefOf, type LdapGroupsConfig } from './config.ts';
 import type { DesiredPerson, LdapGroupsDesired } from './types.ts';
+
+/** The sources this target's groups come from, in config order (base role first). */
+export function referencedSources(config: LdapGroupsConfig): string[] {
+  const refs = [...(config.baseRole ? [config.baseRole] : []), ...config.mappings.map((m) => m.group)];
+  return [...new Set(refs.map((r) => groupRefOf(r).source))];
+}
 
 /**
  * Desired state, a pure function of the sources' facts: who holds the base role, and who holds each mapped group,
- * as join keys (`uid:<uid>` when the person has an LDAP account id, else `discord:<id>`). People without either are
- * left out (nothing in LDAP can be theirs). A group whose source is missing or that the source does not have is
- * `known: false`, which the guards turn into "remove and lock nothing for it".
+ * as join keys (`uid:<uid>` when the person has an LDAP account id, else `discord:<id>`). People come from every source
+ * the target references (core's people index), so a group may list people another referenced source declares. People
+ * with neither account are left out (nothing in LDAP can be theirs).
+ *
+ * A group whose source could not be read (no snapshot either) or that the source does not have is `known: false`,
+ * which the diff and guards turn into "change nothing that depends on it". Members no referenced source declares, and
+ * people declared differently by two sources, are `problems` (shown as plan notes).
  */
 export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): LdapGroupsDesired {
+  const index = indexPeople(ctx, referencedSources(config));
+  const problems = [...index.problems];
   const people = new Map<string, DesiredPerson>();
-  const resolve = (ref: { source: string; group: string }) => {
-    const src = ctx.sources.get(ref.source);
-    if (!src || src.status === 'missing') {
+  const resolve = (text: string) => {
+    const ref: GroupRef = groupRefOf(text);
+    const g = resolveGroup(ctx, ref, index);
+    if (g.status === 'unavailable') {
       return { known: false, why: `source ${ref.source} could not be read`, members: [] as string[] };
     }
-    const group = (src.facts.groups ?? []).find((g) => g.name === ref.group);
-    if (!group)
+    if (g.status === 'missing') {
       return { known: false, why: `source ${ref.source} has no group ${JSON.stringify(ref.group)}`, members: [] };
-    const byId = new Map((src.facts.people ?? []).map((p) => [p.id, p]));
+    }
+    if (g.unknown.length > 0) {
+      problems.push(
+        `${formatGroupRef(ref)}: ${g.unknown.length} member(s) no referenced source declares are left out: ${g.unknown.slice(0, 20).join(', ')}${g.unknown.length > 20 ? ` and ${g.unknown.length - 20} more` : ''}`,
+      );
+    }
     const keys = new Set<string>();
-    for (const id of group.members) {
-      const p = byId.get(id);
-      const d = p ? toDesired(p) : undefined;
+    for (const p of g.members) {
+      const d = toDesired(p);
       if (!d) continue;
       keys.add(d.key);
       if (!people.has(d.key)) people.set(d.key, d);
@@ -35,10 +52,10 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
     dn: m.ldapGroup,
     exclusive: m.exclusive,
     maxRemoveFraction: m.maxRemoveFraction,
-    ...resolve(m),
+    ...resolve(m.group),
   }));
   const sorted = [...people.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { base, groups, people: sorted };
+  return { base, groups, people: sorted, problems };
 }
 
 function toDesired(p: Person): DesiredPerson | undefined {

@@ -4,7 +4,7 @@ import type { DesiredContext } from '../../core/contracts.ts';
 import { completenessGuard } from '../../core/guards.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
-import { diffLdapGroups } from './diff.ts';
+import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { guardLdapGroups } from './guard.ts';
 import type { LdapGroupsObserved } from './types.ts';
 
@@ -15,8 +15,8 @@ const config = ldapGroupsSchema.parse({
   type: 'ldap-groups',
   connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
   people: { base: P },
-  baseRole: { source: 'discord', group: 'Staff' },
-  mappings: [{ source: 'discord', group: 'SRE', ldapGroup: G }],
+  baseRole: 'discord/Staff',
+  mappings: [{ group: 'discord/SRE', ldapGroup: G }],
   protected: ['u2'],
   lock: { maxFraction: 0.5 },
 });
@@ -70,20 +70,75 @@ const observed: LdapGroupsObserved = {
 };
 
 describe('ldap-groups diff and guards (pure)', () => {
-  it('adds, removes, locks, unlocks and reports enrolment in a deterministic order', () => {
+  it('adds, removes, locks and unlocks in a deterministic order; enrolment is a note, not a change', () => {
     const desired = desiredState(config, ctx([2, 3, 4, 9], [3, 9]));
     const changes = diffLdapGroups(config, desired, observed);
     assert.deepEqual(
       changes.map((c) => [c.id, c.destructive]),
       [
         [`group:${G}`, true],
-        [`enrol:discord:${d(9)}`, false],
         ['lock:u1', true],
         ['unlock:u4', false],
       ],
     );
     const g = changes[0]!;
     assert.deepEqual([g.add, g.remove], [[`uid=u3,${P}`], [`uid=u1,${P}`]], 'service account u5 is never removed');
+    assert.deepEqual(ldapGroupsNotes(config, desired, observed), [
+      `needs enrolment: 1 person(s) hold a mapped role but have no LDAP account (enrol.create is off): discord:${d(9)} (discord:${d(9)})`,
+    ]);
+  });
+
+  it('with enrol.create the person becomes a create change; one the template cannot build stays a note', () => {
+    const withCreate = ldapGroupsSchema.parse({
+      ...config,
+      enrol: { create: true, uid: 'd{discordId}', uidPattern: '^d\\d{17,20}$' },
+    });
+    const c = ctx([2, 3, 4, 9], [3, 9]);
+    const desired = desiredState(withCreate, c);
+    const create = diffLdapGroups(withCreate, desired, observed).find((x) => x.kind === 'ldap-create-account');
+    assert.equal(create?.id, `create:discord:${d(9)}`);
+    assert.equal(create?.destructive, false);
+    assert.deepEqual(ldapGroupsNotes(withCreate, desired, observed), []);
+
+    const strict = ldapGroupsSchema.parse({ ...withCreate, enrol: { ...withCreate.enrol, uidPattern: '^x$' } });
+    const d2 = desiredState(strict, c);
+    assert.ok(!diffLdapGroups(strict, d2, observed).some((x) => x.kind === 'ldap-create-account'));
+    assert.deepEqual(ldapGroupsNotes(strict, d2, observed), [
+      `needs enrolment: 1 person(s) hold a mapped role but no account can be created from the template: discord:${d(9)} (discord:${d(9)}): uid template gave "d${d(9)}", which does not match ^x$`,
+    ]);
+  });
+
+  it('notes list 20 names, then how many more; a Discord id on two accounts is reported', () => {
+    const many = Array.from({ length: 25 }, (_, i) => 100 + i);
+    const desired = desiredState(config, ctx([2, 3, ...many], [...many]));
+    const twice: LdapGroupsObserved = {
+      ...observed,
+      accounts: [...observed.accounts, account(1, { uid: 'u1-alt', dn: `uid=u1-alt,${P}` })],
+    };
+    const notes = ldapGroupsNotes(config, desired, twice);
+    assert.equal(notes.length, 2);
+    assert.match(notes[0]!, /^needs enrolment: 25 person\(s\) .* and 5 more$/);
+    assert.equal(
+      notes[1],
+      `1 Discord id(s) are on more than one account, which are therefore left alone: ${d(1)} (u1, u1-alt)`,
+    );
+  });
+
+  it('two accounts with one Discord id are joined to nobody and left alone: not locked, not removed', () => {
+    const twice: LdapGroupsObserved = {
+      accounts: [account(1), account(1, { uid: 'u1-alt', dn: `uid=u1-alt,${P}` }), account(2), account(3)],
+      groups: [{ dn: G, members: [`uid=u1,${P}`, `uid=u1-alt,${P}`] }],
+    };
+    // Person 1 holds the base role and SRE, but which account is theirs is unknown: neither may be locked or removed.
+    const desired = desiredState(config, ctx([1, 2, 3], [1]));
+    const changes = diffLdapGroups(config, desired, twice);
+    assert.deepEqual(changes, []);
+    assert.match(ldapGroupsNotes(config, desired, twice).join('\n'), /1 Discord id\(s\) are on more than one account/);
+  });
+
+  it('with the base role unknown there are no notes either (the guard says why)', () => {
+    const desired = desiredState(config, ctx([], [], 'missing'));
+    assert.deepEqual(ldapGroupsNotes(config, desired, observed), []);
   });
 
   it('protected guard fires for a protected account that would be locked', () => {

@@ -2,8 +2,8 @@ import { childDn, normalizeDn } from '../../sources/ldap/dn.ts';
 import { PERMANENT_LOCK_TIME, isLocked } from '../../sources/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import type {
+  CreateAccountChange,
   DesiredPerson,
-  EnrolChange,
   LdapGroupsChange,
   LdapGroupsDesired,
   LdapGroupsObserved,
@@ -14,11 +14,21 @@ import type {
 export class AccountIndex {
   readonly #byUid = new Map<string, ObservedAccount>();
   readonly #byDiscord = new Map<string, ObservedAccount | null>();
+  /** Discord ids on more than one account, with those accounts' uids: joined to none of them. */
+  readonly ambiguous = new Map<string, string[]>();
   constructor(accounts: readonly ObservedAccount[]) {
     for (const a of accounts) {
       this.#byUid.set(a.uid, a);
+      if (!a.discordId) continue;
+      const seen = this.#byDiscord.get(a.discordId);
+      if (seen === undefined) {
+        this.#byDiscord.set(a.discordId, a);
+        continue;
+      }
       // Two accounts claiming one Discord id: neither is joined (null), rather than guessing.
-      if (a.discordId) this.#byDiscord.set(a.discordId, this.#byDiscord.has(a.discordId) ? null : a);
+      this.#byDiscord.set(a.discordId, null);
+      const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.uid] : []);
+      this.ambiguous.set(a.discordId, [...uids, a.uid]);
     }
   }
   get(key: string): ObservedAccount | undefined {
@@ -35,7 +45,7 @@ export function isManaged(a: ObservedAccount): boolean {
 
 /**
  * Pure, deterministic diff: group membership changes (one per mapped group, in config order, adds and removes
- * together so apply sends one modify per group), then locks, unlocks and enrolments, each sorted by id.
+ * together so apply sends one modify per group), then locks, unlocks and account creations, each sorted by id.
  *
  * - A mapped group's desired members are the accounts of its people that also hold the base role (if configured).
  *   Removed: members that are managed accounts and not desired; with `exclusive`, any member not desired. Never
@@ -45,8 +55,11 @@ export function isManaged(a: ObservedAccount): boolean {
  *   pwdAccountLockedTime) is not this target's and is left to expire.
  * - When the base role or a mapped group is unknown (source unreadable, group absent), nothing that depends on it
  *   changes; the guard reports why.
- * - People with a mapped group and the base role but no account: `ldap-needs-enrolment`, or `ldap-create-account`
- *   when `enrol.create` is on and the uid template gives a valid uid.
+ * - An account that shares its Discord id with another account (and is not joined by uid) is never locked or removed:
+ *   which person it belongs to is unknown. {@link ldapGroupsNotes} reports it.
+ * - People with a mapped group and the base role but no account: `ldap-create-account` when `enrol.create` is on and
+ *   the template gives a valid entry; otherwise nothing here — {@link ldapGroupsNotes} reports them as needing
+ *   enrolment, since no change to LDAP can help.
  */
 export function diffLdapGroups(
   config: LdapGroupsConfig,
@@ -63,6 +76,9 @@ export function diffLdapGroups(
     }
   }
   const eligible = (a: ObservedAccount) => !a.service && (base === null || (base.known && baseDns.has(a.dn)));
+  // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
+  // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
+  const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
   const accountsByDn = new Map(observed.accounts.map((a) => [normalizeDn(a.dn), a]));
   const keep = config.emptyMember ? normalizeDn(config.emptyMember) : undefined;
   const changes: LdapGroupsChange[] = [];
@@ -81,7 +97,7 @@ export function diffLdapGroups(
       .filter(([n]) => {
         if (want.has(n) || n === keep) return false;
         const a = accountsByDn.get(n);
-        if (a?.service) return false;
+        if (a?.service || (a && unjoinable(a))) return false;
         return g.exclusive || (a !== undefined && isManaged(a));
       })
       .map(([, dn]) => dn);
@@ -104,6 +120,7 @@ export function diffLdapGroups(
     for (const a of observed.accounts) {
       if (!isManaged(a)) continue;
       const inBase = baseDns.has(a.dn);
+      if (!inBase && unjoinable(a)) continue;
       const wantNs = config.lock.nsAccountLock;
       const wantPwd = config.lock.pwdAccountLockedTime;
       if (!inBase) {
@@ -137,20 +154,80 @@ export function diffLdapGroups(
       }
     }
   }
-  accountChanges.push(...enrolments(config, desired, index));
+  for (const e of enrolments(config, desired, index)) if (e.create) accountChanges.push(e.create);
   accountChanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return [...changes, ...accountChanges];
 }
 
-function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): EnrolChange[] {
+/** A person with a mapped role (and the base role) but no account: created from the template, or why not. */
+interface Enrolment {
+  readonly person: DesiredPerson;
+  readonly create?: CreateAccountChange;
+  /** Why no account is created: empty when `enrol.create` is off, else what kept the template from applying. */
+  readonly why?: string;
+}
+
+function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): Enrolment[] {
   const base = desired.base;
   if (base && !base.known) return [];
   const inBase = base ? new Set(base.members) : undefined;
   const mapped = new Set(desired.groups.filter((g) => g.known).flatMap((g) => g.members));
-  const out: EnrolChange[] = [];
+  const out: Enrolment[] = [];
   for (const p of desired.people) {
     if (!mapped.has(p.key) || (inBase && !inBase.has(p.key)) || index.get(p.key)) continue;
-    out.push(enrolChange(config, p));
+    out.push(enrol(config, p));
+  }
+  return out;
+}
+
+/** Names listed per note before eliding the rest. */
+const MAX_NAMES = 20;
+
+function list(names: readonly string[]): string {
+  const head = names.slice(0, MAX_NAMES).join(', ');
+  return names.length > MAX_NAMES ? `${head} and ${names.length - MAX_NAMES} more` : head;
+}
+
+function who(p: DesiredPerson): string {
+  return `${p.displayName ?? p.personId} (${p.personId})`;
+}
+
+/**
+ * Findings for the plan that no change can act on, pure, one line each, in a fixed order:
+ *
+ * - data problems found while resolving groups (members no referenced source declares, conflicting people);
+ * - people with a mapped role (and the base role) and no LDAP account, when accounts are not created from a template:
+ *   they need enrolment by a person;
+ * - with `enrol.create`, people whose account the template cannot build (no Discord id, uid not matching the pattern);
+ * - Discord ids on more than one account: such accounts are joined to nobody, so neither is managed.
+ */
+export function ldapGroupsNotes(
+  config: LdapGroupsConfig,
+  desired: LdapGroupsDesired,
+  observed: LdapGroupsObserved,
+): string[] {
+  const index = new AccountIndex(observed.accounts);
+  const out: string[] = [...desired.problems];
+  const pending = enrolments(config, desired, index).filter((e) => !e.create);
+  const plain = pending.filter((e) => !e.why).map((e) => who(e.person));
+  if (plain.length > 0) {
+    out.push(
+      `needs enrolment: ${plain.length} person(s) hold a mapped role but have no LDAP account (enrol.create is off): ${list(plain)}`,
+    );
+  }
+  const failed = pending.filter((e) => e.why).map((e) => `${who(e.person)}: ${e.why}`);
+  if (failed.length > 0) {
+    out.push(
+      `needs enrolment: ${failed.length} person(s) hold a mapped role but no account can be created from the template: ${list(failed)}`,
+    );
+  }
+  const ambiguous = [...index.ambiguous].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (ambiguous.length > 0) {
+    out.push(
+      `${ambiguous.length} Discord id(s) are on more than one account, which are therefore left alone: ${list(
+        ambiguous.map(([id, uids]) => `${id} (${uids.join(', ')})`),
+      )}`,
+    );
   }
   return out;
 }
@@ -167,19 +244,10 @@ function fill(template: string, vars: Readonly<Record<string, string>>): string 
   return template.replace(/\{(\w+)\}/g, (m, k: string) => vars[k] ?? m);
 }
 
-function enrolChange(config: LdapGroupsConfig, p: DesiredPerson): EnrolChange {
-  const who = `${p.displayName ?? p.personId} (${p.personId})`;
-  const report = (why: string): EnrolChange => ({
-    kind: 'ldap-needs-enrolment',
-    id: `enrol:${p.personId}`,
-    summary: `needs enrolment: ${who} has a mapped role but no LDAP account${why}`,
-    destructive: false,
-    personId: p.personId,
-    ...(p.discordId ? { discordId: p.discordId } : {}),
-  });
+function enrol(config: LdapGroupsConfig, p: DesiredPerson): Enrolment {
   const e = config.enrol;
-  if (!e.create) return report('');
-  if (!p.discordId) return report(' (no Discord id to link the new account with)');
+  if (!e.create) return { person: p };
+  if (!p.discordId) return { person: p, why: 'no Discord id to link the new account with' };
   const vars: Record<string, string> = {
     discordId: p.discordId,
     displayName: p.displayName ?? p.discordId,
@@ -187,7 +255,7 @@ function enrolChange(config: LdapGroupsConfig, p: DesiredPerson): EnrolChange {
   };
   const uid = fill(e.uid, vars);
   if (!new RegExp(e.uidPattern).test(uid)) {
-    return report(` (uid template gave ${JSON.stringify(uid)}, which does not match ${e.uidPattern})`);
+    return { person: p, why: `uid template gave ${JSON.stringify(uid)}, which does not match ${e.uidPattern}` };
   }
   vars.uid = uid;
   const attributes: Record<string, string[]> = {
@@ -201,14 +269,17 @@ function enrolChange(config: LdapGroupsConfig, p: DesiredPerson): EnrolChange {
   // The RDN value can come from Discord (a display name): escaped per RFC 4514 so it cannot add RDNs or move the entry.
   const dn = childDn(e.rdnAttribute, rdnValue, e.base ?? config.people.base);
   return {
-    kind: 'ldap-create-account',
-    id: `create:${p.personId}`,
-    summary: `create account ${dn} for ${who}`,
-    destructive: false,
-    personId: p.personId,
-    discordId: p.discordId,
-    dn,
-    attributes,
+    person: p,
+    create: {
+      kind: 'ldap-create-account',
+      id: `create:${p.personId}`,
+      summary: `create account ${dn} for ${who(p)}`,
+      destructive: false,
+      personId: p.personId,
+      discordId: p.discordId,
+      dn,
+      attributes,
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { AndFilter, FilterParser } from 'ldapts';
 import { GatehouseError } from '../../core/errors.ts';
-import { all, first, type LdapSession } from '../../sources/ldap/connection.ts';
+import type { LdapSession } from '../../sources/ldap/connection.ts';
 import { normalizeDn } from '../../sources/ldap/dn.ts';
 import { LOCK_ATTRIBUTES, SNOWFLAKE, lockState } from '../../sources/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
@@ -18,37 +18,43 @@ export async function observeLdapGroups(
   signal: AbortSignal,
 ): Promise<LdapGroupsObserved> {
   const p = config.people;
-  const entries = await session.search(
+  // Service accounts first (DNs only), so the pass over every account below can classify each as it arrives.
+  const service = new Set<string>();
+  if (config.serviceAccounts.filter) {
+    const filter = new AndFilter({
+      filters: [FilterParser.parseString(p.filter), FilterParser.parseString(config.serviceAccounts.filter)],
+    });
+    await session.forEach(
+      { base: p.base, scope: p.scope, filter, attributes: ['1.1'] },
+      (e) => service.add(normalizeDn(e.dn)),
+      signal,
+    );
+  }
+  const serviceUids = new Set(config.serviceAccounts.uids);
+  const accounts: ObservedAccount[] = [];
+  await session.forEach(
     {
       base: p.base,
       scope: p.scope,
       filter: p.filter,
       attributes: [p.uidAttribute, p.discordIdAttribute, ...LOCK_ATTRIBUTES],
     },
+    (e) => {
+      const uid = e.first(p.uidAttribute);
+      if (!uid) return;
+      const dn = e.dn;
+      const discordId = e.all(p.discordIdAttribute).find((v) => SNOWFLAKE.test(v));
+      const account: ObservedAccount = {
+        dn,
+        uid,
+        ...(discordId ? { discordId } : {}),
+        lock: lockState(e),
+        service: serviceUids.has(uid) || (service.size > 0 && service.has(normalizeDn(dn))),
+      };
+      accounts.push(account);
+    },
     signal,
   );
-  const service = new Set<string>();
-  if (config.serviceAccounts.filter) {
-    const filter = new AndFilter({
-      filters: [FilterParser.parseString(p.filter), FilterParser.parseString(config.serviceAccounts.filter)],
-    });
-    const svc = await session.search({ base: p.base, scope: p.scope, filter, attributes: ['1.1'] }, signal);
-    for (const e of svc) service.add(normalizeDn(e.dn));
-  }
-  const serviceUids = new Set(config.serviceAccounts.uids);
-  const accounts: ObservedAccount[] = [];
-  for (const e of entries) {
-    const uid = first(e, p.uidAttribute);
-    if (!uid) continue;
-    const discordId = all(e, p.discordIdAttribute).find((v) => SNOWFLAKE.test(v));
-    accounts.push({
-      dn: e.dn,
-      uid,
-      ...(discordId ? { discordId } : {}),
-      lock: lockState(e),
-      service: service.has(normalizeDn(e.dn)) || serviceUids.has(uid),
-    });
-  }
   accounts.sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0));
   const groups: ObservedGroup[] = [];
   for (const m of config.mappings) {
@@ -69,7 +75,7 @@ export async function observeLdapGroups(
     }
     const g = found[0];
     if (!g) throw new GatehouseError('TARGET_FAILED', `mapped LDAP group ${m.ldapGroup} does not exist`);
-    groups.push({ dn: m.ldapGroup, members: [...all(g, config.memberAttribute)].sort() });
+    groups.push({ dn: m.ldapGroup, members: [...g.all(config.memberAttribute)].sort() });
   }
   return { accounts, groups };
 }

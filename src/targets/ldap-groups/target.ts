@@ -3,8 +3,8 @@ import type { PluginDeps } from '../../plugins.ts';
 import { openSession, type LdapSession } from '../../sources/ldap/connection.ts';
 import { applyLdapGroups } from './apply.ts';
 import type { LdapGroupsConfig } from './config.ts';
-import { desiredState } from './desired.ts';
-import { diffLdapGroups } from './diff.ts';
+import { desiredState, referencedSources } from './desired.ts';
+import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { guardLdapGroups } from './guard.ts';
 import { observeLdapGroups } from './observe.ts';
 import type { LdapGroupsChange, LdapGroupsDesired, LdapGroupsObserved } from './types.ts';
@@ -33,9 +33,7 @@ export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, d
       await s.close();
     }
   };
-  const sources = [
-    ...new Set([...(config.baseRole ? [config.baseRole.source] : []), ...config.mappings.map((m) => m.source)]),
-  ];
+  const sources = referencedSources(config);
   return {
     name,
     type: 'ldap-groups',
@@ -47,6 +45,7 @@ export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, d
     desired: (ctx) => desiredState(config, ctx),
     observe: (signal) => withSession((s) => observeLdapGroups(config, s, signal)),
     diff: (desired, observed) => diffLdapGroups(config, desired, observed),
+    notes: (desired, observed) => ldapGroupsNotes(config, desired, observed),
     guard: (changes, desired, observed) => guardLdapGroups(config, changes, desired, observed),
     applyAll: (changes, signal) => withSession((s) => applyLdapGroups(config, s, changes, signal)),
   };

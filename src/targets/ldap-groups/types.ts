@@ -48,6 +48,8 @@ export interface LdapGroupsDesired {
   readonly groups: readonly DesiredGroup[];
   /** Everyone named by any key above. */
   readonly people: readonly DesiredPerson[];
+  /** Data problems found while resolving groups (unknown members, conflicting people), for the plan's notes. */
+  readonly problems: readonly string[];
 }
 
 export interface GroupMembersChange extends Change {
@@ -71,13 +73,16 @@ export interface UnlockChange extends Change {
   readonly clear: { readonly nsAccountLock: boolean; readonly pwdAccountLockedTime: boolean };
 }
 
-export interface EnrolChange extends Change {
-  readonly kind: 'ldap-needs-enrolment' | 'ldap-create-account';
+/**
+ * A new account for a person who holds a mapped role (and the base role) but has none, built from `enrol`'s template.
+ * Only with `enrol.create`; otherwise such a person is a note of the plan ("needs enrolment"), not a change.
+ */
+export interface CreateAccountChange extends Change {
+  readonly kind: 'ldap-create-account';
   readonly personId: string;
-  readonly discordId?: string;
-  /** For ldap-create-account: the new entry. */
-  readonly dn?: string;
-  readonly attributes?: Readonly<Record<string, readonly string[]>>;
+  readonly discordId: string;
+  readonly dn: string;
+  readonly attributes: Readonly<Record<string, readonly string[]>>;
 }
 
-export type LdapGroupsChange = GroupMembersChange | LockChange | UnlockChange | EnrolChange;
+export type LdapGroupsChange = GroupMembersChange | LockChange | UnlockChange | CreateAccountChange;

@@ -1,5 +1,5 @@
 // node:test's describe/it return promises that the runner itself awaits.
- 
+
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { faults, startLinodeFake, type LinodeFake } from './index.ts';

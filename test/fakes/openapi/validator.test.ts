@@ -1,5 +1,5 @@
 // node:test's describe/it return promises that the runner itself awaits.
- 
+
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createValidator, loadSpec, specPath, type ValidationIssue } from './index.ts';
