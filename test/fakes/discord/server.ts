@@ -54,7 +54,7 @@ function discordValidator(): OpenApiValidator {
  * through `GET /gateway/bot`, which answers with this server's `ws://` URL.
  *
  * Every REST request and response is validated against Discord's published OpenAPI description
- * (`../shared/specs/discord-openapi.json`); departures land in `violations` and fail `assertClean()`. The fake answers
+ * (`test/fakes/specs/discord-openapi.json`); departures land in `violations` and fail `assertClean()`. The fake answers
  * like Discord: `Authorization: Bot <token>` or 401 `{code: 0, message: '401: Unauthorized'}`, 404 `Unknown Guild`
  * (10004), members sorted by user id with `limit` 1–1000 and `after`.
  *

@@ -17,11 +17,11 @@ export interface OpenApiDocument {
 const memo = new Map<string, OpenApiDocument>();
 
 /**
- * Where the vendor descriptions live: `../shared/specs/` beside the repository (see DESIGN.md), unless
- * `GATEHOUSE_SPECS_DIR` says otherwise.
+ * Where the vendor descriptions live: `test/fakes/specs/` (vendored with their licences and provenance, so a fresh
+ * clone is self-contained), unless `GATEHOUSE_SPECS_DIR` says otherwise (e.g. to test against a newer description).
  */
 export function specPath(file: string): string {
-  const dir = process.env.GATEHOUSE_SPECS_DIR ?? fileURLToPath(new URL('../../../../shared/specs/', import.meta.url));
+  const dir = process.env.GATEHOUSE_SPECS_DIR ?? fileURLToPath(new URL('../specs/', import.meta.url));
   return resolve(dir, file);
 }
 
