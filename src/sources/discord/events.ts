@@ -1,5 +1,5 @@
 import { EventEmitter, on } from 'node:events';
-import { Client, Events, GatewayIntentBits, Partials, type GuildMember, type PartialGuildMember } from 'discord.js';
+import type { GuildMember, PartialGuildMember } from 'discord.js';
 import type { Runnable } from '../../core/contracts.ts';
 import { describeError } from '../../core/errors.ts';
 
@@ -44,6 +44,9 @@ export class DiscordWatcher extends EventEmitter<WatcherEvents> implements Runna
 
   async start(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
+    // Loaded here, not at module load: discord.js takes about half a second to import, and only the daemon's
+    // watcher needs it; every CLI command would pay for it otherwise.
+    const { Client, Events, GatewayIntentBits, Partials } = await import('discord.js');
     const client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMembers],
       partials: [Partials.GuildMember, Partials.User],
