@@ -70,8 +70,18 @@ describe('github target: faults', () => {
     assert.match(results[1]?.message ?? '', /set org role of bob: HTTP 502/);
     assert.equal(results[1]?.errorCode, 'TARGET_FAILED');
     assert.deepEqual(
+      // Each change is audited as started before it is attempted, then with its result.
       w.store.records.map((r) => `${r.changeId} ${r.status}`),
-      ['invite:11 applied', 'org-role:12 failed', 'team:web:set:12 applied', 'org-remove:15 applied'],
+      [
+        'invite:11 started',
+        'invite:11 applied',
+        'org-role:12 started',
+        'org-role:12 failed',
+        'team:web:set:12 started',
+        'team:web:set:12 applied',
+        'org-remove:15 started',
+        'org-remove:15 applied',
+      ],
     );
 
     const again = await w.plan();

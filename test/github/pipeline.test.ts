@@ -92,8 +92,9 @@ describe('github target through buildPlan / applyPlan', () => {
     assert.equal(fake.state.org.members.has(15), false);
     assert.equal(fake.state.org.members.has(99), true, 'an unmanaged member is only reported');
     assert.deepEqual(
+      // Each change is audited as started before it is attempted, then with its result.
       w.store.records.map((r) => `${r.changeId} ${r.status}`),
-      statuses(results),
+      statuses(results).flatMap((s) => [s.replace(/ \S+$/, ' started'), s]),
     );
 
     // While the invitation is pending nothing more happens; once accepted, alice becomes maintainer of sre.
