@@ -146,6 +146,26 @@ targets:
     assert.equal(await readFile(join(dir, 'out', 'gatehouse-db-allowlist.nft'), 'utf8'), before);
   });
 
+  it('nftables bootstrap writes a missing include file, keeps an existing one, overwrites with --force', async () => {
+    const file = join(dir, 'out', 'gatehouse-db-allowlist.nft');
+    await rm(file, { force: true });
+    const first = await gatehouse(['-c', config, 'nftables', 'bootstrap']);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /db-allowlist: .*gatehouse-db-allowlist\.nft: written/);
+    const written = await readFile(file, 'utf8');
+    assert.match(
+      written,
+      /flush set inet filter db_clients_v4\nadd element inet filter db_clients_v4 \{ 192\.0\.2\.0\/24, 203\.0\.113\.7 \}/,
+    );
+    await writeFile(file, '# kept\n');
+    const kept = await gatehouse(['-c', config, 'nftables', 'bootstrap']);
+    assert.match(kept.stdout, /exists \(use --force to overwrite\)/);
+    assert.equal(await readFile(file, 'utf8'), '# kept\n');
+    const forced = await gatehouse(['-c', config, 'nftables', 'bootstrap', '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.equal(await readFile(file, 'utf8'), written);
+  });
+
   it('audit shows applied changes, JSON output parses', async () => {
     const r = await gatehouse(['-c', config, 'audit', '--output', 'json']);
     assert.equal(r.code, 0, r.stderr);
