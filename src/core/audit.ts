@@ -52,7 +52,8 @@ export function verifyChain(
 /** Append-only audit log. `append` returns once the events are durably committed. */
 export interface AuditLog {
   append(events: readonly AuditEvent[]): Promise<AuditRecord[]>;
-  list(options?: { afterSeq?: number; limit?: number }): Promise<AuditRecord[]>;
+  /** Records in seq order: after `afterSeq`, at most `limit`; or, with `last`, the newest `last` records. */
+  list(options?: { afterSeq?: number; limit?: number; last?: number }): Promise<AuditRecord[]>;
 }
 
 /** Last-known-good facts per source. */

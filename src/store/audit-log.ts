@@ -79,8 +79,13 @@ export class SqlAuditLog implements AuditLog {
   }
 
   /** Records with `seq > afterSeq` (default 0) in order, at most `limit` of them (default: all). */
-  async list(options: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+  async list(options: { afterSeq?: number; limit?: number; last?: number } = {}): Promise<AuditRecord[]> {
     try {
+      if (options.last !== undefined) {
+        const { rows } = await this.#db.query<{ seq: number }>('SELECT seq FROM audit_chain_head WHERE id = 1');
+        const head = Number(rows[0]?.seq ?? 0);
+        return await listPage(this.#db, Math.max(0, head - options.last), null, head);
+      }
       return await listPage(this.#db, options.afterSeq ?? 0, options.limit ?? null, null);
     } catch (e) {
       throw storeError('audit log read failed', e);

@@ -58,6 +58,14 @@ describe('SQL audit log', () => {
             (await audit.list({ afterSeq: 1, limit: 1 })).map((r) => r.seq),
             [2],
           );
+          assert.deepEqual(
+            (await audit.list({ last: 2 })).map((r) => r.seq),
+            [2, 3],
+          );
+          assert.deepEqual(
+            (await audit.list({ last: 10 })).map((r) => r.seq),
+            [1, 2, 3],
+          );
           assert.deepEqual(await audit.list({ afterSeq: 3 }), []);
         }));
 

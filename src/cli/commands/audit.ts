@@ -32,8 +32,7 @@ Examples:
           return;
         }
         const limit = Math.max(1, Number(opts.limit) || 50);
-        const all = await engine.store.audit.list({ limit: 1_000_000 });
-        const records = all.slice(-limit);
+        const records = await engine.store.audit.list({ last: limit });
         if (g.output === 'json') printJson(records);
         else
           print(

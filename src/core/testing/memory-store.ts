@@ -25,7 +25,8 @@ export class MemoryStore implements AuditLog, SnapshotStore {
     return Promise.resolve(out);
   }
 
-  list(options: { afterSeq?: number; limit?: number } = {}): Promise<AuditRecord[]> {
+  list(options: { afterSeq?: number; limit?: number; last?: number } = {}): Promise<AuditRecord[]> {
+    if (options.last !== undefined) return Promise.resolve(this.records.slice(-options.last));
     const after = options.afterSeq ?? 0;
     return Promise.resolve(this.records.filter((r) => r.seq > after).slice(0, options.limit ?? Infinity));
   }
