@@ -67,8 +67,7 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
           ...(r.message === undefined ? {} : { message: r.message }),
         },
       ]);
-    const results = await applyTarget(target, changes, input.signal, audit);
-    for (const r of results) input.onResult?.(tp.name, r);
+    const results = await applyTarget(target, changes, input.signal, audit, (r) => input.onResult?.(tp.name, r));
     reports.push({ target: tp.name, results });
   }
   return reports;
@@ -85,6 +84,7 @@ async function applyTarget(
   changes: readonly Change[],
   signal: AbortSignal,
   audit: Audit,
+  done: (r: ChangeResult) => void,
 ): Promise<ChangeResult[]> {
   if (target.applyAll) {
     for (const c of changes) await audit(c, { status: 'started' });
@@ -94,7 +94,11 @@ async function applyTarget(
     } catch (e) {
       results = changes.map((c) => failed(c, e));
     }
-    for (const [i, c] of changes.entries()) await audit(c, results[i] ?? { status: 'failed', message: 'no result' });
+    for (const [i, c] of changes.entries()) {
+      const r = results[i] ?? { id: c.id, status: 'failed', message: 'no result' };
+      await audit(c, r);
+      done(r);
+    }
     return results;
   }
   const apply = target.apply?.bind(target);
@@ -105,6 +109,7 @@ async function applyTarget(
     if (signal.aborted) {
       const r: ChangeResult = { id: c.id, status: 'skipped', message: 'aborted' };
       await audit(c, r);
+      done(r);
       results.push(r);
       continue;
     }
@@ -116,6 +121,7 @@ async function applyTarget(
       r = failed(c, e);
     }
     await audit(c, r);
+    done(r);
     results.push(r);
   }
   return results;

@@ -7,7 +7,7 @@ import { runnableChanges, type Plan } from '../../core/plan.ts';
 import { parsePlanFile } from '../plan-file.ts';
 import { interruptSignal, withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
-import { actor, paint, print, printJson } from '../output.ts';
+import { actor, paint, print, printJson, progress } from '../output.ts';
 import { makePlan, showPlan } from './plan.ts';
 
 export function applyCommand(): Command {
@@ -51,7 +51,15 @@ Examples:
         if (!planFile && !opts.autoApprove && !(await confirm(runnable))) {
           throw new GatehouseError('ABORTED', 'apply cancelled; nothing was changed', { terminal: true });
         }
-        const reports = await engine.apply(plan, { actor: actor(), signal, ...(observed ? { observed } : {}) });
+        const bar = progress('applying', runnable);
+        const reports = await engine
+          .apply(plan, {
+            actor: actor(),
+            signal,
+            onResult: (_target, r) => bar.tick(r.id),
+            ...(observed ? { observed } : {}),
+          })
+          .finally(() => bar.done());
         if (g.output === 'json') printJson({ planId: plan.id, results: reports });
         else print(renderResults(reports, paint));
         const failed = reports.some((r) => r.results.some((x) => x.status !== 'applied'));
