@@ -1,7 +1,15 @@
-import { AssertionError } from 'node:assert';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  assertNoViolations,
+  closeServer,
+  createFakeServer,
+  FaultQueue,
+  listenLocal,
+  type LoggedRequest,
+  receiveRequest,
+  sendResponse,
+} from '../http-fake.ts';
 import { createValidator, loadSpec, specPath, type OpenApiValidator } from '../openapi/index.ts';
 import { guildJson, memberJson, roleJson, type DiscordState, type FakeMember, type FakeRole } from './state.ts';
 
@@ -29,17 +37,9 @@ export const faults = {
   reset: (): Fault => ({ kind: 'reset' }),
 };
 
-export interface RequestLogEntry {
-  readonly method: string;
-  readonly path: string;
-  readonly query: string;
-  readonly operationId?: string;
-  status?: number;
-  fault?: Fault['kind'];
-}
+export type RequestLogEntry = LoggedRequest<Fault['kind']>;
 
 const BASE = '/api/v10';
-const MAX_BODY_BYTES = 1 << 20;
 const HEARTBEAT_INTERVAL_MS = 41_250;
 
 let shared: OpenApiValidator | undefined;
@@ -75,7 +75,7 @@ export class DiscordFake {
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
   #port = 0;
-  readonly #faults = new Map<DiscordOperation | '*', Fault[]>();
+  readonly #faults = new FaultQueue<DiscordOperation, Fault>();
   readonly #sessions = new Set<{ ws: WebSocket; seq: number }>();
   readonly #validator = discordValidator();
 
@@ -97,21 +97,16 @@ export class DiscordFake {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((e: unknown) => {
-        this.violations.push(`fake crashed: ${String(e)}`);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
+    const server = createFakeServer(
+      (req, res) => this.#handle(req, res),
+      (e) => this.violations.push(`fake crashed: ${String(e)}`),
+    );
     const wss = new WebSocketServer({ noServer: true });
     server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => this.#gateway(ws)));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    const port = await listenLocal(server);
     this.#server = server;
     this.#wss = wss;
-    this.#port = (server.address() as AddressInfo).port;
+    this.#port = port;
     return this;
   }
 
@@ -119,10 +114,7 @@ export class DiscordFake {
     for (const s of this.#sessions) s.ws.terminate();
     this.#sessions.clear();
     this.#wss?.close();
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.#server);
   }
 
   addRole(id: string, name: string): FakeRole {
@@ -165,7 +157,7 @@ export class DiscordFake {
   }
 
   inject(operation: DiscordOperation | '*', ...list: Fault[]): void {
-    this.#faults.set(operation, [...(this.#faults.get(operation) ?? []), ...list]);
+    this.#faults.push(operation, list);
   }
 
   clearFaults(): void {
@@ -174,11 +166,7 @@ export class DiscordFake {
 
   /** Fails when any request or response departed from Discord's description. */
   assertClean(): void {
-    if (this.violations.length > 0) {
-      throw new AssertionError({
-        message: `Discord fake saw ${this.violations.length} contract violation(s):\n${this.violations.join('\n')}`,
-      });
-    }
+    assertNoViolations('Discord fake', this.violations);
   }
 
   #dispatch(t: string, d: unknown): void {
@@ -245,28 +233,18 @@ export class DiscordFake {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const body = await readBody(req);
-    const check = this.#validator.validateRequest({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: body === '' ? undefined : body,
-    });
+    const { url, method, operationId } = await receiveRequest(req, this.#validator, this.violations);
     const entry: RequestLogEntry = {
       method,
       path: url.pathname,
       query: url.search,
-      ...(check.operationId === undefined ? {} : { operationId: check.operationId }),
+      ...(operationId === undefined ? {} : { operationId }),
     };
     this.requests.push(entry);
-    for (const e of check.errors) this.violations.push(`request ${method} ${url.pathname}${url.search}: ${e.message}`);
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}, validate = true) =>
       this.#send(req, res, entry, status, payload, headers, validate);
 
-    const op = check.operationId as DiscordOperation | undefined;
+    const op = operationId as DiscordOperation | undefined;
     const modelled: readonly string[] = ['get_guild', 'list_guild_roles', 'list_guild_members', 'get_bot_gateway'];
     if (op === undefined || !modelled.includes(op)) {
       if (op !== undefined) {
@@ -275,7 +253,7 @@ export class DiscordFake {
       }
       return reply(404, { code: 0, message: '404: Not Found' }, {}, false);
     }
-    const fault = this.#takeFault(op);
+    const fault = this.#faults.take(op);
     if (fault?.kind === 'reset') {
       entry.fault = 'reset';
       entry.status = 0;
@@ -322,14 +300,6 @@ export class DiscordFake {
     return reply(200, page.map(memberJson));
   }
 
-  #takeFault(op: DiscordOperation): Fault | undefined {
-    for (const key of [op, '*'] as const) {
-      const list = this.#faults.get(key);
-      if (list && list.length > 0) return list.shift();
-    }
-    return undefined;
-  }
-
   #send(
     req: IncomingMessage,
     res: ServerResponse,
@@ -339,37 +309,19 @@ export class DiscordFake {
     headers: Record<string, string>,
     validate: boolean,
   ): void {
-    const text = JSON.stringify(payload);
     const all = { 'content-type': 'application/json', ...headers };
-    if (validate) {
-      for (const e of this.#validator.validateResponse({
-        method: entry.method,
-        path: entry.path,
-        status,
-        headers: all,
-        body: text,
-      })) {
-        this.violations.push(`response ${status} to ${entry.method} ${entry.path}${entry.query}: ${e.message}`);
-      }
-    }
-    entry.status = status;
-    if (res.destroyed || req.socket.destroyed) return;
-    res.writeHead(status, all).end(text);
+    sendResponse(
+      this.#validator,
+      this.violations,
+      { req, res },
+      entry,
+      { status, headers: all, text: JSON.stringify(payload) },
+      validate,
+    );
   }
 }
 
 /** Starts a fake; close it with `await fake.close()`. */
 export async function startDiscordFake(options: { token?: string; guildId?: string } = {}): Promise<DiscordFake> {
   return new DiscordFake(options).start();
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) break;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

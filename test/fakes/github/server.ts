@@ -1,7 +1,15 @@
-import { AssertionError } from 'node:assert';
 import { createHash, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import {
+  assertNoViolations,
+  closeServer,
+  createFakeServer,
+  FaultQueue,
+  listenLocal,
+  type LoggedRequest,
+  receiveRequest,
+  sendResponse,
+} from '../http-fake.ts';
 import type { OpenApiValidator } from '../openapi/index.ts';
 import { handlers, type Handler, type Principal, type Reply } from './handlers.ts';
 import { githubValidator } from './spec.ts';
@@ -31,15 +39,9 @@ export const faults = {
   reset: (): Fault => ({ kind: 'reset' }),
 };
 
-export interface RequestLogEntry {
+export interface RequestLogEntry extends LoggedRequest<Fault['kind']> {
   /** Milliseconds since the fake started (monotonic), when the request arrived. */
   readonly at: number;
-  readonly method: string;
-  readonly path: string;
-  readonly query: string;
-  readonly operationId?: string;
-  status?: number;
-  fault?: Fault['kind'];
 }
 
 /** Request counts: what a run cost. `primary` is what GitHub charges to the primary rate limit (every non-304). */
@@ -58,8 +60,6 @@ export interface GithubFakeOptions {
   /** A GitHub App whose JWTs (RS256, signed with the matching private key) may mint installation tokens. */
   readonly app?: { readonly appId: number; readonly installationId: number; readonly publicKey: string | KeyObject };
 }
-
-const MAX_BODY_BYTES = 1 << 20;
 
 /**
  * A stateful fake of the part of GitHub's REST API that organisation and team sync uses, on 127.0.0.1 with an
@@ -91,7 +91,7 @@ export class GithubFake {
   now: () => Date = () => new Date();
   #server: Server | undefined;
   #url = '';
-  readonly #faults = new Map<string, Fault[]>();
+  readonly #faults = new FaultQueue<string, Fault>();
   readonly #nth = new Map<string, { n: number; fault: Fault }[]>();
   readonly #seen = new Map<string, number>();
   readonly #t0 = performance.now();
@@ -118,26 +118,18 @@ export class GithubFake {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((e: unknown) => {
-        this.violations.push(`fake crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    const server = createFakeServer(
+      (req, res) => this.#handle(req, res),
+      (e) => this.violations.push(`fake crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+    );
+    const port = await listenLocal(server);
     this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.#url = `http://127.0.0.1:${port}`;
     return this;
   }
 
   async close(): Promise<void> {
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.#server);
   }
 
   // ---- state helpers -------------------------------------------------------------------------------------------
@@ -236,7 +228,7 @@ export class GithubFake {
 
   /** Queues faults for the next requests to `operationId` (e.g. `orgs/list-members`) or to any operation (`*`). */
   inject(operationId: string, ...list: Fault[]): void {
-    this.#faults.set(operationId, [...(this.#faults.get(operationId) ?? []), ...list]);
+    this.#faults.push(operationId, list);
   }
 
   /** The `n`-th request to `operationId` from now on (1 = the next) gets `fault`. */
@@ -246,8 +238,7 @@ export class GithubFake {
   }
 
   pendingFaults(): number {
-    let n = 0;
-    for (const l of this.#faults.values()) n += l.length;
+    let n = this.#faults.size;
     for (const l of this.#nth.values()) n += l.length;
     return n;
   }
@@ -269,27 +260,13 @@ export class GithubFake {
 
   /** Fails when any request or response departed from GitHub's description. */
   assertClean(): void {
-    if (this.violations.length > 0) {
-      throw new AssertionError({
-        message: `GitHub fake saw ${this.violations.length} contract violation(s):\n${this.violations.slice(0, 30).join('\n')}`,
-      });
-    }
+    assertNoViolations('GitHub fake', this.violations, 30);
   }
 
   // ---- HTTP ----------------------------------------------------------------------------------------------------
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const raw = await readBody(req);
-    const check = this.#validator.validateRequest({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: raw === '' ? undefined : raw,
-    });
-    const operationId = check.operationId;
+    const { url, method, body: raw, operationId } = await receiveRequest(req, this.#validator, this.violations);
     const entry: RequestLogEntry = {
       at: performance.now() - this.#t0,
       method,
@@ -301,7 +278,6 @@ export class GithubFake {
     this.counts.requests++;
     if (method === 'GET') this.counts.get++;
     else this.counts.nonGet++;
-    for (const e of check.errors) this.violations.push(`request ${method} ${url.pathname}${url.search}: ${e.message}`);
     this.onRequest?.(entry);
 
     const send = (reply: Reply) => this.#send(req, res, entry, reply);
@@ -382,11 +358,7 @@ export class GithubFake {
     const nth = this.#nth.get(operationId);
     const i = nth?.findIndex((x) => x.n === seen) ?? -1;
     if (nth && i >= 0) return nth.splice(i, 1)[0]?.fault;
-    for (const key of [operationId, '*']) {
-      const list = this.#faults.get(key);
-      if (list && list.length > 0) return list.shift();
-    }
-    return undefined;
+    return this.#faults.take(operationId);
   }
 
   #authenticate(header: string | undefined): Principal | undefined {
@@ -449,18 +421,7 @@ export class GithubFake {
       'x-ratelimit-resource': 'core',
       ...reply.headers,
     };
-    for (const e of this.#validator.validateResponse({
-      method: entry.method,
-      path: entry.path,
-      status: reply.status,
-      headers,
-      body: text === '' ? undefined : text,
-    })) {
-      this.violations.push(`response ${reply.status} to ${entry.method} ${entry.path}${entry.query}: ${e.message}`);
-    }
-    entry.status = reply.status;
-    if (res.destroyed || req.socket.destroyed) return;
-    res.writeHead(reply.status, headers).end(text);
+    sendResponse(this.#validator, this.violations, { req, res }, entry, { status: reply.status, headers, text });
   }
 }
 
@@ -472,15 +433,4 @@ function sameTag(a: string, b: string): boolean {
 /** Starts a fake; close it with `await fake.close()`. */
 export async function startGithubFake(options: GithubFakeOptions = {}): Promise<GithubFake> {
   return new GithubFake(options).start();
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) break;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

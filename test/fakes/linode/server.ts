@@ -1,7 +1,15 @@
-import { AssertionError } from 'node:assert';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import {
+  assertNoViolations,
+  closeServer,
+  createFakeServer,
+  FaultQueue,
+  listenLocal,
+  type LoggedRequest,
+  receiveRequest,
+  sendResponse,
+} from '../http-fake.ts';
 import { createValidator, loadSpec, specPath, type OpenApiValidator } from '../openapi/index.ts';
 import { applyErrata } from './errata.ts';
 import { ipsJson, poolJson, type FakeCluster, type FakeInstance, type FakeNode, type LinodeState } from './state.ts';
@@ -27,15 +35,9 @@ export const faults = {
   delay: (ms: number): Fault => ({ kind: 'delay', ms }),
 };
 
-export interface RequestLogEntry {
+export interface RequestLogEntry extends LoggedRequest<Fault['kind']> {
   /** Milliseconds since the fake started (monotonic), when the request arrived. */
   readonly at: number;
-  readonly method: string;
-  readonly path: string;
-  readonly query: string;
-  readonly operationId?: string;
-  status?: number;
-  fault?: Fault['kind'];
 }
 
 export interface LinodeFakeOptions {
@@ -44,7 +46,6 @@ export interface LinodeFakeOptions {
 }
 
 const MAX_DELAY_MS = 30_000;
-const MAX_BODY_BYTES = 1 << 20;
 
 let shared: OpenApiValidator | undefined;
 
@@ -77,7 +78,7 @@ export class LinodeFake {
   onRequest: ((entry: RequestLogEntry) => void) | undefined;
   #server: Server | undefined;
   #url = '';
-  readonly #faults = new Map<LinodeOperation | '*', Fault[]>();
+  readonly #faults = new FaultQueue<LinodeOperation, Fault>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #t0 = performance.now();
   readonly #validator = linodeValidator();
@@ -92,28 +93,20 @@ export class LinodeFake {
   }
 
   async start(): Promise<this> {
-    const server = createServer((req, res) => {
-      this.#handle(req, res).catch((e: unknown) => {
-        this.violations.push(`fake crashed: ${String(e)}`);
-        if (!res.headersSent) res.writeHead(500).end();
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
+    const server = createFakeServer(
+      (req, res) => this.#handle(req, res),
+      (e) => this.violations.push(`fake crashed: ${String(e)}`),
+    );
+    const port = await listenLocal(server);
     this.#server = server;
-    this.#url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v4`;
+    this.#url = `http://127.0.0.1:${port}/v4`;
     return this;
   }
 
   async close(): Promise<void> {
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    const server = this.#server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(this.#server);
   }
 
   addCluster(id: number): FakeCluster {
@@ -152,14 +145,12 @@ export class LinodeFake {
 
   /** Queues faults for the next requests to `operation` (or to any modelled operation, `*`), first in first out. */
   inject(operation: LinodeOperation | '*', ...list: Fault[]): void {
-    this.#faults.set(operation, [...(this.#faults.get(operation) ?? []), ...list]);
+    this.#faults.push(operation, list);
   }
 
   /** Faults queued but not yet served. */
   pendingFaults(): number {
-    let n = 0;
-    for (const list of this.#faults.values()) n += list.length;
-    return n;
+    return this.#faults.size;
   }
 
   clearViolations(): void {
@@ -168,47 +159,33 @@ export class LinodeFake {
 
   /** Fails when any request or response departed from Linode's description. */
   assertClean(): void {
-    if (this.violations.length > 0) {
-      throw new AssertionError({
-        message: `Linode fake saw ${this.violations.length} contract violation(s):\n${this.violations.join('\n')}`,
-      });
-    }
+    assertNoViolations('Linode fake', this.violations);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake.invalid');
-    const method = (req.method ?? 'GET').toUpperCase();
-    const body = await readBody(req);
-    const check = this.#validator.validateRequest({
-      method,
-      path: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body: body === '' ? undefined : body,
-    });
+    const { url, method, operationId } = await receiveRequest(req, this.#validator, this.violations);
     const entry: RequestLogEntry = {
       at: performance.now() - this.#t0,
       method,
       path: url.pathname,
       query: url.search,
-      ...(check.operationId === undefined ? {} : { operationId: check.operationId }),
+      ...(operationId === undefined ? {} : { operationId }),
     };
     this.requests.push(entry);
-    for (const e of check.errors) this.violations.push(`request ${method} ${url.pathname}${url.search}: ${e.message}`);
     this.onRequest?.(entry);
 
     const reply = (status: number, payload: unknown, headers: Record<string, string> = {}) =>
       this.#send(req, res, entry, status, payload, headers);
     const modelled = this.#route(method, url.pathname);
     if (!modelled) {
-      if (check.operationId !== undefined) {
-        this.violations.push(`request ${method} ${url.pathname}: ${check.operationId} is not modelled by the fake`);
+      if (operationId !== undefined) {
+        this.violations.push(`request ${method} ${url.pathname}: ${operationId} is not modelled by the fake`);
         return reply(501, { errors: [{ reason: 'Not implemented by the fake' }] });
       }
       return reply(404, { errors: [{ reason: 'Not found' }] });
     }
 
-    const fault = this.#takeFault(modelled.operation);
+    const fault = this.#faults.take(modelled.operation);
     if (fault) {
       entry.fault = fault.kind;
       if (fault.kind === 'reset') {
@@ -271,14 +248,6 @@ export class LinodeFake {
     return undefined;
   }
 
-  #takeFault(operation: LinodeOperation): Fault | undefined {
-    for (const key of [operation, '*'] as const) {
-      const list = this.#faults.get(key);
-      if (list && list.length > 0) return list.shift();
-    }
-    return undefined;
-  }
-
   #send(
     req: IncomingMessage,
     res: ServerResponse,
@@ -287,20 +256,12 @@ export class LinodeFake {
     payload: unknown,
     headers: Record<string, string>,
   ): void {
-    const text = JSON.stringify(payload);
     const all = { 'content-type': 'application/json', ...headers };
-    for (const e of this.#validator.validateResponse({
-      method: entry.method,
-      path: entry.path,
+    sendResponse(this.#validator, this.violations, { req, res }, entry, {
       status,
       headers: all,
-      body: text,
-    })) {
-      this.violations.push(`response ${status} to ${entry.method} ${entry.path}${entry.query}: ${e.message}`);
-    }
-    entry.status = status;
-    if (res.destroyed || req.socket.destroyed) return;
-    res.writeHead(status, all).end(text);
+      text: JSON.stringify(payload),
+    });
   }
 }
 
@@ -312,15 +273,4 @@ export async function startLinodeFake(options: LinodeFakeOptions = {}): Promise<
 function intParam(raw: string | null, fallback: number): number | undefined {
   if (raw === null) return fallback;
   return /^\d+$/.test(raw) ? Number(raw) : undefined;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) break;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
