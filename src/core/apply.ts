@@ -3,6 +3,7 @@ import { digest } from './canonical-json.ts';
 import type { Change, ChangeResult, Target } from './contracts.ts';
 import { GatehouseError, describeError, isGatehouseError } from './errors.ts';
 import { runnableChanges, type Plan } from './plan.ts';
+import { redact } from './redact.ts';
 
 export interface ApplyInput {
   readonly plan: Plan;
@@ -61,10 +62,10 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
           target: tp.name,
           changeId: c.id,
           kind: c.kind,
-          summary: c.summary,
+          summary: redact(c.summary),
           status: r.status,
           planId: plan.id,
-          ...(r.message === undefined ? {} : { message: r.message }),
+          ...(r.message === undefined ? {} : { message: redact(r.message) }),
         },
       ]);
     const results = await applyTarget(target, changes, input.signal, audit, (r) => input.onResult?.(tp.name, r));
@@ -146,7 +147,7 @@ async function refuse(input: ApplyInput, now: () => Date, reason: string): Promi
       summary: `plan ${input.plan.id} refused`,
       status: 'refused',
       planId: input.plan.id,
-      message: reason,
+      message: redact(reason),
     },
   ]);
   throw new GatehouseError('PLAN_STALE', `plan ${input.plan.id} refused: ${reason}`, { terminal: true });

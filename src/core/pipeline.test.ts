@@ -9,6 +9,7 @@ import { GatehouseError } from './errors.ts';
 import { maxShrinkGuard, neverEmptyGuard } from './guards.ts';
 import type { SourceRead } from './model.ts';
 import { buildPlan } from './pipeline.ts';
+import { registerSecret } from './redact.ts';
 import { MemoryStore } from './testing/memory-store.ts';
 
 /** A source whose next read is scripted by the test. */
@@ -284,6 +285,16 @@ describe('pipeline', () => {
       ['started', 'failed', 'started', 'applied'],
     );
     assert.deepEqual(verifyChain(store.records), { ok: true });
+  });
+
+  it('masks resolved secrets in what it writes to the audit log', async () => {
+    const { src, target, store, apply } = setup();
+    registerSecret('s3cr3t-token-value');
+    src.serve(['10.0.0.1']);
+    target.apply = () => Promise.reject(new GatehouseError('TARGET_FAILED', 'HTTP 401 for token s3cr3t-token-value'));
+    await apply();
+    const failed = store.records.find((r) => r.status === 'failed');
+    assert.equal(failed?.message, 'HTTP 401 for token [redacted]');
   });
 
   it('a target that cannot be observed is reported and gets no changes', async () => {
