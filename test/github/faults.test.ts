@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { faults, startGithubFake, type GithubFake } from '../fakes/github/index.ts';
-import { ids, reports, statuses, World } from './world.ts';
+import { ids, reports, resetOrg, statuses, World } from './world.ts';
 
 let fake: GithubFake;
 let token: string;
@@ -17,23 +17,7 @@ afterEach(() => {
 
 /** owner (1) and carol (13) own the org; bob (12) and erin (15) are members; teams web (empty), sso (IdP-synced). */
 beforeEach(() => {
-  const s = fake.state;
-  for (const m of [s.users, s.org.members, s.org.invitations, s.org.teams, s.tokens]) m.clear();
-  fake.resetCounts();
-  fake.clearViolations();
-  for (const [login, id] of [
-    ['owner', 1],
-    ['alice', 11],
-    ['bob', 12],
-    ['carol', 13],
-    ['erin', 15],
-  ] as const) {
-    fake.addUser(login, id);
-  }
-  fake.addMember(1, 'admin');
-  fake.addMember(13, 'admin');
-  fake.addMember(12);
-  fake.addMember(15);
+  resetOrg(fake);
   fake.addTeam('web', { id: 502 });
   fake.addTeam('sso', { id: 503, idpSynced: true });
   fake.addTeamMember('sso', 15);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.ts';
-import { blocked, ids, rejections, reports, statuses, World } from './world.ts';
+import { blocked, ids, rejections, reports, resetOrg, statuses, World } from './world.ts';
 
 let fake: GithubFake;
 let token: string;
@@ -20,23 +20,8 @@ afterEach(() => {
  * Team sre: carol maintainer, bob and erin members; team web: empty.
  */
 beforeEach(() => {
-  const s = fake.state;
-  for (const m of [s.users, s.org.members, s.org.invitations, s.org.teams, s.tokens]) m.clear();
-  fake.resetCounts();
-  fake.clearViolations();
-  for (const [login, id] of [
-    ['owner', 1],
-    ['alice', 11],
-    ['bob', 12],
-    ['carol', 13],
-    ['erin', 15],
-    ['stranger', 99],
-  ] as const) {
-    fake.addUser(login, id);
-  }
-  fake.addMember(1, 'admin');
-  fake.addMember(13, 'admin');
-  for (const id of [12, 15, 99]) fake.addMember(id);
+  resetOrg(fake, [['stranger', 99]]);
+  fake.addMember(99);
   fake.addTeam('sre', { id: 501 });
   fake.addTeam('web', { id: 502 });
   fake.addTeamMember('sre', 13, 'maintainer');

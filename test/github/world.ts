@@ -110,3 +110,20 @@ export const reports = (tp: TargetPlan) => [...(tp.notes ?? [])];
 export const rejections = (tp: TargetPlan) =>
   tp.verdicts.filter((v) => v.outcome === 'reject').map((v) => `${v.guard}: ${v.message}`);
 export const statuses = (results: readonly ChangeResult[]) => results.map((r) => `${r.id} ${r.status}`);
+
+/**
+ * The org most tests start from: owner (1, the token's account) and carol (13) own it; bob (12) and erin (15) are
+ * members; alice (11) has an account but no membership. Empties the fake first, so every test starts from the same state.
+ */
+export function resetOrg(fake: GithubFake, extraUsers: readonly (readonly [string, number])[] = []): void {
+  const s = fake.state;
+  for (const m of [s.users, s.org.members, s.org.invitations, s.org.teams, s.tokens]) m.clear();
+  fake.resetCounts();
+  fake.clearViolations();
+  const users = [['owner', 1], ['alice', 11], ['bob', 12], ['carol', 13], ['erin', 15], ...extraUsers] as const;
+  for (const [login, id] of users) fake.addUser(login, id);
+  fake.addMember(1, 'admin');
+  fake.addMember(13, 'admin');
+  fake.addMember(12);
+  fake.addMember(15);
+}
