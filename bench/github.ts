@@ -20,6 +20,7 @@ import { paginateRest } from '@octokit/plugin-paginate-rest';
 import pino from 'pino';
 import { applyPlan } from '../src/core/apply.ts';
 import { MemoryCache } from '../src/core/cache.ts';
+import { MemoryTargetState } from '../src/core/target-state.ts';
 import { buildPlan } from '../src/core/pipeline.ts';
 import type { TargetPlan } from '../src/core/plan.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
@@ -66,7 +67,7 @@ try {
 
   const cache = new MemoryCache();
   const store = new MemoryStore();
-  const deps = { baseDir: '/nonexistent', logger: log, env: {}, cache };
+  const deps = { baseDir: '/nonexistent', logger: log, env: {}, cache, state: new MemoryTargetState() };
   const config = githubSchema.parse({
     type: 'github',
     org: 'bench',

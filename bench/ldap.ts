@@ -25,6 +25,7 @@ import { Client } from 'ldapts';
 import pino from 'pino';
 import { applyPlan } from '../src/core/apply.ts';
 import { MemoryCache } from '../src/core/cache.ts';
+import { MemoryTargetState } from '../src/core/target-state.ts';
 import { buildPlan } from '../src/core/pipeline.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
 import { ldapSource } from '../src/sources/ldap/index.ts';
@@ -39,7 +40,13 @@ const REPS = Number(process.env.REPS ?? 5);
 const PAGE = Number(process.env.PAGE ?? 1000);
 const GROUP_COUNT = 10;
 const PER_GROUP = 100;
-const deps = { baseDir: '/', logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() };
+const deps = {
+  baseDir: '/',
+  logger: pino({ level: 'silent' }),
+  env: {},
+  cache: new MemoryCache(),
+  state: new MemoryTargetState(),
+};
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const load = () =>

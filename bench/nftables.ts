@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { aggregate, formatPrefix, parsePrefix, type Prefix } from '../src/core/address.ts';
 import { MemoryCache } from '../src/core/cache.ts';
+import { MemoryTargetState } from '../src/core/target-state.ts';
 import type { DesiredContext } from '../src/core/contracts.ts';
 import { renderBatch } from '../src/targets/nftables/index.ts';
 import { nftablesTarget, type NftablesTarget } from '../src/targets/nftables/index.ts';
@@ -101,7 +102,13 @@ async function main(): Promise<void> {
           includeFile: join(dir, 'bench.nft'),
           nft: { command: ['ip', 'netns', 'exec', ns, 'nft'] },
         }),
-        { baseDir: dir, logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() },
+        {
+          baseDir: dir,
+          logger: pino({ level: 'silent' }),
+          env: {},
+          cache: new MemoryCache(),
+          state: new MemoryTargetState(),
+        },
       ) as NftablesTarget;
 
     const gen = performance.now();

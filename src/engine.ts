@@ -61,7 +61,13 @@ export class Engine {
       ...(databaseUrl ? { databaseUrl } : {}),
     });
     try {
-      const deps: PluginDeps = { baseDir: config.baseDir, logger: options.logger, env, cache: store.cache };
+      const deps: PluginDeps = {
+        baseDir: config.baseDir,
+        logger: options.logger,
+        env,
+        cache: store.cache,
+        state: store.state,
+      };
       const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
         plugin(sourcePlugins, cfg.type).create(name, cfg, deps),
       );

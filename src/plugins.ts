@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { KeyValueCache } from './core/cache.ts';
 import type { Source, Target } from './core/contracts.ts';
+import type { TargetState } from './core/target-state.ts';
 
 /** What every plugin factory receives. */
 export interface PluginDeps {
@@ -12,6 +13,11 @@ export interface PluginDeps {
   readonly env: NodeJS.ProcessEnv;
   /** Persistent cache for conditional HTTP requests (backed by the store). */
   readonly cache: KeyValueCache;
+  /**
+   * Durable key/value state for a plugin's own bookkeeping (backed by the store); unlike `cache`, losing it changes
+   * behaviour. Prefix keys with `<type>/<plugin name>/`.
+   */
+  readonly state: TargetState;
 }
 
 /** A reference from a plugin's config to a source, for cross-checking names at load time. */

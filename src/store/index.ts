@@ -2,6 +2,7 @@ import type { AuditLog, SnapshotStore } from '../core/audit.ts';
 import type { KeyValueCache } from '../core/cache.ts';
 import { describeError, GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
+import type { TargetState } from '../core/target-state.ts';
 import { SqlAuditLog } from './audit-log.ts';
 import { connectionSecrets, redactConnectionString, scrubSecrets } from './connection-string.ts';
 import type { Db } from './db.ts';
@@ -10,6 +11,7 @@ import { migrate } from './migrations.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { SqlSnapshotStore } from './snapshots.ts';
+import { SqlTargetState } from './target-state.ts';
 
 export type { Db, Queryable, QueryResult, SqlValue } from './db.ts';
 export { verifyAuditLog, type AuditVerification } from './audit-log.ts';
@@ -31,6 +33,8 @@ export interface Store {
   readonly snapshots: SnapshotStore;
   /** Persistent HTTP validator cache for sources (`PluginDeps.cache`). */
   readonly cache: KeyValueCache;
+  /** Durable bookkeeping of targets (`PluginDeps.state`). */
+  readonly state: TargetState;
   /** Closes the database and releases the state dir. Idempotent. */
   close(): Promise<void>;
 }
@@ -68,6 +72,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     audit: new SqlAuditLog(opened),
     snapshots: new SqlSnapshotStore(opened),
     cache: new SqlHttpCache(opened),
+    state: new SqlTargetState(opened),
     close: () => opened.close(),
   };
 }

@@ -79,6 +79,18 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'target state',
+    statements: [
+      // Targets' own durable bookkeeping (core's TargetState), e.g. which accounts a target locked itself.
+      `CREATE TABLE target_state (
+        key text PRIMARY KEY,
+        value jsonb NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock every gatehouse process takes while migrating one database. */

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { githubCommand } from '../../src/cli/commands/github.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { loadConfig } from '../../src/core/config/load.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
 import { MemoryStore } from '../../src/core/testing/memory-store.ts';
@@ -69,7 +70,13 @@ describe('gatehouse github dump', () => {
     const schema = buildConfigSchema([staticSource], [githubTarget]);
     const cfg = await loadConfig(out, schema, { env: { GITHUB_TOKEN: process.env[TOKEN_ENV] } });
     const value = cfg.value as { sources: Record<string, unknown>; targets: Record<string, unknown> };
-    const deps = { baseDir: dir, logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() };
+    const deps = {
+      baseDir: dir,
+      logger: pino({ level: 'silent' }),
+      env: {},
+      cache: new MemoryCache(),
+      state: new MemoryTargetState(),
+    };
     const source = staticSource.create(
       'github-people',
       staticSource.schema.parse(value.sources['github-people']),

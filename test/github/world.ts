@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { applyPlan } from '../../src/core/apply.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import type { ChangeResult, Source } from '../../src/core/contracts.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
 import type { Plan, TargetPlan } from '../../src/core/plan.ts';
@@ -26,6 +27,7 @@ export class World {
   readonly fake: GithubFake;
   readonly store = new MemoryStore();
   readonly cache = new MemoryCache();
+  readonly state = new MemoryTargetState();
   readonly logLines: string[] = [];
   readonly logger: Logger;
   people: People = {};
@@ -49,7 +51,7 @@ export class World {
   }
 
   deps(): PluginDeps {
-    return { baseDir: '/nonexistent', logger: this.logger, env: {}, cache: this.cache };
+    return { baseDir: '/nonexistent', logger: this.logger, env: {}, cache: this.cache, state: this.state };
   }
 
   source(): Source {

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { applyPlan } from '../../src/core/apply.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import type { Source } from '../../src/core/contracts.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
 import { renderPlan } from '../../src/core/render.ts';
@@ -27,7 +28,13 @@ import {
 } from '../harness/slapd.ts';
 import { EMPTY_MEMBER, directoryLdif, snowflake, uidOf, userDn } from './directory.ts';
 
-const deps = { baseDir: '/', logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() };
+const deps = {
+  baseDir: '/',
+  logger: pino({ level: 'silent' }),
+  env: {},
+  cache: new MemoryCache(),
+  state: new MemoryTargetState(),
+};
 const BASE = '910000000000000010';
 const SRE = '910000000000000011';
 const LINKED = 60;
@@ -189,6 +196,52 @@ describe('Discord roles → LDAP groups, end to end against slapd', { skip: skip
     assert.deepEqual(await lockAttrs(1), []);
     assert.equal(await canBind(1), true);
     assert.deepEqual(await sreMembers(), [EMPTY_MEMBER, userDn(1)].sort());
+  });
+
+  const nsOnly = { lock: { nsAccountLock: true, maxFraction: 0.1 } };
+
+  it('nsAccountLock only (FreeIPA): gatehouse records its lock, so it unlocks it when the base role is regained', async () => {
+    fake.setRoles(snowflake(6), []);
+    const locked = await run(target(nsOnly));
+    assert.ok(locked.tp.changes.some((c) => c.id === `lock:${uidOf(6)}`));
+    assert.deepEqual(await lockAttrs(6), ['nsAccountLock: TRUE']);
+    assert.deepEqual(
+      [...(await deps.state.list('ldap-groups/ldap/locked/'))].map(([, v]) => (v as { uid?: unknown }).uid),
+      [uidOf(6)],
+    );
+    fake.setRoles(snowflake(6), [BASE]);
+    const { tp } = await run(target(nsOnly));
+    assert.deepEqual(
+      tp.changes.map((c) => c.id),
+      [`unlock:${uidOf(6)}`],
+    );
+    assert.deepEqual(await lockAttrs(6), []);
+    assert.deepEqual(await deps.state.list('ldap-groups/ldap/locked/'), [], 'the record goes with the lock');
+  });
+
+  it('an account locked by hand whose person holds the base role stays locked, and the plan says why', async () => {
+    await s.ldapmodify(`dn: ${userDn(5)}\nchangetype: modify\nreplace: nsAccountLock\nnsAccountLock: TRUE\n`);
+    const { plan, tp } = await run(target(nsOnly));
+    assert.deepEqual(tp.changes, []);
+    assert.deepEqual((tp.notes ?? []).slice(1), [
+      `1 account(s) locked outside gatehouse stay locked although their person holds the base role; unlock by hand if the lock is no longer wanted, or set lock.unlock: any to let gatehouse unlock them: ${uidOf(5)} (${userDn(5)})`,
+    ]);
+    assert.match(renderPlan(plan), /! 1 account\(s\) locked outside gatehouse stay locked/);
+    assert.deepEqual(await lockAttrs(5), ['nsAccountLock: TRUE']);
+    // Also with ppolicy locks configured: the hand-set nsAccountLock carries no 000001010000Z, so it is not ours.
+    const both = await run(target());
+    assert.ok(!both.tp.changes.some((c) => c.id === `unlock:${uidOf(5)}`));
+    assert.deepEqual(await lockAttrs(5), ['nsAccountLock: TRUE']);
+  });
+
+  it('with lock.unlock: any, a lock set by hand is unlocked (migrating from a tool that locked accounts)', async () => {
+    const { tp } = await run(target({ lock: { ...nsOnly.lock, unlock: 'any' } }));
+    assert.deepEqual(
+      tp.changes.map((c) => c.id),
+      [`unlock:${uidOf(5)}`],
+    );
+    assert.deepEqual((tp.notes ?? []).slice(1), []);
+    assert.deepEqual(await lockAttrs(5), []);
   });
 
   it('leaving the guild → locked; service accounts (linked, not in the guild) are never touched', async () => {

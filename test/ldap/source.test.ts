@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { ldapSource } from '../../src/sources/ldap/index.ts';
 import {
   BIND_DN,
@@ -15,7 +16,13 @@ import {
 } from '../harness/slapd.ts';
 import { directoryLdif, snowflake, uidOf, userDn } from './directory.ts';
 
-const deps = { baseDir: '/', logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() };
+const deps = {
+  baseDir: '/',
+  logger: pino({ level: 'silent' }),
+  env: {},
+  cache: new MemoryCache(),
+  state: new MemoryTargetState(),
+};
 const USERS = 3000;
 
 function source(s: Slapd, extra: Record<string, unknown> = {}, conn: Record<string, unknown> = {}) {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { ldapSource } from '../../src/sources/ldap/index.ts';
 import { createLdapGroupsTarget, ldapGroupsTarget } from '../../src/targets/ldap-groups/index.ts';
 import { BIND_DN, BIND_PASSWORD, GROUPS, PEOPLE, skipUnlessSlapd, startSlapd, type Slapd } from '../harness/slapd.ts';
@@ -19,7 +20,13 @@ const skip = skipUnlessSlapd() || (existsSync('/usr/bin/openssl') ? false : 'nee
 describe('ldap over StartTLS and LDAPS against slapd', { skip }, () => {
   let s: Slapd;
   // The source resolves caFile against the config directory: the harness's temp dir holds cert.pem.
-  const deps = () => ({ baseDir: s.dir, logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() });
+  const deps = () => ({
+    baseDir: s.dir,
+    logger: pino({ level: 'silent' }),
+    env: {},
+    cache: new MemoryCache(),
+    state: new MemoryTargetState(),
+  });
 
   function source(connection: Record<string, unknown>) {
     const config = ldapSource.schema.parse({

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { aggregate, parsePrefix } from '../../src/core/address.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import type { ChangeResult, DesiredContext } from '../../src/core/contracts.ts';
 import { nftablesTarget, type NftablesTarget } from '../../src/targets/nftables/index.ts';
 import { NetnsLab, type Listener } from '../harness/netns.ts';
@@ -92,7 +93,13 @@ export function dbTarget(l: DbLab, overrides: Record<string, unknown> = {}, name
     nft: { command: ['ip', 'netns', 'exec', l.db, 'nft'] },
     ...overrides,
   });
-  const deps = { baseDir: l.dir, logger: pino({ level: 'silent' }), env: {}, cache: new MemoryCache() };
+  const deps = {
+    baseDir: l.dir,
+    logger: pino({ level: 'silent' }),
+    env: {},
+    cache: new MemoryCache(),
+    state: new MemoryTargetState(),
+  };
   return nftablesTarget.create(name, config, deps) as NftablesTarget;
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../../src/core/audit.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { staticSource } from '../../src/sources/static/index.ts';
 import { skipUnlessRoot } from '../harness/netns.ts';
 import { A, B, createDbLab, dbTarget, kernelElements, type DbLab } from './lab.ts';
@@ -54,6 +55,7 @@ describe('nftables target, real kernel: through buildPlan / applyPlan', { skip: 
       logger: pino({ level: 'silent' }),
       env: {},
       cache: new MemoryCache(),
+      state: new MemoryTargetState(),
     });
 
   it('plans, applies, and then plans nothing', async () => {

@@ -5,6 +5,7 @@ import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { formatPrefix } from '../../src/core/address.ts';
 import { MemoryCache } from '../../src/core/cache.ts';
+import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { isGatehouseError, type GatehouseError } from '../../src/core/errors.ts';
 import type { SourceRead } from '../../src/core/model.ts';
 import { linodeLkeSource } from '../../src/sources/linode-lke/index.ts';
@@ -48,6 +49,7 @@ function source(extra: Record<string, unknown> = {}) {
     logger,
     env: {},
     cache: new MemoryCache(),
+    state: new MemoryTargetState(),
   });
 }
 
@@ -272,6 +274,7 @@ describe('linode-lke source against the Linode fake', () => {
         logger: pino({ level: 'debug' }, { write: (l: string) => logLines.push(l) }),
         env: {},
         cache: new MemoryCache(),
+        state: new MemoryTargetState(),
       },
     );
     const e = await rejection(s.read(AbortSignal.timeout(10_000)));

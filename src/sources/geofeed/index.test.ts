@@ -10,6 +10,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { formatPrefix } from '../../core/address.ts';
 import { MemoryCache } from '../../core/cache.ts';
+import { MemoryTargetState } from '../../core/target-state.ts';
 import { isGatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { geofeedSource } from './index.ts';
@@ -58,7 +59,7 @@ beforeEach(() => {
 
 function read(config: Record<string, unknown>, cache = new MemoryCache()): Promise<SourceRead> {
   const parsed = geofeedSource.schema.parse({ type: 'geofeed', maxAttempts: 2, timeoutMs: 2000, ...config });
-  const deps = { baseDir: dir, logger: pino({ level: 'silent' }), env: {}, cache };
+  const deps = { baseDir: dir, logger: pino({ level: 'silent' }), env: {}, cache, state: new MemoryTargetState() };
   const source = geofeedSource.create('geo', parsed, deps);
   return source.read(AbortSignal.timeout(10_000));
 }

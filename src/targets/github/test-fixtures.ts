@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { MemoryCache } from '../../core/cache.ts';
+import { MemoryTargetState } from '../../core/target-state.ts';
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person, ResolvedSource } from '../../core/model.ts';
 import type { PluginDeps } from '../../plugins.ts';
@@ -13,6 +14,7 @@ export const deps = (): PluginDeps => ({
   logger: pino({ level: 'silent' }),
   env: {},
   cache: new MemoryCache(),
+  state: new MemoryTargetState(),
 });
 
 /** A parsed config for org `acme` with a token; groups come from source `people`. */

@@ -4,6 +4,7 @@ import { describeLdap, isValueDrift, type LdapSession } from '../../sources/ldap
 import { normalizeDn } from '../../sources/ldap/dn.ts';
 import { PERMANENT_LOCK_TIME } from '../../sources/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
+import type { LockRecords } from './lock-records.ts';
 import type { LdapGroupsChange } from './types.ts';
 
 /**
@@ -13,8 +14,12 @@ import type { LdapGroupsChange } from './types.ts';
  * - group: ONE modify with `add member` and `delete member` values together. If the server says a value was already
  *   there or already gone (the group drifted since the plan), the group is re-read and the remaining difference sent
  *   in one more modify — so re-applying converges (idempotent).
- * - lock: one modify replacing nsAccountLock (TRUE) and/or pwdAccountLockedTime (000001010000Z), per config.
- * - unlock: one modify clearing the locks the change names (replace with no values: no error when already clear).
+ * - lock: one modify replacing nsAccountLock (TRUE) and/or pwdAccountLockedTime (000001010000Z), per config; then the
+ *   lock is recorded in `records`. Recorded only once LDAP took it: should recording fail, the change fails saying so,
+ *   and the lock is later treated as set by hand (left in place, with a note) — never the other way round.
+ * - unlock: one modify clearing the locks the change names (replace with no values: no error when already clear); then
+ *   the record is deleted (a record left behind is forgotten by a later `ldap-forget-lock`).
+ * - forget-lock: deletes the record only; no LDAP operation.
  * - create: one add.
  *
  * A change of a kind this target does not make (a plan file from another version) fails as PLAN_INVALID.
@@ -26,6 +31,7 @@ export async function applyLdapGroups(
   session: LdapSession,
   changes: readonly LdapGroupsChange[],
   signal: AbortSignal,
+  records: LockRecords,
 ): Promise<ChangeResult[]> {
   const results: ChangeResult[] = [];
   for (const c of changes) {
@@ -34,7 +40,7 @@ export async function applyLdapGroups(
       continue;
     }
     try {
-      results.push(await applyOne(config, session, c, signal));
+      results.push(await applyOne(config, session, c, signal, records));
     } catch (e) {
       const err =
         e instanceof GatehouseError
@@ -51,6 +57,7 @@ async function applyOne(
   session: LdapSession,
   c: LdapGroupsChange,
   signal: AbortSignal,
+  records: LockRecords,
 ): Promise<ChangeResult> {
   const attr = config.memberAttribute;
   switch (c.kind) {
@@ -83,6 +90,15 @@ async function applyOne(
           : []),
       ];
       await session.modify(c.dn, mods);
+      try {
+        await records.add(c.dn, c.uid);
+      } catch (e) {
+        throw new GatehouseError(
+          'TARGET_FAILED',
+          `${c.id}: locked, but recording the lock failed, so gatehouse will not unlock it by itself: ${describeError(e)}`,
+          { cause: e },
+        );
+      }
       return { id: c.id, status: 'applied', message: 'locked' };
     }
     case 'ldap-unlock': {
@@ -91,7 +107,12 @@ async function applyOne(
         ...(c.clear.pwdAccountLockedTime ? [{ op: 'replace' as const, type: 'pwdAccountLockedTime', values: [] }] : []),
       ];
       if (mods.length > 0) await session.modify(c.dn, mods);
+      await records.remove(c.dn);
       return { id: c.id, status: 'applied', message: 'unlocked' };
+    }
+    case 'ldap-forget-lock': {
+      await records.remove(c.dn);
+      return { id: c.id, status: 'applied', message: 'lock record forgotten' };
     }
     case 'ldap-create-account': {
       if (!c.dn || !c.attributes) throw new GatehouseError('PLAN_INVALID', `${c.id}: no entry to create`);

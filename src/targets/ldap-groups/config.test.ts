@@ -94,7 +94,7 @@ describe('ldap-groups desired state through core people helpers', () => {
     const desired = desiredState(config, ctx);
     assert.deepEqual(desired.groups[0]?.members, [`discord:${d1}`]);
     assert.deepEqual(desired.base?.members, [`discord:${d1}`, `discord:${d2}`]);
-    assert.deepEqual(ldapGroupsNotes(config, desired, { accounts: [], groups: [] }).slice(0, 1), [
+    assert.deepEqual(ldapGroupsNotes(config, desired, { accounts: [], groups: [], ownLocks: [] }).slice(0, 1), [
       'roles/sre: 1 member(s) no referenced source declares are left out: discord:999',
     ]);
   });

@@ -83,9 +83,15 @@ export const ldapGroupsSchema = z
           .max(1)
           .default(0.1)
           .describe('Max share of managed accounts locked in one run; more is refused as a likely outage.'),
+        unlock: z
+          .enum(['own', 'any'])
+          .default('own')
+          .describe(
+            'own: unlock only locks gatehouse recorded setting itself; a lock set by hand stays and the plan says so. any: unlock every lock when the person holds the base role (for migrating from a tool that locked accounts).',
+          ),
       })
       .strict()
-      .default({ nsAccountLock: true, pwdAccountLockedTime: false, maxFraction: 0.1 })
+      .default({ nsAccountLock: true, pwdAccountLockedTime: false, maxFraction: 0.1, unlock: 'own' })
       .refine((l) => l.nsAccountLock || l.pwdAccountLockedTime, 'enable at least one lock mechanism'),
     serviceAccounts: z
       .object({

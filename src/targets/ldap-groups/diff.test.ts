@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { completenessGuard } from '../../core/guards.ts';
+import { normalizeDn } from '../../sources/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';
@@ -67,6 +68,8 @@ const observed: LdapGroupsObserved = {
     account(5, { service: true }),
   ],
   groups: [{ dn: G, members: [`uid=u1,${P}`, `uid=u5,${P}`] }],
+  // u4's lock is gatehouse's own.
+  ownLocks: [normalizeDn(`uid=u4,${P}`)],
 };
 
 describe('ldap-groups diff and guards (pure)', () => {
@@ -128,12 +131,67 @@ describe('ldap-groups diff and guards (pure)', () => {
     const twice: LdapGroupsObserved = {
       accounts: [account(1), account(1, { uid: 'u1-alt', dn: `uid=u1-alt,${P}` }), account(2), account(3)],
       groups: [{ dn: G, members: [`uid=u1,${P}`, `uid=u1-alt,${P}`] }],
+      ownLocks: [],
     };
     // Person 1 holds the base role and SRE, but which account is theirs is unknown: neither may be locked or removed.
     const desired = desiredState(config, ctx([1, 2, 3], [1]));
     const changes = diffLdapGroups(config, desired, twice);
     assert.deepEqual(changes, []);
     assert.match(ldapGroupsNotes(config, desired, twice).join('\n'), /1 Discord id\(s\) are on more than one account/);
+  });
+
+  it('a lock gatehouse did not record is left alone, and the plan says why; unlock: any unlocks it', () => {
+    const desired = desiredState(config, ctx([1, 2, 3, 4], [1]));
+    const byHand: LdapGroupsObserved = { ...observed, ownLocks: [] };
+    assert.deepEqual(
+      diffLdapGroups(config, desired, observed).map((c) => c.id),
+      ['unlock:u4'],
+      'recorded: ours',
+    );
+    assert.deepEqual(diffLdapGroups(config, desired, byHand), []);
+    assert.deepEqual(ldapGroupsNotes(config, desired, byHand), [
+      `1 account(s) locked outside gatehouse stay locked although their person holds the base role; unlock by hand if the lock is no longer wanted, or set lock.unlock: any to let gatehouse unlock them: u4 (uid=u4,${P})`,
+    ]);
+    assert.deepEqual(ldapGroupsNotes(config, desired, observed), [], 'no note for our own lock');
+
+    const any = ldapGroupsSchema.parse({ ...config, lock: { ...config.lock, unlock: 'any' } });
+    assert.deepEqual(
+      diffLdapGroups(any, desired, byHand).map((c) => c.id),
+      ['unlock:u4'],
+    );
+    assert.deepEqual(ldapGroupsNotes(any, desired, byHand), []);
+  });
+
+  it("ppolicy's permanent-lock value without a record is not gatehouse's lock: an administrator writes it too", () => {
+    const desired = desiredState(config, ctx([1, 2, 3, 4], [1]));
+    const marked: LdapGroupsObserved = {
+      ...observed,
+      accounts: observed.accounts.map((a) =>
+        a.uid === 'u4' ? { ...a, lock: { nsAccountLock: true, pwdAccountLockedTime: '000001010000Z' } } : a,
+      ),
+      ownLocks: [],
+    };
+    const both = ldapGroupsSchema.parse({ ...config, lock: { ...config.lock, pwdAccountLockedTime: true } });
+    assert.deepEqual(diffLdapGroups(both, desired, marked), []);
+    assert.deepEqual(diffLdapGroups(config, desired, marked), []);
+    const recorded: LdapGroupsObserved = { ...marked, ownLocks: [normalizeDn(`uid=u4,${P}`)] };
+    assert.deepEqual(
+      diffLdapGroups(both, desired, recorded).map((c) => [c.id, c.kind === 'ldap-unlock' ? c.clear : undefined]),
+      [['unlock:u4', { nsAccountLock: true, pwdAccountLockedTime: true }]],
+    );
+  });
+
+  it('a record whose account was unlocked outside gatehouse is forgotten, so a later lock by hand is not ours', () => {
+    const desired = desiredState(config, ctx([1, 2, 3, 4], [1]));
+    const stale: LdapGroupsObserved = { ...observed, ownLocks: [...observed.ownLocks, normalizeDn(`uid=u3,${P}`)] };
+    const changes = diffLdapGroups(config, desired, stale);
+    assert.deepEqual(
+      changes.map((c) => [c.id, c.destructive]),
+      [
+        ['forget-lock:u3', false],
+        ['unlock:u4', false],
+      ],
+    );
   });
 
   it('with the base role unknown there are no notes either (the guard says why)', () => {

@@ -8,6 +8,7 @@ import type {
   LdapGroupsDesired,
   LdapGroupsObserved,
   ObservedAccount,
+  UnlockChange,
 } from './types.ts';
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
@@ -51,7 +52,10 @@ export function isManaged(a: ObservedAccount): boolean {
  *   Removed: members that are managed accounts and not desired; with `exclusive`, any member not desired. Never
  *   removed: service accounts and `emptyMember`.
  * - With a base role: a managed account outside it is locked (every configured mechanism); a managed account inside
- *   it that carries a lock this target sets is unlocked. A ppolicy lockout after failed binds (a real
+ *   it that carries a lock this target sets is unlocked — with `lock.unlock: own` (the default) only if the lock is
+ *   this target's, i.e. recorded in `observed.ownLocks` when applied. Any other lock (an administrator's, say on a compromised account) stays, and
+ *   {@link ldapGroupsNotes} reports it. A record whose account is no longer locked (unlocked by hand) is forgotten
+ *   (`ldap-forget-lock`), so a later lock by hand is not taken for ours. A ppolicy lockout after failed binds (a real
  *   pwdAccountLockedTime) is not this target's and is left to expire.
  * - When the base role or a mapped group is unknown (source unreadable, group absent), nothing that depends on it
  *   changes; the guard reports why.
@@ -68,13 +72,8 @@ export function diffLdapGroups(
 ): LdapGroupsChange[] {
   const index = new AccountIndex(observed.accounts);
   const base = desired.base;
-  const baseDns = new Set<string>();
-  if (base?.known) {
-    for (const k of base.members) {
-      const a = index.get(k);
-      if (a) baseDns.add(a.dn);
-    }
-  }
+  const baseDns = baseDnsOf(desired, index);
+  const own = new Set(observed.ownLocks);
   const eligible = (a: ObservedAccount) => !a.service && (base === null || (base.known && baseDns.has(a.dn)));
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
@@ -136,11 +135,8 @@ export function diffLdapGroups(
           });
         }
       } else if (isLocked(a.lock, config.lock)) {
-        const clear = {
-          nsAccountLock: wantNs && a.lock.nsAccountLock,
-          pwdAccountLockedTime: wantPwd && a.lock.pwdAccountLockedTime === PERMANENT_LOCK_TIME,
-        };
-        if (clear.nsAccountLock || clear.pwdAccountLockedTime) {
+        const clear = clearable(config, a);
+        if ((clear.nsAccountLock || clear.pwdAccountLockedTime) && ownsLock(config, own, a)) {
           accountChanges.push({
             kind: 'ldap-unlock',
             id: `unlock:${a.uid}`,
@@ -151,12 +147,65 @@ export function diffLdapGroups(
             clear,
           });
         }
+      } else if (own.has(normalizeDn(a.dn))) {
+        accountChanges.push({
+          kind: 'ldap-forget-lock',
+          id: `forget-lock:${a.uid}`,
+          summary: `forget that gatehouse locked ${a.uid} (${a.dn}): unlocked outside gatehouse`,
+          destructive: false,
+          dn: a.dn,
+          uid: a.uid,
+        });
       }
     }
   }
   for (const e of enrolments(config, desired, index)) if (e.create) accountChanges.push(e.create);
   accountChanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return [...changes, ...accountChanges];
+}
+
+/** DNs (as observed) of the accounts whose person holds the base role; empty when there is none or it is unknown. */
+function baseDnsOf(desired: LdapGroupsDesired, index: AccountIndex): Set<string> {
+  const dns = new Set<string>();
+  if (!desired.base?.known) return dns;
+  for (const k of desired.base.members) {
+    const a = index.get(k);
+    if (a) dns.add(a.dn);
+  }
+  return dns;
+}
+
+/** The lock attributes an unlock of `a` would clear: only values this target sets. */
+function clearable(config: LdapGroupsConfig, a: ObservedAccount): UnlockChange['clear'] {
+  return {
+    nsAccountLock: config.lock.nsAccountLock && a.lock.nsAccountLock,
+    pwdAccountLockedTime: config.lock.pwdAccountLockedTime && a.lock.pwdAccountLockedTime === PERMANENT_LOCK_TIME,
+  };
+}
+
+/**
+ * Whether this target may undo the lock on `a`: always with `lock.unlock: any`; otherwise only when it recorded
+ * applying the lock. ppolicy's permanent-lock value is no proof of ownership: it is also what an administrator writes
+ * to lock an account by hand.
+ */
+function ownsLock(config: LdapGroupsConfig, own: ReadonlySet<string>, a: ObservedAccount): boolean {
+  return config.lock.unlock === 'any' || own.has(normalizeDn(a.dn));
+}
+
+/** Managed accounts whose person holds the base role, locked by someone other than this target: left locked. */
+function foreignLocks(
+  config: LdapGroupsConfig,
+  desired: LdapGroupsDesired,
+  observed: LdapGroupsObserved,
+  index: AccountIndex,
+): ObservedAccount[] {
+  const baseDns = baseDnsOf(desired, index);
+  const own = new Set(observed.ownLocks);
+  return observed.accounts.filter((a) => {
+    if (!isManaged(a) || !baseDns.has(a.dn) || !isLocked(a.lock, config.lock)) return false;
+    const clear = clearable(config, a);
+    return (clear.nsAccountLock || clear.pwdAccountLockedTime) && !ownsLock(config, own, a);
+  });
 }
 
 /** A person with a mapped role (and the base role) but no account: created from the template, or why not. */
@@ -199,7 +248,8 @@ function who(p: DesiredPerson): string {
  * - people with a mapped role (and the base role) and no LDAP account, when accounts are not created from a template:
  *   they need enrolment by a person;
  * - with `enrol.create`, people whose account the template cannot build (no Discord id, uid not matching the pattern);
- * - Discord ids on more than one account: such accounts are joined to nobody, so neither is managed.
+ * - Discord ids on more than one account: such accounts are joined to nobody, so neither is managed;
+ * - accounts locked outside gatehouse whose person holds the base role: left locked (`lock.unlock: own`).
  */
 export function ldapGroupsNotes(
   config: LdapGroupsConfig,
@@ -227,6 +277,12 @@ export function ldapGroupsNotes(
       `${ambiguous.length} Discord id(s) are on more than one account, which are therefore left alone: ${list(
         ambiguous.map(([id, uids]) => `${id} (${uids.join(', ')})`),
       )}`,
+    );
+  }
+  const foreign = foreignLocks(config, desired, observed, index).map((a) => `${a.uid} (${a.dn})`);
+  if (foreign.length > 0) {
+    out.push(
+      `${foreign.length} account(s) locked outside gatehouse stay locked although their person holds the base role; unlock by hand if the lock is no longer wanted, or set lock.unlock: any to let gatehouse unlock them: ${list(foreign)}`,
     );
   }
   return out;

@@ -4,11 +4,12 @@ import type { LdapSession } from '../../sources/ldap/connection.ts';
 import { normalizeDn } from '../../sources/ldap/dn.ts';
 import { LOCK_ATTRIBUTES, SNOWFLAKE, lockState } from '../../sources/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
+import type { LockRecords } from './lock-records.ts';
 import type { LdapGroupsObserved, ObservedAccount, ObservedGroup } from './types.ts';
 
 /**
- * Reads every account under people.base (paged), the service accounts among them, and each mapped group's members.
- * Reads only. Any failed or truncated search throws (from the session): the target then has no changes this run,
+ * Reads every account under people.base (paged), the service accounts among them, each mapped group's members, and
+ * which accounts this target recorded locking (`records`). Reads only. Any failed or truncated search throws (from the session): the target then has no changes this run,
  * which is what "the directory could not be read completely" must mean. A mapped group that does not exist throws
  * TARGET_FAILED: creating groups is not this target's job.
  */
@@ -16,6 +17,7 @@ export async function observeLdapGroups(
   config: LdapGroupsConfig,
   session: LdapSession,
   signal: AbortSignal,
+  records: LockRecords,
 ): Promise<LdapGroupsObserved> {
   const p = config.people;
   // Service accounts first (DNs only), so the pass over every account below can classify each as it arrives.
@@ -77,5 +79,5 @@ export async function observeLdapGroups(
     if (!g) throw new GatehouseError('TARGET_FAILED', `mapped LDAP group ${m.ldapGroup} does not exist`);
     groups.push({ dn: m.ldapGroup, members: [...g.all(config.memberAttribute)].sort() });
   }
-  return { accounts, groups };
+  return { accounts, groups, ownLocks: await records.list() };
 }

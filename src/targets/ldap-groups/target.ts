@@ -6,6 +6,7 @@ import type { LdapGroupsConfig } from './config.ts';
 import { desiredState, referencedSources } from './desired.ts';
 import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { guardLdapGroups } from './guard.ts';
+import { LockRecords } from './lock-records.ts';
 import { observeLdapGroups } from './observe.ts';
 import type { LdapGroupsChange, LdapGroupsDesired, LdapGroupsObserved } from './types.ts';
 
@@ -16,7 +17,8 @@ export type LdapGroupsTarget = Target<LdapGroupsDesired, LdapGroupsObserved, Lda
 
 /**
  * Builds the ldap-groups target. Not atomic: each change stands alone (a failed group does not hold back a lock). Each
- * observe and each apply opens one bound connection and closes it.
+ * observe and each apply opens one bound connection and closes it. The locks it applies are recorded in `deps.state`
+ * (see {@link LockRecords}), so that by default it undoes only its own.
  */
 export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, deps: PluginDeps): LdapGroupsTarget {
   let ops = 0;
@@ -34,6 +36,7 @@ export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, d
     }
   };
   const sources = referencedSources(config);
+  const records = new LockRecords(deps.state, name);
   return {
     name,
     type: 'ldap-groups',
@@ -43,10 +46,10 @@ export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, d
       return ops;
     },
     desired: (ctx) => desiredState(config, ctx),
-    observe: (signal) => withSession((s) => observeLdapGroups(config, s, signal)),
+    observe: (signal) => withSession((s) => observeLdapGroups(config, s, signal, records)),
     diff: (desired, observed) => diffLdapGroups(config, desired, observed),
     notes: (desired, observed) => ldapGroupsNotes(config, desired, observed),
     guard: (changes, desired, observed) => guardLdapGroups(config, changes, desired, observed),
-    applyAll: (changes, signal) => withSession((s) => applyLdapGroups(config, s, changes, signal)),
+    applyAll: (changes, signal) => withSession((s) => applyLdapGroups(config, s, changes, signal, records)),
   };
 }

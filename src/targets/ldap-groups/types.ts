@@ -21,6 +21,12 @@ export interface ObservedGroup {
 export interface LdapGroupsObserved {
   readonly accounts: readonly ObservedAccount[];
   readonly groups: readonly ObservedGroup[];
+  /**
+   * Normalised DNs of the accounts this target recorded locking (durable target state), sorted. Read with the
+   * directory so the diff stays pure: only these locks (and ppolicy's permanent-lock marker, when configured) are
+   * undone by default.
+   */
+  readonly ownLocks: readonly string[];
 }
 
 /** A person who should hold something, as a join key: `discord:<id>` or `uid:<uid>`. */
@@ -74,6 +80,16 @@ export interface UnlockChange extends Change {
 }
 
 /**
+ * Forgets this target's record of locking an account that is no longer locked (unlocked outside gatehouse): were the
+ * record kept, a later lock by hand would be taken for ours and undone. Touches only gatehouse's state, not LDAP.
+ */
+export interface ForgetLockChange extends Change {
+  readonly kind: 'ldap-forget-lock';
+  readonly dn: string;
+  readonly uid: string;
+}
+
+/**
  * A new account for a person who holds a mapped role (and the base role) but has none, built from `enrol`'s template.
  * Only with `enrol.create`; otherwise such a person is a note of the plan ("needs enrolment"), not a change.
  */
@@ -85,4 +101,4 @@ export interface CreateAccountChange extends Change {
   readonly attributes: Readonly<Record<string, readonly string[]>>;
 }
 
-export type LdapGroupsChange = GroupMembersChange | LockChange | UnlockChange | CreateAccountChange;
+export type LdapGroupsChange = GroupMembersChange | LockChange | UnlockChange | ForgetLockChange | CreateAccountChange;

@@ -4,6 +4,7 @@ import type { DesiredContext } from '../../core/contracts.ts';
 import type { ResolvedSource } from '../../core/model.ts';
 import type { PluginDeps } from '../../plugins.ts';
 import { MemoryCache } from '../../core/cache.ts';
+import { MemoryTargetState } from '../../core/target-state.ts';
 import { nftablesSchema, type NftablesConfig } from './config.ts';
 
 /** Shared fixtures of this folder's unit tests. */
@@ -13,6 +14,7 @@ export const deps = (baseDir = '/etc/gatehouse'): PluginDeps => ({
   logger: pino({ level: 'silent' }),
   env: {},
   cache: new MemoryCache(),
+  state: new MemoryTargetState(),
 });
 
 /** A parsed config: `table inet gh`, one allowlist `db` filling allow_v4 / allow_v6 from source `clients`. */
