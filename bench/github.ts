@@ -20,13 +20,13 @@ import { paginateRest } from '@octokit/plugin-paginate-rest';
 import pino from 'pino';
 import { applyPlan } from '../src/core/apply.ts';
 import { MemoryCache } from '../src/core/cache.ts';
-import { MemoryTargetState } from '../src/core/target-state.ts';
 import { buildPlan } from '../src/core/pipeline.ts';
 import type { TargetPlan } from '../src/core/plan.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
 import { staticSource } from '../src/sources/static/index.ts';
 import { createGithubTarget, GatehouseOctokit, githubSchema } from '../src/targets/github/index.ts';
 import { startGithubFake, type RequestCounts } from '../test/fakes/github/index.ts';
+import { testDeps } from '../src/testing/plugin-deps.ts';
 
 const M = Number(process.env.M ?? 5000);
 const T = Number(process.env.T ?? 500);
@@ -67,7 +67,7 @@ try {
 
   const cache = new MemoryCache();
   const store = new MemoryStore();
-  const deps = { baseDir: '/nonexistent', logger: log, env: {}, cache, state: new MemoryTargetState() };
+  const deps = testDeps({ baseDir: '/nonexistent', logger: log, cache });
   const config = githubSchema.parse({
     type: 'github',
     org: 'bench',

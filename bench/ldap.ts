@@ -22,10 +22,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { Client } from 'ldapts';
-import pino from 'pino';
 import { applyPlan } from '../src/core/apply.ts';
-import { MemoryCache } from '../src/core/cache.ts';
-import { MemoryTargetState } from '../src/core/target-state.ts';
 import { buildPlan } from '../src/core/pipeline.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
 import { ldapSource } from '../src/sources/ldap/index.ts';
@@ -34,19 +31,14 @@ import { staticSource } from '../src/sources/static/index.ts';
 import { createLdapGroupsTarget, ldapGroupsTarget } from '../src/targets/ldap-groups/index.ts';
 import { BIND_DN, BIND_PASSWORD, GROUPS, PEOPLE, startSlapd } from '../test/harness/slapd.ts';
 import { EMPTY_MEMBER, directoryLdif, snowflake } from '../test/ldap/directory.ts';
+import { testDeps } from '../src/testing/plugin-deps.ts';
 
 const USERS = Number(process.env.USERS ?? 100_000);
 const REPS = Number(process.env.REPS ?? 5);
 const PAGE = Number(process.env.PAGE ?? 1000);
 const GROUP_COUNT = 10;
 const PER_GROUP = 100;
-const deps = {
-  baseDir: '/',
-  logger: pino({ level: 'silent' }),
-  env: {},
-  cache: new MemoryCache(),
-  state: new MemoryTargetState(),
-};
+const deps = testDeps();
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const load = () =>

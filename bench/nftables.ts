@@ -12,15 +12,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { aggregate, formatPrefix, parsePrefix, type Prefix } from '../src/core/address.ts';
-import { MemoryCache } from '../src/core/cache.ts';
-import { MemoryTargetState } from '../src/core/target-state.ts';
 import type { DesiredContext } from '../src/core/contracts.ts';
 import { renderBatch } from '../src/targets/nftables/index.ts';
 import { nftablesTarget, type NftablesTarget } from '../src/targets/nftables/index.ts';
 import { renderProbe } from '../src/targets/nftables/render.ts';
 import { NetnsLab, isRoot, run } from '../test/harness/netns.ts';
+import { testDeps } from '../src/testing/plugin-deps.ts';
 
 const REPS = Number(process.env.REPS ?? 3);
 const table = { family: 'inet', name: 'gh' } as const;
@@ -102,13 +100,7 @@ async function main(): Promise<void> {
           includeFile: join(dir, 'bench.nft'),
           nft: { command: ['ip', 'netns', 'exec', ns, 'nft'] },
         }),
-        {
-          baseDir: dir,
-          logger: pino({ level: 'silent' }),
-          env: {},
-          cache: new MemoryCache(),
-          state: new MemoryTargetState(),
-        },
+        testDeps({ baseDir: dir }),
       ) as NftablesTarget;
 
     const gen = performance.now();

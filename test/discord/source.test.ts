@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import pino from 'pino';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { discordSource, DiscordWatcher, type MemberEvent } from '../../src/sources/discord/index.ts';
 import { faults, startDiscordFake, type DiscordFake } from '../fakes/discord/index.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
-const deps = {
-  baseDir: '/',
-  logger: pino({ level: 'silent' }),
-  env: {},
-  cache: new MemoryCache(),
-  state: new MemoryTargetState(),
-};
+const deps = testDeps();
 const STAFF = '910000000000000001';
 const SRE = '910000000000000002';
 const id = (i: number) => String(400000000000000000n + BigInt(i));

@@ -3,10 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { githubCommand } from '../../src/cli/commands/github.ts';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { loadConfig } from '../../src/core/config/load.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
 import { MemoryStore } from '../../src/core/testing/memory-store.ts';
@@ -14,6 +11,7 @@ import { buildConfigSchema } from '../../src/config/schema.ts';
 import { staticSource } from '../../src/sources/static/index.ts';
 import { githubTarget } from '../../src/targets/github/index.ts';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
 let fake: GithubFake;
 let dir: string;
@@ -70,13 +68,7 @@ describe('gatehouse github dump', () => {
     const schema = buildConfigSchema([staticSource], [githubTarget]);
     const cfg = await loadConfig(out, schema, { env: { GITHUB_TOKEN: process.env[TOKEN_ENV] } });
     const value = cfg.value as { sources: Record<string, unknown>; targets: Record<string, unknown> };
-    const deps = {
-      baseDir: dir,
-      logger: pino({ level: 'silent' }),
-      env: {},
-      cache: new MemoryCache(),
-      state: new MemoryTargetState(),
-    };
+    const deps = testDeps({ baseDir: dir });
     const source = staticSource.create(
       'github-people',
       staticSource.schema.parse(value.sources['github-people']),

@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { applyPlan } from '../../src/core/apply.ts';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import type { Source } from '../../src/core/contracts.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
 import { renderPlan } from '../../src/core/render.ts';
@@ -27,14 +24,9 @@ import {
   type Slapd,
 } from '../harness/slapd.ts';
 import { EMPTY_MEMBER, directoryLdif, snowflake, uidOf, userDn } from './directory.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
-const deps = {
-  baseDir: '/',
-  logger: pino({ level: 'silent' }),
-  env: {},
-  cache: new MemoryCache(),
-  state: new MemoryTargetState(),
-};
+const deps = testDeps();
 const BASE = '910000000000000010';
 const SRE = '910000000000000011';
 const LINKED = 60;

@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { ldapSource } from '../../src/sources/ldap/index.ts';
 import {
   BIND_DN,
@@ -15,14 +12,9 @@ import {
   type Slapd,
 } from '../harness/slapd.ts';
 import { directoryLdif, snowflake, uidOf, userDn } from './directory.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
-const deps = {
-  baseDir: '/',
-  logger: pino({ level: 'silent' }),
-  env: {},
-  cache: new MemoryCache(),
-  state: new MemoryTargetState(),
-};
+const deps = testDeps();
 const USERS = 3000;
 
 function source(s: Slapd, extra: Record<string, unknown> = {}, conn: Record<string, unknown> = {}) {

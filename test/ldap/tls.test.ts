@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { ldapSource } from '../../src/sources/ldap/index.ts';
 import { createLdapGroupsTarget, ldapGroupsTarget } from '../../src/targets/ldap-groups/index.ts';
 import { BIND_DN, BIND_PASSWORD, GROUPS, PEOPLE, skipUnlessSlapd, startSlapd, type Slapd } from '../harness/slapd.ts';
 import { EMPTY_MEMBER, directoryLdif } from './directory.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
 const USERS = 50;
 const signal = () => AbortSignal.timeout(30_000);
@@ -20,13 +18,7 @@ const skip = skipUnlessSlapd() || (existsSync('/usr/bin/openssl') ? false : 'nee
 describe('ldap over StartTLS and LDAPS against slapd', { skip }, () => {
   let s: Slapd;
   // The source resolves caFile against the config directory: the harness's temp dir holds cert.pem.
-  const deps = () => ({
-    baseDir: s.dir,
-    logger: pino({ level: 'silent' }),
-    env: {},
-    cache: new MemoryCache(),
-    state: new MemoryTargetState(),
-  });
+  const deps = () => testDeps({ baseDir: s.dir });
 
   function source(connection: Record<string, unknown>) {
     const config = ldapSource.schema.parse({

@@ -1,13 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { aggregate, parsePrefix } from '../../src/core/address.ts';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import type { ChangeResult, DesiredContext } from '../../src/core/contracts.ts';
 import { nftablesTarget, type NftablesTarget } from '../../src/targets/nftables/index.ts';
 import { NetnsLab, type Listener } from '../harness/netns.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
 /**
  * The topology the real-kernel nftables tests share: a `db` namespace with a listener on 5432 behind a gatehouse-style
@@ -93,13 +91,7 @@ export function dbTarget(l: DbLab, overrides: Record<string, unknown> = {}, name
     nft: { command: ['ip', 'netns', 'exec', l.db, 'nft'] },
     ...overrides,
   });
-  const deps = {
-    baseDir: l.dir,
-    logger: pino({ level: 'silent' }),
-    env: {},
-    cache: new MemoryCache(),
-    state: new MemoryTargetState(),
-  };
+  const deps = testDeps({ baseDir: l.dir });
   return nftablesTarget.create(name, config, deps) as NftablesTarget;
 }
 

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { applyPlan } from '../../src/core/apply.ts';
 import {
   GENESIS_HASH,
@@ -11,11 +10,10 @@ import {
   type SnapshotStore,
 } from '../../src/core/audit.ts';
 import { buildPlan } from '../../src/core/pipeline.ts';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { staticSource } from '../../src/sources/static/index.ts';
 import { skipUnlessRoot } from '../harness/netns.ts';
 import { A, B, createDbLab, dbTarget, kernelElements, type DbLab } from './lab.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
 /** Minimal in-memory stores: enough for the core pipeline. */
 function memoryStores(): { audit: AuditLog & { records: AuditRecord[] }; snapshots: SnapshotStore } {
@@ -50,13 +48,11 @@ describe('nftables target, real kernel: through buildPlan / applyPlan', { skip: 
   after(() => l?.close());
 
   const source = (addresses: string[]) =>
-    staticSource.create('clients', staticSource.schema.parse({ type: 'static', addresses }), {
-      baseDir: l.dir,
-      logger: pino({ level: 'silent' }),
-      env: {},
-      cache: new MemoryCache(),
-      state: new MemoryTargetState(),
-    });
+    staticSource.create(
+      'clients',
+      staticSource.schema.parse({ type: 'static', addresses }),
+      testDeps({ baseDir: l.dir }),
+    );
 
   it('plans, applies, and then plans nothing', async () => {
     const stores = memoryStores();

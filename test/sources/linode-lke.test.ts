@@ -4,11 +4,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { formatPrefix } from '../../src/core/address.ts';
-import { MemoryCache } from '../../src/core/cache.ts';
-import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { isGatehouseError, type GatehouseError } from '../../src/core/errors.ts';
 import type { SourceRead } from '../../src/core/model.ts';
 import { linodeLkeSource } from '../../src/sources/linode-lke/index.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 import { faults, startLinodeFake, type LinodeFake } from '../fakes/linode/index.ts';
 
 const TOKEN = 'lin-0123456789abcdef-TOPSECRET';
@@ -44,13 +43,7 @@ function source(extra: Record<string, unknown> = {}) {
     ...extra,
   });
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
-  return linodeLkeSource.create('lke-nodes', config, {
-    baseDir: '/nonexistent',
-    logger,
-    env: {},
-    cache: new MemoryCache(),
-    state: new MemoryTargetState(),
-  });
+  return linodeLkeSource.create('lke-nodes', config, testDeps({ baseDir: '/nonexistent', logger }));
 }
 
 async function read(extra: Record<string, unknown> = {}): Promise<SourceRead> {
@@ -269,13 +262,7 @@ describe('linode-lke source against the Linode fake', () => {
     const s = linodeLkeSource.create(
       'lke-nodes',
       linodeLkeSource.schema.parse({ type: 'linode-lke', token: `${TOKEN}-revoked`, clusters: [1], apiUrl: fake.url }),
-      {
-        baseDir: '/',
-        logger: pino({ level: 'debug' }, { write: (l: string) => logLines.push(l) }),
-        env: {},
-        cache: new MemoryCache(),
-        state: new MemoryTargetState(),
-      },
+      testDeps({ logger: pino({ level: 'debug' }, { write: (l: string) => logLines.push(l) }) }),
     );
     const e = await rejection(s.read(AbortSignal.timeout(10_000)));
     assert.equal(e.code, 'SOURCE_INCOMPLETE');

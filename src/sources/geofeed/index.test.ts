@@ -7,12 +7,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { pino } from 'pino';
 import { formatPrefix } from '../../core/address.ts';
 import { MemoryCache } from '../../core/cache.ts';
-import { MemoryTargetState } from '../../core/target-state.ts';
 import { isGatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
+import { testDeps } from '../../testing/plugin-deps.ts';
 import { geofeedSource } from './index.ts';
 
 const FEED = `# example geofeed
@@ -59,7 +58,7 @@ beforeEach(() => {
 
 function read(config: Record<string, unknown>, cache = new MemoryCache()): Promise<SourceRead> {
   const parsed = geofeedSource.schema.parse({ type: 'geofeed', maxAttempts: 2, timeoutMs: 2000, ...config });
-  const deps = { baseDir: dir, logger: pino({ level: 'silent' }), env: {}, cache, state: new MemoryTargetState() };
+  const deps = testDeps({ baseDir: dir, cache });
   const source = geofeedSource.create('geo', parsed, deps);
   return source.read(AbortSignal.timeout(10_000));
 }

@@ -1,21 +1,13 @@
-import pino from 'pino';
-import { MemoryCache } from '../../core/cache.ts';
-import { MemoryTargetState } from '../../core/target-state.ts';
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person, ResolvedSource } from '../../core/model.ts';
 import type { PluginDeps } from '../../plugins.ts';
 import { githubSchema, type GithubConfig } from './config.ts';
 import type { GithubDesired, GithubObserved, ObservedMember, ObservedTeam, OrgRole, TeamRole } from './types.ts';
+import { testDeps } from '../../testing/plugin-deps.ts';
 
 /** Shared fixtures of this folder's unit tests. */
 
-export const deps = (): PluginDeps => ({
-  baseDir: '/etc/gatehouse',
-  logger: pino({ level: 'silent' }),
-  env: {},
-  cache: new MemoryCache(),
-  state: new MemoryTargetState(),
-});
+export const deps = (): PluginDeps => testDeps({ baseDir: '/etc/gatehouse' });
 
 /** A parsed config for org `acme` with a token; groups come from source `people`. */
 export function config(overrides: Record<string, unknown> = {}): GithubConfig {

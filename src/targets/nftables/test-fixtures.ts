@@ -1,21 +1,13 @@
-import pino from 'pino';
 import { aggregate, parsePrefix } from '../../core/address.ts';
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { ResolvedSource } from '../../core/model.ts';
 import type { PluginDeps } from '../../plugins.ts';
-import { MemoryCache } from '../../core/cache.ts';
-import { MemoryTargetState } from '../../core/target-state.ts';
 import { nftablesSchema, type NftablesConfig } from './config.ts';
+import { testDeps } from '../../testing/plugin-deps.ts';
 
 /** Shared fixtures of this folder's unit tests. */
 
-export const deps = (baseDir = '/etc/gatehouse'): PluginDeps => ({
-  baseDir,
-  logger: pino({ level: 'silent' }),
-  env: {},
-  cache: new MemoryCache(),
-  state: new MemoryTargetState(),
-});
+export const deps = (baseDir = '/etc/gatehouse'): PluginDeps => testDeps({ baseDir });
 
 /** A parsed config: `table inet gh`, one allowlist `db` filling allow_v4 / allow_v6 from source `clients`. */
 export function config(overrides: Record<string, unknown> = {}): NftablesConfig {

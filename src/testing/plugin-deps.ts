@@ -1,0 +1,16 @@
+import pino from 'pino';
+import { MemoryCache } from '../core/cache.ts';
+import { MemoryTargetState } from '../core/target-state.ts';
+import type { PluginDeps } from '../plugins.ts';
+
+/** PluginDeps for tests and benchmarks: silent logger, empty env, in-memory cache and target state. */
+export function testDeps(overrides: Partial<PluginDeps> = {}): PluginDeps {
+  return {
+    baseDir: '/',
+    logger: pino({ level: 'silent' }),
+    env: {},
+    cache: new MemoryCache(),
+    state: new MemoryTargetState(),
+    ...overrides,
+  };
+}
