@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { DURATION_PATTERN } from '../core/duration.ts';
 import type { SourcePlugin, TargetPlugin } from '../plugins.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const nameSchema = z.string().regex(NAME, 'names are lowercase letters, digits, - and _ (max 63)');
+const duration = () => z.string().regex(DURATION_PATTERN, 'a whole number and one of ms, s, m, h, d (e.g. 30s, 24h)');
 
 /**
  * Builds the one schema that is the truth about configuration: `validate` checks it, `schema` prints it as JSON Schema,
@@ -23,6 +25,25 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
         .strict()
         .default({ dir: '.gatehouse' })
         .describe('Where gatehouse keeps its audit log and last-known-good snapshots.'),
+      plan: z
+        .object({
+          maxAge: duration().default('24h').describe('A saved plan older than this is refused by `apply`; plan again.'),
+        })
+        .strict()
+        .default({ maxAge: '24h' })
+        .describe('Saved plans.'),
+      run: z
+        .object({
+          timeout: duration()
+            .default('15m')
+            .describe('Deadline for one whole run (read, plan, apply); past it the run stops between changes.'),
+          requestTimeout: duration()
+            .default('30s')
+            .describe('Deadline for any single outbound request (HTTP, LDAP, GitHub, Discord).'),
+        })
+        .strict()
+        .default({ timeout: '15m', requestTimeout: '30s' })
+        .describe('Time limits for a run.'),
       sources: z
         .record(nameSchema, sourceUnion)
         .default({})
@@ -69,6 +90,8 @@ function union(schemas: readonly z.ZodType[]): z.ZodType {
 
 export type GatehouseConfig = {
   state: { dir: string };
+  plan: { maxAge: string };
+  run: { timeout: string; requestTimeout: string };
   sources: Record<string, { type: string } & Record<string, unknown>>;
   targets: Record<string, { type: string } & Record<string, unknown>>;
 };

@@ -12,7 +12,12 @@ export type ErrorCode =
   | 'TARGET_FAILED'
   | 'STORE_FAILED'
   | 'AUDIT_CHAIN_BROKEN'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'PLAN_EXPIRED'
+  | 'STORE_LOCKED'
+  | 'STORE_CORRUPT'
+  | 'TIMEOUT'
+  | 'INTERNAL';
 
 export interface GatehouseErrorOptions {
   cause?: unknown;
