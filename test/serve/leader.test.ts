@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { PostgresLeadership, currentLeader } from '../../src/store/leader.ts';
+import { startPostgres, type PostgresServer } from '../harness/postgres.ts';
+
+const FAST = { intervalMs: 100, checkTimeoutMs: 1_000, sessionTimeoutMs: 3_000 };
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<number> {
+  const start = Date.now();
+  while (!cond()) {
+    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - start;
+}
+
+describe('PostgresLeadership against a real PostgreSQL', () => {
+  let server: PostgresServer;
+  let url: string;
+  before(async () => {
+    server = await startPostgres();
+    url = await server.createDatabase();
+  });
+  after(() => server.stop());
+
+  it('elects exactly one leader; a terminated backend loses leadership and the other takes over', async () => {
+    const ac = new AbortController();
+    const a = new PostgresLeadership({ connectionString: url, identity: 'gatehouse serve a', ...FAST });
+    const b = new PostgresLeadership({ connectionString: url, identity: 'gatehouse serve b', ...FAST });
+    const runs = [a.start(ac.signal), b.start(ac.signal)];
+    try {
+      await until(() => a.leading || b.leading, 5_000, 'a leader');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(Number(a.leading) + Number(b.leading), 1, 'exactly one leads');
+      const [leader, standby, leaderName] = a.leading ? [a, b, 'a'] : [b, a, 'b'];
+      await leader.assertLeading();
+      await assert.rejects(standby.assertLeading(), { code: 'STORE_LOCKED' });
+
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const who = await currentLeader((sql, params) => admin.query(sql, params));
+        assert.match(who ?? '', new RegExp(`gatehouse serve ${leaderName}`));
+        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
+          `gatehouse serve ${leaderName}`,
+        ]);
+      } finally {
+        await admin.end();
+      }
+      await assert.rejects(leader.assertLeading(), { code: 'STORE_LOCKED' }, 'cut leader refuses to write');
+      assert.equal(leader.leading, false);
+      const took = await until(() => standby.leading, 5_000, 'takeover');
+      await standby.assertLeading();
+      assert.ok(took < 5_000);
+    } finally {
+      ac.abort();
+      await Promise.all(runs);
+    }
+    assert.equal(a.leading || b.leading, false, 'released on abort');
+  });
+
+  it('a leader that aborts releases the lock at once', async () => {
+    const acA = new AbortController();
+    const acB = new AbortController();
+    const a = new PostgresLeadership({ connectionString: url, identity: 'gatehouse serve a', ...FAST });
+    const b = new PostgresLeadership({ connectionString: url, identity: 'gatehouse serve b', ...FAST });
+    const runA = a.start(acA.signal);
+    await until(() => a.leading, 5_000, 'a leads');
+    const runB = b.start(acB.signal);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(b.leading, false);
+    acA.abort();
+    await runA;
+    await until(() => b.leading, 5_000, 'b takes over');
+    acB.abort();
+    await runB;
+  });
+});
