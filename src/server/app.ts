@@ -1,0 +1,48 @@
+import { Hono } from 'hono';
+import type { ServeMetrics } from '../serve/metrics.ts';
+import { githubWebhookHandler, type GithubWebhookOptions } from './github-webhook.ts';
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** One entry per check, with a short human reason when it fails; no secrets, no stack traces. */
+  readonly checks: Readonly<Record<string, { readonly ok: boolean; readonly detail?: string }>>;
+}
+
+export interface AppOptions {
+  readonly metrics: ServeMetrics;
+  readonly readiness: () => Promise<Readiness>;
+  /** Serve `/metrics` here too (false when metrics have their own listener). */
+  readonly exposeMetrics: boolean;
+  readonly githubWebhook?: Omit<GithubWebhookOptions, 'metrics'>;
+}
+
+/**
+ * The daemon's HTTP surface, thin over the controller: health, readiness, metrics, GitHub webhooks. Later features
+ * (approvals, Discord interactions) mount their routes on the same app.
+ */
+export function buildApp(o: AppOptions): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.text('ok\n'));
+  app.get('/readyz', async (c) => {
+    const r = await o.readiness();
+    return c.json(r, r.ready ? 200 : 503);
+  });
+  if (o.exposeMetrics) app.get('/metrics', (c) => metricsResponse(c.req.raw, o.metrics));
+  if (o.githubWebhook) app.post('/webhooks/github', githubWebhookHandler({ ...o.githubWebhook, metrics: o.metrics }));
+  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404));
+  app.onError((_e, c) => c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500));
+  return app;
+}
+
+/** A separate app with only `/metrics`, for a metrics listener on another address. */
+export function buildMetricsApp(metrics: ServeMetrics): Hono {
+  const app = new Hono();
+  app.get('/metrics', (c) => metricsResponse(c.req.raw, metrics));
+  return app;
+}
+
+async function metricsResponse(_req: Request, metrics: ServeMetrics): Promise<Response> {
+  return new Response(await metrics.registry.metrics(), {
+    headers: { 'content-type': metrics.registry.contentType },
+  });
+}
