@@ -9,6 +9,12 @@ export interface Source {
   readonly name: string;
   readonly type: string;
   read(signal: AbortSignal): Promise<SourceRead>;
+  /**
+   * For the daemon: runs until `signal` aborts, calling `notify` when the facts may have changed (a gateway event, a
+   * changed timestamp, a poll interval). Carries no facts: reconciliation re-reads. Rejects when watching cannot
+   * continue (the daemon restarts it with backoff); a lost notification only delays convergence to the periodic pass.
+   */
+  watch?(signal: AbortSignal, notify: (reason: string) => void): Promise<void>;
 }
 
 /** Every change a target proposes. `summary` is display-only and never steers apply. */

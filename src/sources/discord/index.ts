@@ -32,6 +32,15 @@ export const discordSource = defineSource({
       name,
       type: 'discord',
       watcher,
+      async watch(signal, notify) {
+        const onEvent = (e: { kind: string }) => notify(`discord-${e.kind}`);
+        watcher.on('event', onEvent);
+        try {
+          await watcher.start(signal);
+        } finally {
+          watcher.off('event', onEvent);
+        }
+      },
       async read(signal): Promise<SourceRead> {
         try {
           const r = await readDiscord({ ...config, rest }, signal);

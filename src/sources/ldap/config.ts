@@ -66,6 +66,15 @@ export const ldapSourceSchema = z
       .enum(['exclude', 'include'])
       .default('exclude')
       .describe('exclude: locked accounts are left out of people and groups (a locked person has no access).'),
+    pollInterval: z
+      .number()
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .default(5_000)
+      .describe(
+        'serve: milliseconds between change checks ((modifyTimestamp>=last) under the people and group bases, one attribute); 0 disables (the periodic full pass still runs).',
+      ),
   })
   .strict()
   .describe('People and groups from an LDAP directory (OpenLDAP, FreeIPA, 389-ds); nested groups are resolved.');

@@ -1,10 +1,11 @@
-import { GatehouseError } from '../../core/errors.ts';
+import { GatehouseError, describeError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
 import { ldapSourceSchema } from './config.ts';
 import { openSession } from './connection.ts';
 import { readLdap } from './read.ts';
+import { pollChanges, type ChangeCursor } from './watch.ts';
 
 /**
  * The `ldap` source: people and groups from a directory, read with paged searches over one bound connection per read.
@@ -39,9 +40,42 @@ export const ldapSource = defineSource({
           await session?.close();
         }
       },
+      async watch(signal, notify) {
+        if (config.pollInterval === 0) return;
+        const bases = [config.people, ...(config.groups ? [config.groups] : [])];
+        let cursor: ChangeCursor | undefined;
+        while (!signal.aborted) {
+          let session;
+          try {
+            session = await openSession(config.connection, { origin: `source ${name}`, baseDir: deps.baseDir });
+            const r = await pollChanges(session, bases, cursor, { now: new Date(), lookbackMs: 600_000, signal });
+            if (r.changed) notify('ldap-change');
+            cursor = r.cursor;
+          } catch (e) {
+            // Unknown is treated as changed: a mass change that hits the size limit must not go unnoticed.
+            if (cursor !== undefined) notify('ldap-poll-failed');
+            deps.logger.warn({ source: name, error: redact(describeError(e)) }, 'ldap change check failed');
+          } finally {
+            await session?.close().catch(() => {});
+          }
+          await sleep(config.pollInterval, signal);
+        }
+      },
     };
   },
 });
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
 
 export { ldapSourceSchema, type LdapSourceConfig } from './config.ts';
 export {
