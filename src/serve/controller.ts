@@ -21,6 +21,9 @@ export interface ReconcileRequest {
   readonly target: string;
   /** False: plan only (mode `plan-only`); never writes. */
   readonly apply: boolean;
+  /** Soft stop (SIGTERM): finish the change in flight, audit it, start no other. */
+  readonly stop: AbortSignal;
+  /** Hard stop: abandon whatever is in flight (fires `hardStopAfterMs` after the soft stop). */
   readonly signal: AbortSignal;
   /** Called before every write; throws when this process may no longer write (lost leadership). */
   readonly beforeWrite: () => Promise<void>;
@@ -51,6 +54,8 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** After a soft stop, how long the change in flight may still take before it is abandoned. Default 8 s. */
+  readonly hardStopAfterMs?: number;
 }
 
 export interface TargetStatus {
@@ -70,10 +75,10 @@ export interface TargetStatus {
  * re-evaluated on every later reconcile.
  */
 export class Controller implements Runnable {
-  readonly #o: ControllerOptions;
+  #o: ControllerOptions;
   readonly #queue: WorkQueue;
   readonly #clock: Clock;
-  readonly #byName: Map<string, ControlledTarget>;
+  #byName: Map<string, ControlledTarget>;
   readonly #status = new Map<string, TargetStatus>();
 
   constructor(options: ControllerOptions) {
@@ -91,6 +96,20 @@ export class Controller implements Runnable {
       options.logger.info({ leading }, leading ? 'leading: reconciling every target' : 'standing by');
       if (leading) this.enqueueAll('leadership');
     });
+  }
+
+  /**
+   * Swaps in a reloaded configuration's targets and reconcile function. A reconcile in flight finishes with the old
+   * ones; every target of the new configuration is then enqueued.
+   */
+  update(next: Pick<ControllerOptions, 'targets' | 'reconcile'>): void {
+    this.#o = { ...this.#o, ...next };
+    this.#byName = new Map(next.targets.map((t) => [t.name, t]));
+    this.enqueueAll('reload');
+  }
+
+  get targets(): readonly ControlledTarget[] {
+    return this.#o.targets;
   }
 
   get fullPassMs(): number {
@@ -121,12 +140,22 @@ export class Controller implements Runnable {
   async start(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
     const stopTimer = this.#periodic(signal);
-    const workers = Array.from({ length: this.#o.concurrency ?? 2 }, () => this.#work(signal));
-    signal.addEventListener('abort', () => this.#queue.close(), { once: true });
+    const hard = new AbortController();
+    let hardTimer: NodeJS.Timeout | undefined;
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.#queue.close();
+        hardTimer = setTimeout(() => hard.abort(new Error('stopped')), this.#o.hardStopAfterMs ?? 8_000);
+      },
+      { once: true },
+    );
+    const workers = Array.from({ length: this.#o.concurrency ?? 2 }, () => this.#work(signal, hard.signal));
     try {
       await Promise.all(workers);
     } finally {
       stopTimer();
+      clearTimeout(hardTimer);
     }
   }
 
@@ -146,7 +175,7 @@ export class Controller implements Runnable {
     return () => this.#clock.clearTimeout(handle);
   }
 
-  async #work(signal: AbortSignal): Promise<void> {
+  async #work(signal: AbortSignal, hard: AbortSignal): Promise<void> {
     for (;;) {
       const name = await this.#queue.get(signal);
       this.#o.metrics.queueDepth.set(this.#queue.depth);
@@ -154,7 +183,7 @@ export class Controller implements Runnable {
       const since = this.#queue.startedSince(name);
       let ok = true;
       try {
-        ok = await this.#reconcile(name, since, signal);
+        ok = await this.#reconcile(name, since, signal, hard);
       } finally {
         this.#queue.done(name, { ok });
         this.#o.metrics.queueDepth.set(this.#queue.depth);
@@ -163,9 +192,10 @@ export class Controller implements Runnable {
   }
 
   /** Runs one reconcile; returns false when it should be retried with backoff. Never throws. */
-  async #reconcile(name: string, since: number | undefined, signal: AbortSignal): Promise<boolean> {
+  async #reconcile(name: string, since: number | undefined, stop: AbortSignal, hard: AbortSignal): Promise<boolean> {
     const { metrics, logger, leadership } = this.#o;
-    const target = this.#byName.get(name) as ControlledTarget;
+    const target = this.#byName.get(name);
+    if (!target) return true; // removed by a reload while queued
     if (!leadership.leading) {
       metrics.reconciles.inc({ target: name, outcome: 'standby' });
       return true;
@@ -176,7 +206,8 @@ export class Controller implements Runnable {
       report = await this.#o.reconcile({
         target: name,
         apply: target.mode === 'apply',
-        signal,
+        stop,
+        signal: hard,
         beforeWrite: () => leadership.assertLeading(),
       });
     } catch (e) {
