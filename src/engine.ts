@@ -7,7 +7,7 @@ import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
-import { crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
+import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
 import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
 import { openStore, type Store } from './store/index.ts';
@@ -16,13 +16,26 @@ export interface EngineOptions {
   readonly configFile: string;
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Directories outside the config's own tree that `include:` may read (`--allow-include`). */
+  readonly includeDirs?: readonly string[];
 }
 
-/** Loads and validates the configuration without opening the store or touching anything. */
-export async function loadGatehouseConfig(configFile: string, env: NodeJS.ProcessEnv = process.env) {
+/**
+ * Loads and validates the configuration without opening the store or touching anything. Warnings (an empty
+ * configuration, an inline secret) are in the result's `warnings`; the caller shows them.
+ */
+export async function loadGatehouseConfig(
+  configFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { includeDirs?: readonly string[] } = {},
+) {
   return (await loadConfig(configFile, configSchema, {
     env,
     check: (raw) => crossReferenceIssues(raw, targetPlugins),
+    warn: configWarnings,
+    missingHint:
+      'give the configuration with --config FILE or GATEHOUSE_CONFIG, or start from examples/quickstart/gatehouse.yaml',
+    ...(options.includeDirs ? { includeDirs: options.includeDirs } : {}),
   })) as LoadedConfig<GatehouseConfig>;
 }
 
@@ -54,7 +67,11 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const env = options.env ?? process.env;
-    const config = await loadGatehouseConfig(options.configFile, env);
+    const config = await loadGatehouseConfig(
+      options.configFile,
+      env,
+      options.includeDirs ? { includeDirs: options.includeDirs } : {},
+    );
     const databaseUrl = env.DATABASE_URL;
     const store = await openStore({
       stateDir: resolve(config.baseDir, config.value.state.dir),

@@ -14,6 +14,12 @@ import { EXIT } from './exit-codes.ts';
 const program = new Command('gatehouse')
   .description('Reconciles access: reads sources, plans, guards, applies and audits.')
   .option('-c, --config <file>', 'configuration file', process.env.GATEHOUSE_CONFIG ?? './gatehouse.yaml')
+  .option(
+    '--allow-include <dir>',
+    "let include: read files under DIR, outside the config file's directory (repeatable)",
+    (dir: string, dirs: string[]) => [...dirs, dir],
+    [] as string[],
+  )
   .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
   .addOption(
     new Option('--log-level <level>', 'log level on stderr')

@@ -85,3 +85,29 @@ export function keysAt(schema: z.ZodType, root: unknown, path: readonly (string 
 export function someLayer(schemas: readonly z.ZodType[], predicate: (s: z.ZodType) => boolean): boolean {
   return schemas.some((s) => layers(s).some(predicate));
 }
+
+/**
+ * Calls `visit` for every field of every object schema reachable from `schema` (through unions, records, arrays and
+ * wrappers), with the field's name and its schema as declared. Each schema is visited once.
+ */
+export function everyField(schema: z.ZodType, visit: (key: string, field: z.ZodType) => void): void {
+  const seen = new Set<z.ZodType>();
+  const walk = (s: z.ZodType): void => {
+    for (const layer of layers(s)) {
+      if (seen.has(layer)) return;
+      seen.add(layer);
+    }
+    const d = def(layers(s).at(-1) ?? s);
+    for (const [key, field] of Object.entries(d.shape ?? {})) {
+      visit(key, field);
+      walk(field);
+    }
+    for (const next of [d.valueType, d.element, ...(d.options ?? [])]) if (next) walk(next);
+  };
+  walk(schema);
+}
+
+/** Whether `schema` or any wrapper layer of it satisfies `predicate`. */
+export function anyLayer(schema: z.ZodType, predicate: (s: z.ZodType) => boolean): boolean {
+  return layers(schema).some(predicate);
+}

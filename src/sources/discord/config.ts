@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id is a snowflake (17–20 digits)');
 
@@ -6,12 +7,14 @@ export const discordSourceSchema = z
   .object({
     type: z.literal('discord'),
     description: z.string().optional(),
-    token: z
-      .string()
-      .min(1)
-      .describe(
-        'Bot token (the bot needs the privileged GUILD_MEMBERS intent). Write ${env:DISCORD_TOKEN}; never inline.',
-      ),
+    token: secretField(
+      z
+        .string()
+        .min(1)
+        .describe(
+          'Bot token (the bot needs the privileged GUILD_MEMBERS intent). Write ${env:DISCORD_TOKEN}; never inline.',
+        ),
+    ),
     guildId: snowflake.describe('The guild (server) whose members and roles are read.'),
     roleGroups: z
       .enum(['id', 'name', 'both'])

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
@@ -10,12 +11,14 @@ const schema = z
   .object({
     type: z.literal('linode-lke'),
     description: z.string().optional(),
-    token: z
-      .string()
-      .min(1)
-      .describe(
-        'Linode API token with lke:read_only and linodes:read_only. Write ${env:LINODE_TOKEN} or ${file:path}; never inline.',
-      ),
+    token: secretField(
+      z
+        .string()
+        .min(1)
+        .describe(
+          'Linode API token with lke:read_only and linodes:read_only. Write ${env:LINODE_TOKEN} or ${file:path}; never inline.',
+        ),
+    ),
     clusters: z.array(z.number().int().positive()).min(1).describe('LKE cluster ids whose node addresses to read.'),
     pools: z
       .array(z.number().int().positive())
