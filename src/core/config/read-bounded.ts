@@ -11,7 +11,7 @@ export const CONFIG_LIMITS = {
   /** One YAML file (root or included). */
   fileBytes: 1 * MiB,
   /** All YAML files of one configuration together. */
-  totalBytes: 4 * MiB,
+  totalBytes: 2 * MiB,
   /** Files one configuration may include. */
   includedFiles: 256,
   /** One `${file:…}` secret. */
