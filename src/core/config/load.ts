@@ -71,9 +71,17 @@ export interface LoadOptions {
  * merges them, resolves `${env:NAME}` and `${file:PATH}` references and validates the result against `schema`.
  *
  * Merge rule: top-level sections merge; within a section each key belongs to exactly one file, and a key defined in two
- * files is an error naming both. All problems are collected before throwing, each with file:line:col.
+ * files is an error naming both. All problems are collected before throwing, each with file:line:col (an unknown key
+ * at the key itself, with the closest valid spelling).
  *
- * @throws ConfigError (CONFIG_INVALID)
+ * Hostile input: every read is bounded ({@link CONFIG_LIMITS}: per file, all files, each `${file:}` secret, nesting,
+ * aliases) and only regular files are read; includes are confined to the root file's directory tree (real paths)
+ * plus `includeDirs`; a file that is not a gatehouse configuration, and YAML syntax errors, are reported by position
+ * and kind, never with the file's text.
+ *
+ * Warnings (a literal in a field marked with `secretField`, and whatever `warn` finds) are returned, not thrown.
+ *
+ * @throws ConfigError or GatehouseError (CONFIG_INVALID)
  */
 export async function loadConfig<S extends z.ZodType>(
   rootFile: string,
