@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MIN_LENGTH, formatPrefix, parsePrefix, type WidthPolicy } from '../../core/address.ts';
 import type { ManagedSet } from './types.ts';
 
 /**
@@ -50,6 +51,29 @@ export const nftablesSchema = z
         'The nftables table holding the sets; the host’s nftables.conf declares it, gatehouse never creates it.',
       ),
     sets: z.array(setSchema).min(1).describe('Allowlists: which sources fill which nft sets.'),
+    minPrefixLength: z
+      .object({
+        ipv4: z.number().int().min(0).max(32).default(DEFAULT_MIN_LENGTH[4]),
+        ipv6: z.number().int().min(0).max(128).default(DEFAULT_MIN_LENGTH[6]),
+      })
+      .strict()
+      .default({ ipv4: DEFAULT_MIN_LENGTH[4], ipv6: DEFAULT_MIN_LENGTH[6] })
+      .describe(
+        'Shortest prefix a source may put in an allowlist without naming it in allowWide (a source offering a wider ' +
+          'one, e.g. 0.0.0.0/0, fails the target until fixed). An IPv4-mapped IPv6 prefix counts as its IPv4 width.',
+      ),
+    allowWide: z
+      .array(
+        z.string().superRefine((v, ctx) => {
+          try {
+            parsePrefix(v, 'allowWide');
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^allowWide: /, '') });
+          }
+        }),
+      )
+      .default([])
+      .describe('Prefixes wider than minPrefixLength that may be granted anyway, each exactly as a CIDR (10.0.0.0/8).'),
     kernel: z
       .boolean()
       .default(true)
@@ -116,4 +140,12 @@ export function managedSets(config: NftablesConfig): ManagedSet[] {
     if (s.ipv6 !== undefined) out.push({ ...base, set: s.ipv6, family: 6 });
     return out;
   });
+}
+
+/** The width policy of a target: what `tooWide` checks every element against, in desired state and at apply. */
+export function widthPolicy(config: Pick<NftablesConfig, 'minPrefixLength' | 'allowWide'>): WidthPolicy {
+  return {
+    minLength: { 4: config.minPrefixLength.ipv4, 6: config.minPrefixLength.ipv6 },
+    allow: new Set(config.allowWide.map((v) => formatPrefix(parsePrefix(v, 'allowWide')))),
+  };
 }

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Target } from '../../core/contracts.ts';
 import type { PluginDeps } from '../../plugins.ts';
 import { applyNftables } from './apply.ts';
-import { managedSets, type NftablesConfig } from './config.ts';
+import { managedSets, widthPolicy, type NftablesConfig } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffNftables } from './diff.ts';
 import { guardNftables } from './guard.ts';
@@ -25,7 +25,7 @@ export function createNftablesTarget(
   const includeFile = config.includeFile === undefined ? null : resolve(deps.baseDir, config.includeFile);
   const table = { family: config.table.family, name: config.table.name };
   const sets = managedSets(config);
-  const options = { target: name, table, sets, kernel: config.kernel, includeFile, runner };
+  const options = { target: name, table, sets, kernel: config.kernel, includeFile, runner, width: widthPolicy(config) };
   return {
     name,
     type: 'nftables',
