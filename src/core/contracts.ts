@@ -8,6 +8,13 @@ import type { GuardVerdict } from './plan.ts';
 export interface Source {
   readonly name: string;
   readonly type: string;
+  /**
+   * True when a complete read with no entries is a legitimate answer. Unset or false: a complete read with no entries
+   * while the last-known-good snapshot has some is treated as incomplete (the snapshot stands in, nothing is removed):
+   * an empty answer from a source that had entries is far more often an outage, an expired credential seeing nothing,
+   * or a truncated file than an intent.
+   */
+  readonly allowEmpty?: boolean;
   read(signal: AbortSignal): Promise<SourceRead>;
 }
 
