@@ -2,7 +2,7 @@ import type { SnapshotStore } from './audit.ts';
 import { digest } from './canonical-json.ts';
 import type { Change, DesiredContext, Source, Target } from './contracts.ts';
 import { describeError, isGatehouseError } from './errors.ts';
-import { blockedIds, completenessGuard } from './guards.ts';
+import { completenessGuard, holdBack } from './guards.ts';
 import { entryCount, type Facts, type ResolvedSource } from './model.ts';
 import { sealPlan, type Plan, type SourceReport, type TargetPlan } from './plan.ts';
 
@@ -125,19 +125,21 @@ async function planTarget(
       },
     };
   }
-  const changes: Change[] = t.diff(desired, observation);
+  const proposed: Change[] = t.diff(desired, observation);
   const notes = t.notes?.(desired, observation) ?? [];
-  const verdicts = [
-    ...completenessGuard(t.sources, changes, ctx),
-    ...(t.guard?.(changes, desired, observation, ctx) ?? []),
-  ];
+  const { changes, verdicts, blocked } = holdBack(
+    proposed,
+    [...completenessGuard(t.sources, proposed, ctx), ...(t.guard?.(proposed, desired, observation, ctx) ?? [])],
+    t.atomic ?? false,
+    t.withhold && ((rejected) => t.withhold?.(proposed, rejected, desired, observation)),
+  );
   return {
     plan: {
       ...base,
       observedDigest: digest(observation),
       changes,
       verdicts,
-      blocked: blockedIds(changes, verdicts, t.atomic ?? false),
+      blocked,
       ...(notes.length > 0 ? { notes } : {}),
     },
     observation,

@@ -9,6 +9,7 @@ import { guardNftables } from './guard.ts';
 import { commandRunner, type NftRunner } from './nft.ts';
 import { observeNftables } from './observe.ts';
 import type { NftChange, NftDesired, NftObserved } from './types.ts';
+import { withholdNftables } from './withhold.ts';
 
 export type NftablesTarget = Target<NftDesired, NftObserved, NftChange>;
 
@@ -35,6 +36,7 @@ export function createNftablesTarget(
     observe: (signal) => observeNftables(options, signal),
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
+    withhold: withholdNftables,
     applyAll: (changes, signal) =>
       applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
   };
