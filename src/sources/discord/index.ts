@@ -31,6 +31,7 @@ export const discordSource = defineSource({
     return {
       name,
       type: 'discord',
+      allowEmpty: config.allowEmpty,
       watcher,
       async read(signal): Promise<SourceRead> {
         try {

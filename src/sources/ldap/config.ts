@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowEmptySchema } from '../allow-empty.ts';
 import { connectionSchema, filterString } from './connection.ts';
 
 const scope = z.enum(['one', 'sub']).default('sub');
@@ -66,6 +67,7 @@ export const ldapSourceSchema = z
       .enum(['exclude', 'include'])
       .default('exclude')
       .describe('exclude: locked accounts are left out of people and groups (a locked person has no access).'),
+    allowEmpty: allowEmptySchema,
   })
   .strict()
   .describe('People and groups from an LDAP directory (OpenLDAP, FreeIPA, 389-ds); nested groups are resolved.');

@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
+import { allowEmptySchema } from '../allow-empty.ts';
 import { LinodeClient } from './client.ts';
 import { readLke } from './read.ts';
 
@@ -35,6 +36,7 @@ const schema = z
     timeoutMs: z.number().int().min(100).max(300_000).default(10_000).describe('Timeout of each HTTP attempt.'),
     maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts per request, including the first.'),
     concurrency: z.number().int().min(1).max(32).default(4).describe('Instance lookups in flight at once.'),
+    allowEmpty: allowEmptySchema,
   })
   .strict()
   .refine((c) => c.ipv4 || c.ipv6, { message: 'at least one of ipv4 and ipv6 must be true', path: ['ipv4'] })
@@ -63,6 +65,7 @@ export const linodeLkeSource = defineSource({
     return {
       name,
       type: 'linode-lke',
+      allowEmpty: config.allowEmpty,
       async read(signal): Promise<SourceRead> {
         try {
           const read = await readLke(
