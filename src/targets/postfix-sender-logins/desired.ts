@@ -102,7 +102,7 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
   let noLogin = 0;
   for (const p of [...index.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     if (!origin.has(p.id)) continue; // declared only by a group's source, not a people source
-    if (eligible && !(eligible).has(p.id)) continue;
+    if (eligible && !eligible.has(p.id)) continue;
     const emails = p.accounts.emails ?? [];
     if (emails.length === 0) continue;
     const l = loginOf(p);
