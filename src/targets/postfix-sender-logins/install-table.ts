@@ -34,7 +34,11 @@ export async function installTable(
   const suffix = compiledSuffix(type);
   const cleanup = async () => {
     await unlink(tmp).catch(() => {});
-    if (suffix) await unlink(tmp + suffix).catch(() => {});
+    if (suffix) {
+      await unlink(tmp + suffix).catch(() => {});
+      // Berkeley DB (hash, btree) builds into `__db.NAME.db` first; a failed postmap can leave it behind.
+      await unlink(join(dir, `__db.${basename(tmp)}${suffix}`)).catch(() => {});
+    }
   };
   try {
     await writeSynced(tmp, content, mode);
