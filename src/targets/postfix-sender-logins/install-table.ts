@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink, utimes } from 'node:fs/promises';
+import { mkdir, open, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { compiledSuffix, type MapType } from './config.ts';
 import { postmap, type PostfixTools } from './postmap.ts';
@@ -41,29 +41,20 @@ export async function installTable(
     }
   };
   try {
-    await writeSynced(tmp, content, mode);
+    await writeFile(tmp, content, { encoding: 'utf8', mode, flag: 'wx' });
     if (suffix) {
-      await postmap(tools, [`${type}:${tmp}`], signal);
+      // postmap reads the page cache; flushing the source file to disk meanwhile costs no wall time.
+      await Promise.all([postmap(tools, [`${type}:${tmp}`], signal), syncFile(tmp)]);
       await syncFile(tmp + suffix);
       await newerThanLive(tmp + suffix, path + suffix);
       await rename(tmp + suffix, path + suffix);
-    }
+    } else await syncFile(tmp);
     await rename(tmp, path);
   } catch (e) {
     await cleanup();
     throw e;
   }
   await syncFile(dir);
-}
-
-async function writeSynced(path: string, content: string, mode: number): Promise<void> {
-  const fh = await open(path, 'wx', mode);
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 async function syncFile(path: string): Promise<void> {
