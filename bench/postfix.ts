@@ -77,7 +77,7 @@ try {
       const text = renderTable((lines[v] as TableChange).lines, 'bench');
       await writeFile(rawFile, text);
       const measureRaw = async () =>
-        raw.push(await time(async () => execFileSync('postmap', ['-c', etc, `hash:${rawFile}`])));
+        raw.push(await time(() => Promise.resolve(execFileSync('postmap', ['-c', etc, `hash:${rawFile}`]))));
       const measureInstall = async () =>
         install.push(
           await time(() =>
