@@ -223,7 +223,9 @@ async function mailFrom(port: number, user: string, password: string, from: stri
       c.connect(() => resolve());
     });
     await new Promise<void>((resolve, reject) => c.login({ user, pass: password }, (e) => (e ? reject(e) : resolve())));
-    await new Promise<void>((resolve) => c.send({ from, to: ['nobody@test.invalid'] }, 'Subject: t\r\n\r\nt\r\n', () => resolve()));
+    await new Promise<void>((resolve) =>
+      c.send({ from, to: ['nobody@test.invalid'] }, 'Subject: t\r\n\r\nt\r\n', () => resolve()),
+    );
   } finally {
     c.quit();
     c.close();

@@ -42,6 +42,7 @@ targets:
       - { address: devops@example.org, group: dir/devops }
     static:
       - { address: noreply@int.example.org, logins: [svc-mailer] }
+      - { address: '@relay.example.org', logins: [svc-mailer] }
     maxShrink: 1
 `,
     );
@@ -74,6 +75,9 @@ targets:
     assert.match(bob.text, /not owned by user alice/);
     assert.equal((await from('bob', 'devops@example.org')).code, 553);
     assert.equal((await from('svc-mailer', 'noreply@int.example.org')).code, 250);
+    // The configured catch-all: any local part of the domain, for that login only.
+    assert.equal((await from('svc-mailer', 'anything@relay.example.org')).code, 250);
+    assert.equal((await from('alice', 'anything@relay.example.org')).code, 553);
     const again = await gatehouse(['-c', config, 'plan', '--detailed-exitcode']);
     assert.equal(again.code, 0, again.stdout);
   });

@@ -34,7 +34,11 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
   const invalid: string[] = [];
   const unknownGroups: string[] = [];
   const keep = new Set<string>();
-  const origin = personOrigins(ctx, config.people.from);
+  // Where each person was first declared, for messages; and who counts for own addresses (people.from only).
+  const origin = personOrigins(ctx, referencedSources(config));
+  const fromPeopleSources = new Set(
+    config.people.from.flatMap((s) => (ctx.sources.get(s)?.facts.people ?? []).map((p) => p.id)),
+  );
 
   const loginOf = (p: Person): string | undefined => {
     const uid = p.accounts[config.login.account];
@@ -101,7 +105,7 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
   const domains = config.people.domains ? new Set(config.people.domains.map((d) => d.toLowerCase())) : undefined;
   let noLogin = 0;
   for (const p of [...index.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    if (!origin.has(p.id)) continue; // declared only by a group's source, not a people source
+    if (!fromPeopleSources.has(p.id)) continue; // declared only by a group's source, not a people source
     if (eligible && !eligible.has(p.id)) continue;
     const emails = p.accounts.emails ?? [];
     if (emails.length === 0) continue;
