@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { describeError, isGatehouseError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
@@ -11,8 +12,14 @@ import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT } from './exit-codes.ts';
 
+// package.json sits two levels up from both src/cli/ and dist/cli/.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
 const program = new Command('gatehouse')
   .description('Reconciles access: reads sources, plans, guards, applies and audits.')
+  .version(version, '-V, --version', 'print the version')
   .option('-c, --config <file>', 'configuration file', process.env.GATEHOUSE_CONFIG ?? './gatehouse.yaml')
   .option(
     '--allow-include <dir>',
