@@ -5,6 +5,7 @@ import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
+import { replanSaved } from './core/saved-plan.ts';
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
 import { crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
@@ -86,15 +87,47 @@ export class Engine {
     return resolveSources({ sources: this.sources, snapshots: this.store.snapshots, signal });
   }
 
-  /** Reads sources, observes targets, diffs and guards. Writes nothing to any target. */
-  plan(signal: AbortSignal, onProgress?: (e: { step: 'source' | 'target'; name: string }) => void) {
-    return buildPlan({
+  /**
+   * Reads sources, observes targets, diffs and guards. Writes nothing to any target. Records the plan's id and the
+   * time in the store, so a saved copy of it can be applied (within `plan.maxAge`) by this installation.
+   */
+  async plan(signal: AbortSignal, onProgress?: (e: { step: 'source' | 'target'; name: string }) => void) {
+    const made = await buildPlan({
       configDigest: this.config.digest,
       sources: this.sources,
       targets: this.targets,
       snapshots: this.store.snapshots,
       signal,
       ...(onProgress ? { onProgress } : {}),
+    });
+    await this.store.plans.recordPlan(made.plan.id, new Date());
+    return made;
+  }
+
+  /**
+   * Decides a saved plan from the world: refuses it unless this installation made it within `plan.maxAge` and the plan
+   * computed now is the same plan; returns the plan computed now (apply that, never the file). See `replanSaved`.
+   */
+  replanSaved(
+    saved: Plan,
+    options: {
+      actor: string;
+      signal: AbortSignal;
+      onProgress?: (e: { step: 'source' | 'target'; name: string }) => void;
+    },
+  ) {
+    return replanSaved({
+      saved,
+      records: this.store.plans,
+      maxAge: this.config.value.plan.maxAge,
+      audit: this.store.audit,
+      actor: options.actor,
+      configDigest: this.config.digest,
+      sources: this.sources,
+      targets: this.targets,
+      snapshots: this.store.snapshots,
+      signal: options.signal,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }
 

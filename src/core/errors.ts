@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_CORRUPT'
   | 'TIMEOUT'
+  /** A command-line argument names something that cannot be used: a missing plan file, a missing output directory. */
+  | 'USAGE'
   | 'INTERNAL';
 
 export interface GatehouseErrorOptions {

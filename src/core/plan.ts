@@ -15,6 +15,11 @@ export interface SourceReport {
   readonly name: string;
   readonly type: string;
   readonly status: ResolvedSource['status'];
+  /**
+   * Digest of the facts the plan was computed from, so a saved plan goes stale when a source's data changes (an
+   * address revoked after the plan was made must not be re-granted by applying it).
+   */
+  readonly factsDigest: string;
   readonly notes: readonly string[];
   readonly snapshotAt?: string;
 }
