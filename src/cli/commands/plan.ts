@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { canonicalJson } from '../../core/canonical-json.ts';
-import { redact } from '../../core/redact.ts';
 import { renderPlan } from '../../core/render.ts';
 import { summarize, type Plan } from '../../core/plan.ts';
 import type { Engine } from '../../engine.ts';
 import { interruptSignal, withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
-import { paint, print, printJson, progress, type OutputFormat } from '../output.ts';
+import { paint, print, printJson, progress, toJson, type OutputFormat } from '../output.ts';
 
 export function planCommand(): Command {
   return new Command('plan')
@@ -26,7 +24,7 @@ Examples:
     .action(async (opts: { out?: string; detailedExitcode?: boolean }, cmd: Command) => {
       await withEngine(cmd, async (engine, _logger, g) => {
         const { plan } = await makePlan(engine, interruptSignal());
-        if (opts.out) writeFileSync(opts.out, redact(canonicalJson(plan, 2) + '\n'), { mode: 0o600 });
+        if (opts.out) writeFileSync(opts.out, toJson(plan), { mode: 0o600 });
         showPlan(plan, g.output);
         const s = summarize(plan);
         if (s.errors > 0) process.exitCode = EXIT.error;
