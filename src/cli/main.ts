@@ -10,6 +10,7 @@ import { planCommand } from './commands/plan.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT } from './exit-codes.ts';
+import { printJson } from './output.ts';
 
 const program = new Command('gatehouse')
   .description('Reconciles access: reads sources, plans, guards, applies and audits.')
@@ -42,6 +43,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   const code = isGatehouseError(e) ? e.code : 'INTERNAL';
-  process.stderr.write(redact(`gatehouse: ${describeError(e)} [${code}]\n`));
+  const message = describeError(e);
+  // With --output json every outcome is one JSON document on stdout, errors included; the line on stderr stays.
+  if (program.opts<{ output?: string }>().output === 'json') printJson({ error: { code, message } });
+  process.stderr.write(redact(`gatehouse: ${message} [${code}]\n`));
   process.exitCode = EXIT.error;
 }

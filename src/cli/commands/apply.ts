@@ -31,13 +31,14 @@ Examples:
   gatehouse plan --out p.json && gatehouse apply p.json`,
     )
     .action(async (planFile: string | undefined, opts: { autoApprove?: boolean }, cmd: Command) => {
+      // Read before the store is opened: a wrong path fails at once.
+      const saved = planFile === undefined ? undefined : readPlanFile(planFile);
       await withEngine(cmd, async (engine, _logger, g) => {
         const signal = interruptSignal();
         const who = actor();
         let plan: Plan;
         let observed: ReadonlyMap<string, unknown>;
-        if (planFile) {
-          const saved = readPlanFile(planFile);
+        if (saved) {
           const bar = progress('checking the plan', engine.sources.length + engine.targets.length);
           ({ plan, observed } = await engine
             .replanSaved(saved, { actor: who, signal, onProgress: (e) => bar.tick(e.name) })
