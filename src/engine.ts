@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
+import { parseDuration } from './core/duration.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import { replanSaved } from './core/saved-plan.ts';
@@ -12,6 +13,9 @@ import { crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
 import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
 import { openStore, type Store } from './store/index.ts';
+
+/** Plan records are kept at least this long (7 days), whatever plan.maxAge is. */
+const PLAN_RECORDS_MIN_KEEP_MS = 7 * 24 * 3_600_000;
 
 export interface EngineOptions {
   readonly configFile: string;
@@ -100,7 +104,11 @@ export class Engine {
       signal,
       ...(onProgress ? { onProgress } : {}),
     });
-    await this.store.plans.recordPlan(made.plan.id, new Date());
+    const now = new Date();
+    await this.store.plans.recordPlan(made.plan.id, now);
+    // A record older than plan.maxAge only ever refuses; a week's margin keeps it for a maxAge raised later.
+    const keep = Math.max(parseDuration(this.config.value.plan.maxAge), PLAN_RECORDS_MIN_KEEP_MS);
+    await this.store.plans.forgetPlansBefore(new Date(now.getTime() - keep));
     return made;
   }
 

@@ -29,7 +29,9 @@ Examples:
   gatehouse validate                       # check ./gatehouse.yaml and its includes
   gatehouse plan                           # what would change, changes nothing
   gatehouse apply                          # plan, show, ask, apply
-  gatehouse plan --out p.json && gatehouse apply p.json`,
+  gatehouse plan --out p.json && gatehouse apply p.json
+
+With --output json, every command prints one JSON document on stdout; an error is {"error": {"code", "message"}}.`,
   )
   .addCommand(validateCommand())
   .addCommand(planCommand())

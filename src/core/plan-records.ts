@@ -7,4 +7,6 @@ export interface PlanRecords {
   recordPlan(id: string, at: Date): Promise<void>;
   /** When this installation last made plan `id`; undefined if it never did. */
   planMadeAt(id: string): Promise<Date | undefined>;
+  /** Forgets plans last made before `before` (they are expired anyway); keeps the records from growing forever. */
+  forgetPlansBefore(before: Date): Promise<void>;
 }

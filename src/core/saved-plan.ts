@@ -37,7 +37,7 @@ export async function replanSaved(input: SavedPlanInput): Promise<{ plan: Plan; 
     return refusePlan(
       at,
       'PLAN_INVALID',
-      'this installation never made it (a plan is applied only where `gatehouse plan` made it); plan again',
+      'this installation never made it, or forgot it long ago (a plan is applied only where `gatehouse plan` made it, within plan.maxAge); plan again',
     );
   }
   const maxAgeMs = parseDuration(input.maxAge);

@@ -33,4 +33,12 @@ export class SqlPlanRecords implements PlanRecords {
       throw storeError(`looking up plan ${id} failed`, e);
     }
   }
+
+  async forgetPlansBefore(before: Date): Promise<void> {
+    try {
+      await this.#db.query('DELETE FROM plan_records WHERE made_at < $1::timestamptz', [before.toISOString()]);
+    } catch (e) {
+      throw storeError('forgetting old plans failed', e);
+    }
+  }
 }

@@ -80,7 +80,7 @@ describe('gatehouse apply FILE decides from the world', () => {
     await writeFile(join(dir, 'forged.json'), JSON.stringify(forged));
     const r = await gatehouse(['-c', empty, 'apply', join(dir, 'forged.json')]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stderr, /never made it .*plan again \[PLAN_INVALID\]/);
+    assert.match(r.stderr, /never made it.*plan again \[PLAN_INVALID\]/);
     assert.equal(await readFile(include, 'utf8'), before);
 
     // Apply-time guard decisions are audited: one record per verdict that blocked something, with its message.

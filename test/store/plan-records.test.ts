@@ -18,6 +18,10 @@ async function contract(records: PlanRecords): Promise<void> {
   await records.recordPlan('0123456789abcdef', T0);
   assert.deepEqual(await records.planMadeAt('0123456789abcdef'), T1, 'a late writer never moves it back');
   assert.equal(await records.planMadeAt('fedcba9876543210'), undefined);
+  await records.recordPlan('fedcba9876543210', T0);
+  await records.forgetPlansBefore(T1);
+  assert.equal(await records.planMadeAt('fedcba9876543210'), undefined, 'older than the cut: forgotten');
+  assert.deepEqual(await records.planMadeAt('0123456789abcdef'), T1, 'made at the cut: kept');
 }
 
 describe('plan records', () => {

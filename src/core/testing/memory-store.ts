@@ -24,6 +24,11 @@ export class MemoryStore implements AuditLog, SnapshotStore, PlanRecords {
     return Promise.resolve(this.plans.get(id));
   }
 
+  forgetPlansBefore(before: Date): Promise<void> {
+    for (const [id, at] of this.plans) if (at < before) this.plans.delete(id);
+    return Promise.resolve();
+  }
+
   append(events: readonly AuditEvent[]): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];
     for (const e of events) {
