@@ -19,6 +19,9 @@ function sourceDifferences(a: SourceReport, b: SourceReport): string[] {
   const out: string[] = [];
   if (a.factsDigest !== b.factsDigest) out.push(`source ${a.name}'s data changed`);
   if (a.status !== b.status) out.push(`source ${a.name} is now ${b.status} (was ${a.status})`);
+  else if (digest(a.notes) !== digest(b.notes) || a.snapshotAt !== b.snapshotAt) {
+    out.push(`source ${a.name} reads differently now (${b.notes.join('; ') || 'no notes'})`);
+  }
   return out;
 }
 

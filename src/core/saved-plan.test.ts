@@ -125,6 +125,21 @@ describe('saved plans are decided from the world', () => {
     assert.deepEqual(target.state, ['10.0.0.9']);
   });
 
+  it('names a source whose read went differently (another failure) as what differs', async () => {
+    const { src, target, plan, applySaved } = world();
+    src.serve(['10.0.0.1']);
+    await applySaved(await plan());
+    src.next = () => ({ complete: false, facts: {}, notes: ['page 2 timed out'] });
+    const saved = await plan();
+    assert.equal(saved.sources[0]?.status, 'snapshot');
+    src.next = () => ({ complete: false, facts: {}, notes: ['page 3 timed out'] });
+    await assert.rejects(
+      applySaved(saved),
+      refusedWith('PLAN_STALE', /source nodes reads differently now \(page 3 timed out; read incomplete;/),
+    );
+    assert.deepEqual(target.state, ['10.0.0.1']);
+  });
+
   it('refuses a plan older than plan.maxAge (PLAN_EXPIRED); planning again renews it', async () => {
     const { src, target, plan, applySaved, clock } = world();
     src.serve(['10.0.0.1']);
