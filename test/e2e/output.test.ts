@@ -118,4 +118,15 @@ describe('gatehouse CLI output', () => {
     const blocked = await gatehouse(['-c', empty, 'plan', '--detailed-exitcode']);
     assert.equal(blocked.code, 3, blocked.stdout + blocked.stderr);
   });
+
+  it('plan --output json is byte-identical across runs (source data digests included)', async () => {
+    await rm(join(dir, 'out'), { recursive: true, force: true });
+    const a = await gatehouse(['-c', config, 'plan', '--output', 'json']);
+    const b = await gatehouse(['-c', config, 'plan', '--output', 'json']);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(a.stdout, b.stdout);
+    const plan = JSON.parse(a.stdout) as { sources: { factsDigest: string }[]; targets: { changes: unknown[] }[] };
+    assert.ok(plan.targets[0]?.changes.length, 'a plan with changes');
+    assert.ok(plan.sources.every((s) => /^[0-9a-f]{64}$/.test(s.factsDigest)));
+  });
 });
