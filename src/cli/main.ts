@@ -11,6 +11,7 @@ import { planCommand } from './commands/plan.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT } from './exit-codes.ts';
+import { printJson } from './output.ts';
 
 // package.json sits two levels up from both src/cli/ and dist/cli/.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -41,7 +42,9 @@ Examples:
   gatehouse validate                       # check ./gatehouse.yaml and its includes
   gatehouse plan                           # what would change, changes nothing
   gatehouse apply                          # plan, show, ask, apply
-  gatehouse plan --out p.json && gatehouse apply p.json`,
+  gatehouse plan --out p.json && gatehouse apply p.json
+
+With --output json, every command prints one JSON document on stdout; an error is {"error": {"code", "message"}}.`,
   )
   .addCommand(validateCommand())
   .addCommand(planCommand())
@@ -55,6 +58,9 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   const code = isGatehouseError(e) ? e.code : 'INTERNAL';
-  process.stderr.write(redact(`gatehouse: ${describeError(e)} [${code}]\n`));
+  const message = describeError(e);
+  // With --output json every outcome is one JSON document on stdout, errors included; the line on stderr stays.
+  if (program.opts<{ output?: string }>().output === 'json') printJson({ error: { code, message } });
+  process.stderr.write(redact(`gatehouse: ${message} [${code}]\n`));
   process.exitCode = EXIT.error;
 }

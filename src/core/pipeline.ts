@@ -36,6 +36,7 @@ export async function buildPlan(input: PlanInput): Promise<{ plan: Plan; observe
     name: r.name,
     type: r.type,
     status: r.status,
+    factsDigest: digest(r.facts),
     notes: r.notes,
     ...(r.snapshotAt === undefined ? {} : { snapshotAt: r.snapshotAt }),
   }));
