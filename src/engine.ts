@@ -3,26 +3,44 @@ import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
+import { parseDuration } from './core/duration.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
+import { replanSaved } from './core/saved-plan.ts';
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
-import { crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
+import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
 import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
 import { openStore, type Store } from './store/index.ts';
+
+/** Plan records are kept at least this long (7 days), whatever plan.maxAge is. */
+const PLAN_RECORDS_MIN_KEEP_MS = 7 * 24 * 3_600_000;
 
 export interface EngineOptions {
   readonly configFile: string;
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Directories outside the config's own tree that `include:` may read (`--allow-include`). */
+  readonly includeDirs?: readonly string[];
 }
 
-/** Loads and validates the configuration without opening the store or touching anything. */
-export async function loadGatehouseConfig(configFile: string, env: NodeJS.ProcessEnv = process.env) {
+/**
+ * Loads and validates the configuration without opening the store or touching anything. Warnings (an empty
+ * configuration, an inline secret) are in the result's `warnings`; the caller shows them.
+ */
+export async function loadGatehouseConfig(
+  configFile: string,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { includeDirs?: readonly string[] } = {},
+) {
   return (await loadConfig(configFile, configSchema, {
     env,
     check: (raw) => crossReferenceIssues(raw, targetPlugins),
+    warn: configWarnings,
+    missingHint:
+      'give the configuration with --config FILE or GATEHOUSE_CONFIG, or start from examples/quickstart/gatehouse.yaml',
+    ...(options.includeDirs ? { includeDirs: options.includeDirs } : {}),
   })) as LoadedConfig<GatehouseConfig>;
 }
 
@@ -54,7 +72,11 @@ export class Engine {
 
   static async open(options: EngineOptions): Promise<Engine> {
     const env = options.env ?? process.env;
-    const config = await loadGatehouseConfig(options.configFile, env);
+    const config = await loadGatehouseConfig(
+      options.configFile,
+      env,
+      options.includeDirs ? { includeDirs: options.includeDirs } : {},
+    );
     const databaseUrl = env.DATABASE_URL;
     const store = await openStore({
       stateDir: resolve(config.baseDir, config.value.state.dir),
@@ -86,15 +108,51 @@ export class Engine {
     return resolveSources({ sources: this.sources, snapshots: this.store.snapshots, signal });
   }
 
-  /** Reads sources, observes targets, diffs and guards. Writes nothing to any target. */
-  plan(signal: AbortSignal, onProgress?: (e: { step: 'source' | 'target'; name: string }) => void) {
-    return buildPlan({
+  /**
+   * Reads sources, observes targets, diffs and guards. Writes nothing to any target. Records the plan's id and the
+   * time in the store, so a saved copy of it can be applied (within `plan.maxAge`) by this installation.
+   */
+  async plan(signal: AbortSignal, onProgress?: (e: { step: 'source' | 'target'; name: string }) => void) {
+    const made = await buildPlan({
       configDigest: this.config.digest,
       sources: this.sources,
       targets: this.targets,
       snapshots: this.store.snapshots,
       signal,
       ...(onProgress ? { onProgress } : {}),
+    });
+    const now = new Date();
+    await this.store.plans.recordPlan(made.plan.id, now);
+    // A record older than plan.maxAge only ever refuses; a week's margin keeps it for a maxAge raised later.
+    const keep = Math.max(parseDuration(this.config.value.plan.maxAge), PLAN_RECORDS_MIN_KEEP_MS);
+    await this.store.plans.forgetPlansBefore(new Date(now.getTime() - keep));
+    return made;
+  }
+
+  /**
+   * Decides a saved plan from the world: refuses it unless this installation made it within `plan.maxAge` and the plan
+   * computed now is the same plan; returns the plan computed now (apply that, never the file). See `replanSaved`.
+   */
+  replanSaved(
+    saved: Plan,
+    options: {
+      actor: string;
+      signal: AbortSignal;
+      onProgress?: (e: { step: 'source' | 'target'; name: string }) => void;
+    },
+  ) {
+    return replanSaved({
+      saved,
+      records: this.store.plans,
+      maxAge: this.config.value.plan.maxAge,
+      audit: this.store.audit,
+      actor: options.actor,
+      configDigest: this.config.digest,
+      sources: this.sources,
+      targets: this.targets,
+      snapshots: this.store.snapshots,
+      signal: options.signal,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
   }
 

@@ -6,6 +6,7 @@ import { staticSource } from './sources/static/index.ts';
 import { githubTarget } from './targets/github/index.ts';
 import { ldapGroupsTarget } from './targets/ldap-groups/index.ts';
 import { nftablesTarget } from './targets/nftables/index.ts';
+import { postfixSenderLoginsTarget } from './targets/postfix-sender-logins/index.ts';
 import { buildConfigSchema } from './config/schema.ts';
 import type { SourcePlugin, TargetPlugin } from './plugins.ts';
 
@@ -17,6 +18,11 @@ export const sourcePlugins: readonly SourcePlugin[] = [
   ldapSource,
   discordSource,
 ] as never;
-export const targetPlugins: readonly TargetPlugin[] = [nftablesTarget, githubTarget, ldapGroupsTarget] as never;
+export const targetPlugins: readonly TargetPlugin[] = [
+  nftablesTarget,
+  githubTarget,
+  ldapGroupsTarget,
+  postfixSenderLoginsTarget,
+] as never;
 
 export const configSchema = buildConfigSchema(sourcePlugins, targetPlugins);

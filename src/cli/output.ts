@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { styleText } from 'node:util';
 import pino, { type Logger } from 'pino';
 import { canonicalJson } from '../core/canonical-json.ts';
-import { redact } from '../core/redact.ts';
+import { redact, redactValue } from '../core/redact.ts';
 import type { Paint } from '../core/render.ts';
 
 export type OutputFormat = 'text' | 'json';
@@ -15,15 +15,31 @@ export function print(text: string): void {
   process.stdout.write(redact(text));
 }
 
+/** One JSON document on stdout, secrets masked in its values before it is serialised. */
 export function printJson(value: unknown): void {
-  print(canonicalJson(value, 2) + '\n');
+  print(toJson(value));
 }
 
-export function createLogger(level: string): Logger {
+/** The CLI's JSON form of a value (canonical, indented, one trailing newline), secrets masked before serialising. */
+export function toJson(value: unknown): string {
+  return canonicalJson(redactValue(value), 2) + '\n';
+}
+
+/** A pino logger writing JSON lines to `write` (stderr by default), secrets masked in values before serialising. */
+export function createLogger(level: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   return pino(
     { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    { write: (line: string) => process.stderr.write(redact(line)) },
+    { write: (line: string) => write(redactLine(line)) },
   );
+}
+
+/** pino hands over serialised lines; parse, mask, serialise again, so an escaped secret is masked as well. */
+function redactLine(line: string): string {
+  try {
+    return JSON.stringify(redactValue(JSON.parse(line) as unknown)) + '\n';
+  } catch {
+    return redact(line);
+  }
 }
 
 /** One status line on stderr, rewritten in place; silent when stderr is not a TTY. */

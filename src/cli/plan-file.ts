@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
@@ -30,8 +31,41 @@ const planSchema = z.object({
 });
 
 /**
- * Reads a saved plan. The id is a digest of the content, so an edited plan (say, a blocked change unblocked by hand)
- * is refused rather than applied.
+ * Reads and parses a saved plan file (see `parsePlanFile`). A file that cannot be read is a `USAGE` error naming the
+ * file and the reason, not a raw system error.
+ */
+export function readPlanFile(file: string): Plan {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new GatehouseError('USAGE', `cannot read plan file ${file}: ${fileProblem(e)}`, { terminal: true });
+  }
+  return parsePlanFile(text, file);
+}
+
+/** A system error as a few words a user can act on. */
+export function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file or directory';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a component of the path is not a directory';
+    default:
+      return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/**
+ * Parses a saved plan. The id is a digest of the content, so an edited plan (say, a blocked change unblocked by hand)
+ * is refused rather than applied. This only catches careless edits: anyone can recompute the id, so apply never
+ * trusts a parsed plan; it recomputes the plan now and applies that (`replanSaved`).
  */
 export function parsePlanFile(text: string, file: string): Plan {
   let raw: unknown;

@@ -83,6 +83,18 @@ export function crossReferenceIssues(raw: unknown, targets: readonly TargetPlugi
   return issues;
 }
 
+/**
+ * Warnings about a valid configuration, shown on stderr without failing: a configuration with neither sources nor
+ * targets is valid (a skeleton) but does nothing, which is rarely what its author meant.
+ */
+export function configWarnings(value: unknown): { path: readonly (string | number)[]; message: string }[] {
+  const cfg = value as Partial<GatehouseConfig> | null;
+  const count = (section: object | undefined) => Object.keys(section ?? {}).length;
+  if (count(cfg?.sources) === 0 && count(cfg?.targets) === 0)
+    return [{ path: [], message: 'no sources and no targets are configured; gatehouse has nothing to do' }];
+  return [];
+}
+
 function union(schemas: readonly z.ZodType[]): z.ZodType {
   if (schemas.length === 1) return schemas[0] as z.ZodType;
   return z.discriminatedUnion('type', schemas as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);

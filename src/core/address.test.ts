@@ -1,12 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addressCount, aggregate, formatPrefix, parsePrefix, parseRange } from './address.ts';
+import {
+  addressCount,
+  aggregate,
+  DEFAULT_MIN_LENGTH,
+  formatPrefix,
+  parsePrefix,
+  parseRange,
+  tooWide,
+} from './address.ts';
 import { GatehouseError } from './errors.ts';
 
 describe('parsePrefix', () => {
   const ok: [string, string][] = [
     ['1.2.3.4', '1.2.3.4'],
-    [' 10.0.0.0/8 ', '10.0.0.0/8'],
+    ['10.0.0.0/8', '10.0.0.0/8'],
     ['10.0.0.0/32', '10.0.0.0'],
     ['2001:DB8::1', '2001:db8::1'],
     ['2001:db8:0:0:0:0:0:0/32', '2001:db8::/32'],
@@ -14,6 +22,16 @@ describe('parsePrefix', () => {
     ['::ffff:192.0.2.0/120', '192.0.2.0/24'],
     ['0.0.0.0/0', '0.0.0.0/0'],
     ['::/0', '::/0'],
+    ['::ffff:0:0/96', '0.0.0.0/0'],
+    // IPv4-compatible (deprecated) and other embedded-IPv4 forms are IPv6 and stay IPv6.
+    ['::1.2.3.4', '::102:304'],
+    ['::0.0.0.0/96', '::/96'],
+    ['::0.0.0.0', '::'],
+    ['64:ff9b::192.0.2.1', '64:ff9b::c000:201'],
+    ['::ffff:1.2.3.4/128', '1.2.3.4'],
+    ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8'],
+    ['1::', '1::'],
+    ['0.0.0.0/0', '0.0.0.0/0'],
   ];
   for (const [input, want] of ok) {
     it(`accepts ${input} as ${want}`, () => assert.equal(formatPrefix(parsePrefix(input, 'test')), want));
@@ -31,8 +49,19 @@ describe('parsePrefix', () => {
     ['10.0.0.0/-1', /must be a number/],
     ['10.0.0.0/', /must be a number/],
     ['', /empty/],
-    ['1.2.3.4 } ; flush ruleset', /not an IPv4 or IPv6 literal/],
+    ['1.2.3.4 } ; flush ruleset', /whitespace/],
+    ['1.2.3.4};flush', /not an IPv4 or IPv6 literal/],
     ['::ffff:1.2.3.0/90', /shorter than \/96/],
+    [' 1.2.3.4', /whitespace/],
+    ['1.2.3.4 ', /whitespace/],
+    ['1.2.3.4\n', /whitespace/],
+    ['10.0.0.0/ 8', /whitespace/],
+    ['10.0.0.0/08', /leading zero/],
+    ['2001:db8::/032', /leading zero/],
+    ['010.0.0.1', /not an IPv4 or IPv6 literal/],
+    ['1.2.3.04', /not an IPv4 or IPv6 literal/],
+    ['1.2.3.4/24', /host bits set; did you mean 1\.2\.3\.0\/24/],
+    ['::1.2.3.4/96', /host bits set; did you mean ::\/96/],
   ];
   for (const [input, why] of bad) {
     it(`rejects ${JSON.stringify(input)}`, () => {
@@ -86,5 +115,38 @@ describe('parseRange', () => {
   });
   it('rejects mixed families', () => {
     assert.throws(() => parseRange('10.0.0.1', '::1', 't'), /invalid range/);
+  });
+});
+
+describe('tooWide', () => {
+  const policy = { minLength: DEFAULT_MIN_LENGTH, allow: new Set(['10.0.0.0/7', '2000::/3']) };
+  const cases: [string, RegExp | undefined][] = [
+    ['0.0.0.0/0', /0\.0\.0\.0\/0 is wider than \/8 \(IPv4\); list it in allowWide/],
+    ['::/0', /::\/0 is wider than \/32 \(IPv6\)/],
+    // A mapped prefix counts as its IPv4 width.
+    ['::ffff:0:0/96', /0\.0\.0\.0\/0 is wider than \/8 \(IPv4\)/],
+    ['::ffff:12.0.0.0/103', /12\.0\.0\.0\/7 is wider than \/8 \(IPv4\)/],
+    ['::ffff:10.0.0.0/104', undefined],
+    // IPv4-compatible stays IPv6 and is judged as IPv6.
+    ['::0.0.0.0/96', undefined],
+    ['::/31', /wider than \/32/],
+    ['11.0.0.0/8', undefined],
+    ['12.0.0.0/7', /12\.0\.0\.0\/7 is wider than \/8/],
+    ['10.0.0.0/7', undefined],
+    ['2000::/3', undefined],
+    ['2001:db8::/32', undefined],
+    ['192.0.2.1', undefined],
+  ];
+  for (const [input, want] of cases) {
+    it(`${input}: ${want === undefined ? 'accepted' : 'refused'}`, () => {
+      const got = tooWide(parsePrefix(input, 't'), policy);
+      if (want === undefined) assert.equal(got, undefined);
+      else assert.match(got ?? '', want);
+    });
+  }
+  it('allows exactly the named prefix, not one inside or around it', () => {
+    const only = { minLength: DEFAULT_MIN_LENGTH, allow: new Set(['10.0.0.0/7']) };
+    assert.notEqual(tooWide(parsePrefix('8.0.0.0/6', 't'), only), undefined);
+    assert.equal(tooWide(parsePrefix('10.0.0.0/7', 't'), only), undefined);
   });
 });

@@ -24,12 +24,23 @@ export function formatPrefix(p: Prefix): string {
 }
 
 /**
- * Parses a literal address or a canonical CIDR.
+ * Parses a literal address or a canonical CIDR. This is the one definition of "canonical" in gatehouse; every place an
+ * address enters (config, sources, plan files, nft listings) goes through it.
  *
- * Accepts only what `inet_pton` accepts (no `0x7f.1`, no hostnames), rejects zone ids (`fe80::1%eth0`: a zone is local to
- * one host and cannot be allowlisted), rejects CIDRs with host bits set (`10.0.0.1/8` is almost always a typo), and
- * converts IPv4-mapped IPv6 (`::ffff:1.2.3.4`) to IPv4 because a mapped address in an IPv6 set never matches IPv4
- * traffic.
+ * Accepted, and nothing else:
+ * - IPv4: dotted quad, four decimal octets without leading zeros (`10.0.0.1`; not `010.0.0.1`, `0x7f.1`, `127.1`).
+ * - IPv6: any RFC 4291 text form (`inet_pton`), hex digits in either case, `::` compressed or not, a trailing dotted
+ *   quad allowed (`64:ff9b::192.0.2.1`). Output is RFC 5952 (`2001:DB8:0::1` → `2001:db8::1`).
+ * - An optional `/length`: decimal without leading zeros (`/8`, not `/08`), at most 32 or 128, and no host bits set
+ *   (`10.0.0.1/8` is almost always a typo for `10.0.0.0/8` or `10.0.0.1`).
+ * - No whitespace anywhere (`" 1.2.3.4"` is refused: a value with stray characters is a value nobody checked), no zone
+ *   ids (`fe80::1%eth0`: a zone is local to one host and cannot be allowlisted), no hostnames.
+ *
+ * IPv4-mapped IPv6 (`::ffff:1.2.3.4`, `::ffff:0:0/96`) becomes IPv4, because a mapped address in an IPv6 set never
+ * matches IPv4 traffic; it then counts as its IPv4 width (`::ffff:0:0/96` is `0.0.0.0/0`). Every other IPv6 address
+ * stays IPv6, including the deprecated IPv4-compatible form `::1.2.3.4` (that is `::102:304`, not `1.2.3.4`).
+ *
+ * Parsing says nothing about whether a prefix is too wide to grant; see {@link tooWide}.
  *
  * @param origin where the value came from, quoted in the error (e.g. `source office, addresses[3]`).
  * @throws GatehouseError SOURCE_INVALID_DATA naming the value and its origin.
@@ -42,8 +53,9 @@ export function parsePrefix(raw: string, origin: string): Prefix {
     });
   };
   if (typeof raw !== 'string') return fail('not a string');
-  const text = raw.trim();
+  const text = raw;
   if (text === '') return fail('empty');
+  if (/\s/.test(text)) return fail('whitespace is not allowed');
   if (text.includes('%')) return fail('zone ids are not allowed');
   const slash = text.indexOf('/');
   const addrText = slash === -1 ? text : text.slice(0, slash);
@@ -57,19 +69,17 @@ export function parsePrefix(raw: string, origin: string): Prefix {
   let length = BITS[family];
   if (lenText !== undefined) {
     if (!/^\d{1,3}$/.test(lenText)) return fail('prefix length must be a number');
+    if (lenText.length > 1 && lenText.startsWith('0')) return fail('prefix length has a leading zero');
     length = Number(lenText);
     if (length > BITS[family]) return fail(`prefix length exceeds ${BITS[family]}`);
   }
 
-  let bytes = ipaddr.parse(addrText).toByteArray();
-  if (family === 6) {
-    const v6 = ipaddr.IPv6.parse(addrText);
-    if (v6.isIPv4MappedAddress()) {
-      if (length < 96) return fail('IPv4-mapped prefix shorter than /96');
-      family = 4;
-      length -= 96;
-      bytes = v6.toIPv4Address().toByteArray();
-    }
+  let bytes = family === 4 ? ipaddr.IPv4.parse(addrText).toByteArray() : ipv6Bytes(addrText);
+  if (family === 6 && isMapped(bytes)) {
+    if (length < 96) return fail('IPv4-mapped prefix shorter than /96');
+    family = 4;
+    length -= 96;
+    bytes = bytes.slice(12);
   }
   const value = bytesToBigInt(bytes);
   const hostBits = BITS[family] - length;
@@ -78,6 +88,59 @@ export function parsePrefix(raw: string, origin: string): Prefix {
     return fail(`host bits set; did you mean ${formatPrefix(fromBigInt(family, value & ~mask, length))}?`);
   }
   return fromBigInt(family, value, length);
+}
+
+/** `::ffff:0:0/96`: the first 80 bits zero, the next 16 one. */
+function isMapped(bytes: readonly number[]): boolean {
+  return bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/**
+ * The 16 bytes of IPv6 text that `isIPv6` accepted. Not ipaddr.js: it reads any `::a.b.c.d` as IPv4-mapped, which
+ * would turn the IPv6 address `::1.2.3.4` into the IPv4 address `1.2.3.4`.
+ */
+function ipv6Bytes(text: string): number[] {
+  const groups = (part: string): number[] => {
+    if (part === '') return [];
+    return part.split(':').flatMap((g) => {
+      if (!g.includes('.')) return [parseInt(g, 16)];
+      const [a = 0, b = 0, c = 0, d = 0] = g.split('.').map(Number);
+      return [a * 256 + b, c * 256 + d];
+    });
+  };
+  const gap = text.indexOf('::');
+  let words: number[];
+  if (gap === -1) words = groups(text);
+  else {
+    const head = groups(text.slice(0, gap));
+    const tail = groups(text.slice(gap + 2));
+    words = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+  }
+  return words.flatMap((w) => [w >> 8, w & 0xff]);
+}
+
+/** Widest prefix lengths an allowlist takes without naming the prefix; see {@link tooWide}. */
+export interface WidthPolicy {
+  /** Shortest prefix length accepted per family, e.g. `{ 4: 8, 6: 32 }`. */
+  readonly minLength: Readonly<Record<Family, number>>;
+  /** Prefixes accepted whatever their width, as canonical text (`formatPrefix`), e.g. `10.0.0.0/8`. */
+  readonly allow: ReadonlySet<string>;
+}
+
+/** The defaults: nothing wider than an IPv4 /8 or an IPv6 /32 unless named. */
+export const DEFAULT_MIN_LENGTH: Readonly<Record<Family, number>> = { 4: 8, 6: 32 };
+
+/**
+ * Why `p` is too wide to grant under `policy`, or undefined when it is fine. A prefix shorter than the family's
+ * `minLength` opens access to a large part of the internet (`0.0.0.0/0`, `::/0`): far more often a mistake or a
+ * hostile feed than an intent, so it must be named in `allow` exactly. Pure.
+ */
+export function tooWide(p: Prefix, policy: WidthPolicy): string | undefined {
+  const min = policy.minLength[p.family];
+  if (p.length >= min) return undefined;
+  const text = formatPrefix(p);
+  if (policy.allow.has(text)) return undefined;
+  return `${text} is wider than /${min} (IPv${p.family}); list it in allowWide to grant it`;
 }
 
 function bytesToBigInt(bytes: number[]): bigint {
@@ -101,8 +164,13 @@ function fromBigInt(family: Family, value: bigint, length: number): Prefix {
   return { family, address, length };
 }
 
+/** First address of a prefix as a number. */
+export function prefixStart(p: Prefix): bigint {
+  return bytesToBigInt(p.family === 4 ? ipaddr.IPv4.parse(p.address).toByteArray() : ipv6Bytes(p.address));
+}
+
 function toRange(p: Prefix): [bigint, bigint] {
-  const start = bytesToBigInt(ipaddr.parse(p.address).toByteArray());
+  const start = prefixStart(p);
   const size = 1n << BigInt(BITS[p.family] - p.length);
   return [start, start + size - 1n];
 }

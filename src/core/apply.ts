@@ -2,7 +2,7 @@ import type { AuditEvent, AuditLog } from './audit.ts';
 import { digest } from './canonical-json.ts';
 import type { Change, ChangeResult, Target } from './contracts.ts';
 import { GatehouseError, describeError, isGatehouseError } from './errors.ts';
-import { runnableChanges, type Plan } from './plan.ts';
+import { runnableChanges, type Plan, type TargetPlan } from './plan.ts';
 import { redact } from './redact.ts';
 
 export interface ApplyInput {
@@ -26,7 +26,9 @@ export interface TargetApplyReport {
 /**
  * Applies a plan. Refuses it whole (PLAN_STALE) if the configuration changed or any target's fresh observation differs
  * from the one the plan was computed against: the plan would no longer say what happens. Then, per target, runs the
- * unblocked changes; a failing change is recorded and the others continue. Every result is audited.
+ * unblocked changes; a failing change is recorded and the others continue. Every result is audited, and so is every
+ * guard verdict that blocked a change (`guard-rejected`). A plan read from a file goes through `replanSaved` first:
+ * this function trusts the plan it is given.
  */
 export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]> {
   const now = input.now ?? (() => new Date());
@@ -47,6 +49,9 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
       }
     }
   }
+
+  const decided = plan.targets.flatMap((tp) => guardEvents(tp, plan.id, input.actor, now().toISOString()));
+  if (decided.length > 0) await input.audit.append(decided);
 
   const reports: TargetApplyReport[] = [];
   for (const tp of plan.targets) {
@@ -138,17 +143,55 @@ function failed(c: Change, e: unknown): ChangeResult {
 }
 
 async function refuse(input: ApplyInput, now: () => Date, reason: string): Promise<never> {
-  await input.audit.append([
+  return refusePlan({ ...input, planId: input.plan.id, now }, 'PLAN_STALE', reason);
+}
+
+/**
+ * Refuses a plan: audits the refusal (`plan-refused`, with the reason) and throws a terminal `GatehouseError` with
+ * `code` (PLAN_STALE, PLAN_EXPIRED or PLAN_INVALID).
+ */
+export async function refusePlan(
+  at: { audit: AuditLog; actor: string; planId: string; now: () => Date },
+  code: 'PLAN_STALE' | 'PLAN_EXPIRED' | 'PLAN_INVALID',
+  reason: string,
+): Promise<never> {
+  await at.audit.append([
     {
-      at: now().toISOString(),
-      actor: input.actor,
+      at: at.now().toISOString(),
+      actor: at.actor,
       action: 'plan-refused',
       target: '*',
-      summary: `plan ${input.plan.id} refused`,
+      summary: `plan ${at.planId} refused`,
       status: 'refused',
-      planId: input.plan.id,
+      planId: at.planId,
       message: redact(reason),
     },
   ]);
-  throw new GatehouseError('PLAN_STALE', `plan ${input.plan.id} refused: ${reason}`, { terminal: true });
+  throw new GatehouseError(code, `plan ${at.planId} refused: ${reason}`, { terminal: true });
+}
+
+/**
+ * One audit event per guard verdict that blocked something: the decision not to apply is as much a part of the record
+ * as an applied change, and it is made now, against the world now.
+ */
+function guardEvents(tp: TargetPlan, planId: string, actor: string, at: string): AuditEvent[] {
+  const blocked = new Set(tp.blocked);
+  return tp.verdicts
+    .filter((v) => v.outcome === 'reject' && v.changeIds.some((id) => blocked.has(id)))
+    .map((v) => {
+      const ids = v.changeIds.filter((id) => blocked.has(id));
+      const held =
+        tp.blocked.length > ids.length ? ` (holding back all ${tp.blocked.length} changes of the target)` : '';
+      return {
+        at,
+        actor,
+        action: 'guard-rejected',
+        target: tp.name,
+        ...(ids.length === 1 ? { changeId: ids[0] } : {}),
+        summary: redact(`guard ${v.guard} blocked ${ids.join(', ')}${held}`),
+        status: 'skipped',
+        planId,
+        message: redact(v.message),
+      } satisfies AuditEvent;
+    });
 }

@@ -7,7 +7,8 @@ export interface AuditEvent {
   readonly at: string;
   /** Who or what caused it: `cli:root`, `serve:timer`, `approval:alice`. */
   readonly actor: string;
-  readonly action: 'apply' | 'plan-refused' | 'guard-override';
+  /** `guard-rejected`: a guard verdict blocked changes when the plan was applied (its message says why). */
+  readonly action: 'apply' | 'plan-refused' | 'guard-override' | 'guard-rejected';
   readonly target: string;
   readonly changeId?: string;
   readonly kind?: string;

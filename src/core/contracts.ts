@@ -8,6 +8,13 @@ import type { GuardVerdict } from './plan.ts';
 export interface Source {
   readonly name: string;
   readonly type: string;
+  /**
+   * True when a complete read with no entries is a legitimate answer. Unset or false: a complete read with no entries
+   * while the last-known-good snapshot has some is treated as incomplete (the snapshot stands in, nothing is removed):
+   * an empty answer from a source that had entries is far more often an outage, an expired credential seeing nothing,
+   * or a truncated file than an intent.
+   */
+  readonly allowEmpty?: boolean;
   read(signal: AbortSignal): Promise<SourceRead>;
   /**
    * For the daemon: runs until `signal` aborts, calling `notify` when the facts may have changed (a gateway event, a
@@ -67,6 +74,19 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
   notes?(desired: Desired, observed: Observed): string[];
   /** Target-specific guards; run after the generic ones. Pure. */
   guard?(changes: readonly C[], desired: Desired, observed: Observed, ctx: DesiredContext): GuardVerdict[];
+  /**
+   * Guards hold back the removal, never the grant. Called when guards reject the changes in `rejected`; returns the
+   * changes to plan instead: under each rejected id, the destructive part alone (shown blocked, never applied); under
+   * new ids, non-destructive changes granting what the rejected ones would have granted (e.g. a set becoming old ∪
+   * new); every other change as it should now run (recomputed if it mirrors what is withheld). Undefined when the
+   * target cannot split them; then the rejection blocks as usual. Pure. See `holdBack` in guards.ts.
+   */
+  withhold?(
+    changes: readonly C[],
+    rejected: ReadonlySet<string>,
+    desired: Desired,
+    observed: Observed,
+  ): C[] | undefined;
   apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;
   applyAll?(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
 }

@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'STORE_LOCKED'
   | 'STORE_CORRUPT'
   | 'TIMEOUT'
+  /** A command-line argument names something that cannot be used: a missing plan file, a missing output directory. */
+  | 'USAGE'
   | 'INTERNAL';
 
 export interface GatehouseErrorOptions {
@@ -45,20 +47,27 @@ export function isGatehouseError(e: unknown): e is GatehouseError {
   return e instanceof GatehouseError;
 }
 
-/** Renders any thrown value as one line, following the cause chain, for logs and reports. */
+/**
+ * Renders any thrown value as one line, following the cause chain, for logs and reports. A cause whose text the line
+ * already holds (a message that quotes its cause, as wrappers often do) is not repeated.
+ */
 export function describeError(e: unknown): string {
-  const parts: string[] = [];
+  let line = '';
+  const add = (text: string) => {
+    if (line === '') line = text;
+    else if (!line.includes(text)) line = `${line}: ${text}`;
+  };
   let cur: unknown = e;
   for (let depth = 0; cur !== undefined && cur !== null && depth < 5; depth++) {
     if (cur instanceof Error) {
-      parts.push(cur.message);
+      add(cur.message);
       cur = cur.cause;
     } else {
-      parts.push(
+      add(
         typeof cur === 'string' ? cur : typeof cur === 'bigint' ? cur.toString() : (JSON.stringify(cur) ?? typeof cur),
       );
       break;
     }
   }
-  return [...new Set(parts)].join(': ');
+  return line;
 }

@@ -39,6 +39,18 @@ export interface Facts {
 }
 
 /**
+ * How many entries facts hold: prefixes, people and group memberships. Zero means the source said "nobody", which
+ * `resolveSource` in pipeline.ts distrusts when the source had entries before. Pure.
+ */
+export function entryCount(facts: Facts): number {
+  let n = 0;
+  for (const a of facts.addressSets ?? []) n += a.prefixes.length;
+  n += facts.people?.length ?? 0;
+  for (const g of facts.groups ?? []) n += g.members.length;
+  return n;
+}
+
+/**
  * One source read. `complete: false` means the read failed, was truncated or was partial: its facts must never cause a
  * removal. The pipeline then falls back to the last-known-good snapshot, if any.
  */

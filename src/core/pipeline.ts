@@ -2,8 +2,8 @@ import type { SnapshotStore } from './audit.ts';
 import { digest } from './canonical-json.ts';
 import type { Change, DesiredContext, Source, Target } from './contracts.ts';
 import { describeError, isGatehouseError } from './errors.ts';
-import { blockedIds, completenessGuard } from './guards.ts';
-import type { Facts, ResolvedSource } from './model.ts';
+import { completenessGuard, holdBack } from './guards.ts';
+import { entryCount, type Facts, type ResolvedSource } from './model.ts';
 import { sealPlan, type Plan, type SourceReport, type TargetPlan } from './plan.ts';
 
 export interface PlanInput {
@@ -36,6 +36,7 @@ export async function buildPlan(input: PlanInput): Promise<{ plan: Plan; observe
     name: r.name,
     type: r.type,
     status: r.status,
+    factsDigest: digest(r.facts),
     notes: r.notes,
     ...(r.snapshotAt === undefined ? {} : { snapshotAt: r.snapshotAt }),
   }));
@@ -44,7 +45,9 @@ export async function buildPlan(input: PlanInput): Promise<{ plan: Plan; observe
 
 /**
  * Reads every source concurrently. A complete read is saved as the last-known-good snapshot; an incomplete or failed
- * one falls back to the snapshot (`snapshot`) or, with none, contributes nothing (`missing`). Sorted by name.
+ * one falls back to the snapshot (`snapshot`) or, with none, contributes nothing (`missing`). A complete read with no
+ * entries from a source whose snapshot has some counts as incomplete unless the source sets `allowEmpty`. Sorted by
+ * name.
  */
 export async function resolveSources(
   input: Pick<PlanInput, 'sources' | 'snapshots' | 'signal' | 'now' | 'onProgress'>,
@@ -69,11 +72,20 @@ async function resolveSource(
   let notes: string[];
   try {
     const read = await source.read(signal);
-    if (read.complete) {
+    const suspicious = read.complete && source.allowEmpty !== true && entryCount(read.facts) === 0;
+    const had = suspicious ? await snapshots.loadSnapshot(source.name) : undefined;
+    const before = had ? entryCount(had.facts as Facts) : 0;
+    if (read.complete && before === 0) {
       await snapshots.saveSnapshot(source.name, read.facts, now().toISOString());
       return { ...base, status: 'live', facts: read.facts, notes: [...read.notes] };
     }
-    notes = [...read.notes, 'read incomplete'];
+    notes = read.complete
+      ? [
+          ...read.notes,
+          `read returned no entries, but the last-known-good snapshot has ${before}; treated as incomplete ` +
+            '(set allowEmpty: true on the source if empty is legitimate)',
+        ]
+      : [...read.notes, 'read incomplete'];
   } catch (e) {
     notes = [`read failed: ${describeError(e)}`];
   }
@@ -114,19 +126,21 @@ async function planTarget(
       },
     };
   }
-  const changes: Change[] = t.diff(desired, observation);
+  const proposed: Change[] = t.diff(desired, observation);
   const notes = t.notes?.(desired, observation) ?? [];
-  const verdicts = [
-    ...completenessGuard(t.sources, changes, ctx),
-    ...(t.guard?.(changes, desired, observation, ctx) ?? []),
-  ];
+  const { changes, verdicts, blocked } = holdBack(
+    proposed,
+    [...completenessGuard(t.sources, proposed, ctx), ...(t.guard?.(proposed, desired, observation, ctx) ?? [])],
+    t.atomic ?? false,
+    t.withhold && ((rejected) => t.withhold?.(proposed, rejected, desired, observation)),
+  );
   return {
     plan: {
       ...base,
       observedDigest: digest(observation),
       changes,
       verdicts,
-      blocked: blockedIds(changes, verdicts, t.atomic ?? false),
+      blocked,
       ...(notes.length > 0 ? { notes } : {}),
     },
     observation,

@@ -15,6 +15,11 @@ export interface SourceReport {
   readonly name: string;
   readonly type: string;
   readonly status: ResolvedSource['status'];
+  /**
+   * Digest of the facts the plan was computed from, so a saved plan goes stale when a source's data changes (an
+   * address revoked after the plan was made must not be re-granted by applying it).
+   */
+  readonly factsDigest: string;
   readonly notes: readonly string[];
   readonly snapshotAt?: string;
 }
@@ -36,7 +41,9 @@ export interface TargetPlan {
 
 /**
  * A plan is a value: it can be saved, reviewed and applied later. It holds no timestamps, so the same inputs give the
- * same bytes, and its id is a digest of its content.
+ * same bytes, and its id is a digest of its content (source data included, through each source's `factsDigest`).
+ * Anyone can recompute that digest, so a saved plan is never trusted: applying it recomputes the plan from the world
+ * and applies that (`replanSaved`); the id only names the plan a human reviewed.
  */
 export interface Plan {
   readonly format: 1;

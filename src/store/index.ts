@@ -1,5 +1,6 @@
 import type { AuditLog, SnapshotStore } from '../core/audit.ts';
 import type { KeyValueCache } from '../core/cache.ts';
+import type { PlanRecords } from '../core/plan-records.ts';
 import { describeError, GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
 import type { TargetState } from '../core/target-state.ts';
@@ -10,6 +11,7 @@ import { SqlHttpCache } from './http-cache.ts';
 import { migrate } from './migrations.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
+import { SqlPlanRecords } from './plan-records.ts';
 import { SqlSnapshotStore } from './snapshots.ts';
 import { SqlTargetState } from './target-state.ts';
 
@@ -35,6 +37,8 @@ export interface Store {
   readonly cache: KeyValueCache;
   /** Durable bookkeeping of targets (`PluginDeps.state`). */
   readonly state: TargetState;
+  /** Which plans this installation made, and when (for `apply FILE`). */
+  readonly plans: PlanRecords;
   /** Closes the database and releases the state dir. Idempotent. */
   close(): Promise<void>;
 }
@@ -73,6 +77,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     snapshots: new SqlSnapshotStore(opened),
     cache: new SqlHttpCache(opened),
     state: new SqlTargetState(opened),
+    plans: new SqlPlanRecords(opened),
     close: () => opened.close(),
   };
 }

@@ -91,6 +91,18 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'plan records',
+    statements: [
+      // Plans this installation made (`gatehouse plan`), so `apply FILE` can refuse a plan made elsewhere, forged, or
+      // older than plan.maxAge. Rows are tiny; old ones are harmless (an expired plan is refused by its age).
+      `CREATE TABLE plan_records (
+        plan_id text PRIMARY KEY,
+        made_at timestamptz NOT NULL
+      )`,
+    ],
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock every gatehouse process takes while migrating one database. */

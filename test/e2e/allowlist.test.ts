@@ -180,7 +180,7 @@ targets:
     assert.equal(fake.pendingFaults(), 0);
   });
 
-  it('empty result (no node has a Linode yet): never-empty keeps the allowlist', async () => {
+  it('empty result (no node has a Linode yet): the empty read counts as incomplete, the allowlist stays', async () => {
     fake.state.clusters.set(1, {
       id: 1,
       pools: [
@@ -190,7 +190,8 @@ targets:
     feedBody = '';
     const r = await apply();
     assert.equal(r.code, 3, r.stderr + r.stdout);
-    assert.match(r.stdout, /guard never-empty: .*db_allow_v4.* would become empty/);
+    assert.match(r.stdout, /! lke \(linode-lke\) snapshot/);
+    assert.match(r.stdout, /read returned no entries, but the last-known-good snapshot has 1; treated as incomplete/);
     assert.match(r.stdout, /instance_id null while provisioning/);
     assert.deepEqual(await reach(), { a: false, b: true });
     feedBody = '192.0.2.0/24,DE,DE-HE,Frankfurt,\n';

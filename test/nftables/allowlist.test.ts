@@ -53,9 +53,17 @@ describe('nftables target, real kernel: who reaches db:5432', { skip: skipUnless
     assert.match(include, /add element inet gh allow_v6 \{ fd00:231:2::2 \}/);
   });
 
-  it('the max-shrink guard stops a switch when the allowlist keeps its default limit', async () => {
+  it('the max-shrink guard stops a switch when the allowlist has no floor (minCount 0)', async () => {
     const t = dbTarget(l, {
-      sets: [{ name: 'db-clients', ipv4: 'allow_v4', ipv6: 'allow_v6', from: ['clients'] }],
+      sets: [
+        {
+          name: 'db-clients',
+          ipv4: 'allow_v4',
+          ipv6: 'allow_v6',
+          from: ['clients'],
+          maxShrink: { fraction: 0.5, minCount: 0 },
+        },
+      ],
     });
     await assert.rejects(reconcile(t, clients(A.v4, A.v6), signal()), /would lose 1 of 1 entries \(100 %\)/);
     assert.deepEqual(await kernelElements(l, 'allow_v4'), [B.v4]);

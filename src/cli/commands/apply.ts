@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
+import type { TargetApplyReport } from '../../core/apply.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
 import { runnableChanges, type Plan } from '../../core/plan.ts';
-import { parsePlanFile } from '../plan-file.ts';
+import { readPlanFile } from '../plan-file.ts';
 import { interruptSignal, withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { actor, paint, print, printJson, progress } from '../output.ts';
@@ -13,15 +13,17 @@ import { makePlan, showPlan } from './plan.ts';
 export function applyCommand(): Command {
   return new Command('apply')
     .description(
-      'Apply a saved plan, or plan now, show it and apply after confirmation. A saved plan is refused if the configuration or any target changed since it was made.',
+      'Apply a saved plan, or plan now, show it and apply after confirmation. A saved plan is decided from the world: it is refused unless this installation made it within plan.maxAge and planning now gives the same plan; then the plan made now is applied.',
     )
     .argument('[plan-file]', 'a plan saved with `gatehouse plan --out`')
     .option('--auto-approve', 'apply without asking (for timers and pipelines)')
     .addHelpText(
       'after',
       `
-Exit codes: 0 applied (or nothing to do), 1 error or a change failed,
+Exit codes: 0 applied (or nothing to do), 1 error, a change failed or the plan was refused,
 3 attention: guards blocked some changes or a source was not read completely (what was safe was applied).
+
+With --output json, exactly one JSON document is printed: {"planId", "plan", "results"}, or {"error": {"code", "message"}}.
 
 Examples:
   gatehouse apply                       # plan, show, ask
@@ -29,39 +31,39 @@ Examples:
   gatehouse plan --out p.json && gatehouse apply p.json`,
     )
     .action(async (planFile: string | undefined, opts: { autoApprove?: boolean }, cmd: Command) => {
+      // Read before the store is opened: a wrong path fails at once.
+      const saved = planFile === undefined ? undefined : readPlanFile(planFile);
       await withEngine(cmd, async (engine, _logger, g) => {
         const signal = interruptSignal();
+        const who = actor();
         let plan: Plan;
-        let observed: ReadonlyMap<string, unknown> | undefined;
-        if (planFile) {
-          plan = parsePlanFile(readFileSync(planFile, 'utf8'), planFile);
+        let observed: ReadonlyMap<string, unknown>;
+        if (saved) {
+          const bar = progress('checking the plan', engine.sources.length + engine.targets.length);
+          ({ plan, observed } = await engine
+            .replanSaved(saved, { actor: who, signal, onProgress: (e) => bar.tick(e.name) })
+            .finally(() => bar.done()));
         } else {
           ({ plan, observed } = await makePlan(engine, signal));
-          showPlan(plan, g.output);
+          if (g.output === 'text') showPlan(plan, 'text');
         }
         const runnable = plan.targets.reduce((n, t) => n + runnableChanges(t).length, 0);
         const blocked = plan.targets.reduce((n, t) => n + t.blocked.length, 0);
         const attention = blocked > 0 || plan.sources.some((s) => s.status !== 'live');
         const unobservable = plan.targets.some((t) => t.error);
-        if (runnable === 0) {
-          if (g.output === 'text') print('Nothing to apply.\n');
-          process.exitCode = unobservable ? EXIT.error : attention ? EXIT.attention : EXIT.ok;
-          return;
-        }
-        if (!planFile && !opts.autoApprove && !(await confirm(runnable))) {
+        if (runnable > 0 && !planFile && !opts.autoApprove && !(await confirm(runnable))) {
           throw new GatehouseError('ABORTED', 'apply cancelled; nothing was changed', { terminal: true });
         }
-        const bar = progress('applying', runnable);
-        const reports = await engine
-          .apply(plan, {
-            actor: actor(),
-            signal,
-            onResult: (_target, r) => bar.tick(r.id),
-            ...(observed ? { observed } : {}),
-          })
-          .finally(() => bar.done());
-        if (g.output === 'json') printJson({ planId: plan.id, results: reports });
-        else print(renderResults(reports, paint));
+        let reports: TargetApplyReport[] = [];
+        // Applied even when every change is blocked: the guard decisions made now are audited.
+        if (runnable > 0 || blocked > 0) {
+          const bar = progress('applying', runnable);
+          reports = await engine
+            .apply(plan, { actor: who, signal, observed, onResult: (_target, r) => bar.tick(r.id) })
+            .finally(() => bar.done());
+        }
+        if (g.output === 'json') printJson({ planId: plan.id, plan, results: reports });
+        else print(runnable === 0 ? 'Nothing to apply.\n' : renderResults(reports, paint));
         const failed = reports.some((r) => r.results.some((x) => x.status !== 'applied'));
         process.exitCode = failed || unobservable ? EXIT.error : attention ? EXIT.attention : EXIT.ok;
       });
@@ -73,9 +75,7 @@ async function confirm(n: number): Promise<boolean> {
     throw new GatehouseError(
       'ABORTED',
       'refusing to apply without confirmation: no terminal; pass --auto-approve or a plan file',
-      {
-        terminal: true,
-      },
+      { terminal: true },
     );
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });

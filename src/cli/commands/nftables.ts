@@ -3,13 +3,15 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';
+import { loadGatehouseConfig } from '../../engine.ts';
 import {
   bootstrapInclude,
   HOST_CONFIG_SNIPPET,
+  hostConfigSnippet,
   nftablesSchema,
   writeFileAtomic,
 } from '../../targets/nftables/index.ts';
-import { interruptSignal, withEngine } from '../context.ts';
+import { globals, interruptSignal, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';
 
 export function nftablesCommand(): Command {
@@ -76,9 +78,41 @@ Examples:
 
   cmd
     .command('host-config')
-    .description('Print the nftables.conf snippet a host needs: table, interval sets, rules, and the glob include.')
-    .addHelpText('after', '\nExample:\n  gatehouse nftables host-config > /etc/nftables.conf.d/gatehouse.example')
-    .action(() => print(HOST_CONFIG_SNIPPET.endsWith('\n') ? HOST_CONFIG_SNIPPET : HOST_CONFIG_SNIPPET + '\n'));
+    .description(
+      "Print the nftables.conf snippet a host needs for each nftables target of the configuration: its table, interval sets (the config's names), example rules, and the glob include of its includeFile. Without a configuration file, prints the example for the default names.",
+    )
+    .option('--target <name>', 'only this target')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  gatehouse nftables host-config --config /etc/gatehouse/gatehouse.yaml > /etc/nftables.conf.d/gatehouse.example\n  gatehouse nftables host-config --target db-allowlist',
+    )
+    .action(async (opts: { target?: string }, sub: Command) => {
+      const g = globals(sub);
+      if (!existsSync(g.config)) {
+        process.stderr.write(
+          `no configuration at ${g.config}: printing the example (table inet gatehouse, sets db_allow_v4 / db_allow_v6)\n`,
+        );
+        print(HOST_CONFIG_SNIPPET);
+        return;
+      }
+      const cfg = await loadGatehouseConfig(g.config);
+      const targets = Object.entries(cfg.value.targets).filter(
+        ([name, t]) => t.type === 'nftables' && (opts.target === undefined || opts.target === name),
+      );
+      if (targets.length === 0) {
+        throw new GatehouseError(
+          'CONFIG_INVALID',
+          `no nftables target${opts.target ? ` named ${opts.target}` : ''} in the configuration`,
+          { terminal: true },
+        );
+      }
+      const snippets = targets.map(([name, raw]) => {
+        const config = nftablesSchema.parse(raw);
+        const file = config.includeFile === undefined ? null : resolve(cfg.baseDir, config.includeFile);
+        return hostConfigSnippet(name, config, file);
+      });
+      print(snippets.join('\n'));
+    });
 
   return cmd;
 }

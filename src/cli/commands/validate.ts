@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError, formatIssue } from '../../core/config/load.ts';
 import { loadGatehouseConfig } from '../../engine.ts';
-import { globals } from '../context.ts';
+import { globals, printConfigWarnings } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { print, printJson } from '../output.ts';
 
@@ -18,12 +18,14 @@ Examples:
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globals(cmd);
       try {
-        const cfg = await loadGatehouseConfig(g.config);
+        const cfg = await loadGatehouseConfig(g.config, process.env, { includeDirs: g.allowInclude });
+        printConfigWarnings(cfg.warnings);
         const summary = {
           valid: true,
           files: cfg.files,
           sources: Object.keys(cfg.value.sources).length,
           targets: Object.keys(cfg.value.targets).length,
+          warnings: cfg.warnings,
         };
         if (g.output === 'json') printJson(summary);
         else

@@ -1,20 +1,28 @@
-import { readFileSync } from 'node:fs';
-import { glob } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { digest } from '../canonical-json.ts';
 import { GatehouseError } from '../errors.ts';
 import { registerSecret } from '../redact.ts';
+import { expandIncludes } from './includes.ts';
 import { formatPosition, parseYamlFile, pathKey, type ParsedFile, type Position } from './positions.ts';
+import { CONFIG_LIMITS, formatBytes, readBoundedFile } from './read-bounded.ts';
+import { keysAt, schemasAt, someLayer } from './schema-walk.ts';
+import { isSecretField } from './secret-field.ts';
+import { closest } from './suggest.ts';
 
 export interface LoadedConfig<T> {
   readonly value: T;
-  /** Digest of the merged configuration after reference resolution; a plan records it. */
+  /**
+   * Digest of the merged configuration with `${env:…}`/`${file:…}` references as written, not their values: a plan
+   * records it, and a digest of secret values would let anyone holding a plan test guesses of them offline.
+   */
   readonly digest: string;
   /** Every file that contributed, root first, then includes in sorted order. */
   readonly files: readonly string[];
   /** Directory of the root file; relative paths in the config resolve against it. */
   readonly baseDir: string;
+  /** Problems that do not stop loading (an empty configuration, an inline secret); callers print them on stderr. */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export interface ConfigIssue {
@@ -47,6 +55,15 @@ export interface LoadOptions {
    * cross-references between sections) once any field fails, so without this a user would fix errors in rounds.
    */
   readonly check?: (raw: unknown) => readonly { path: readonly (string | number)[]; message: string }[];
+  /** Warnings about a valid configuration (beyond inline secrets, which the loader finds itself). */
+  readonly warn?: (value: unknown) => readonly { path: readonly (string | number)[]; message: string }[];
+  /**
+   * Directories outside the root file's directory tree that `include:` may read from (each with its subtree). By
+   * default includes are confined to that tree, symlinks resolved.
+   */
+  readonly includeDirs?: readonly string[];
+  /** Appended to the error for a missing root file (how this caller is told where the configuration is). */
+  readonly missingHint?: string;
 }
 
 /**
@@ -54,9 +71,17 @@ export interface LoadOptions {
  * merges them, resolves `${env:NAME}` and `${file:PATH}` references and validates the result against `schema`.
  *
  * Merge rule: top-level sections merge; within a section each key belongs to exactly one file, and a key defined in two
- * files is an error naming both. All problems are collected before throwing, each with file:line:col.
+ * files is an error naming both. All problems are collected before throwing, each with file:line:col (an unknown key
+ * at the key itself, with the closest valid spelling).
  *
- * @throws ConfigError (CONFIG_INVALID)
+ * Hostile input: every read is bounded ({@link CONFIG_LIMITS}: per file, all files, each `${file:}` secret, nesting,
+ * aliases) and only regular files are read; includes are confined to the root file's directory tree (real paths)
+ * plus `includeDirs`; a file that is not a gatehouse configuration, and YAML syntax errors, are reported by position
+ * and kind, never with the file's text.
+ *
+ * Warnings (a literal in a field marked with `secretField`, and whatever `warn` finds) are returned, not thrown.
+ *
+ * @throws ConfigError or GatehouseError (CONFIG_INVALID)
  */
 export async function loadConfig<S extends z.ZodType>(
   rootFile: string,
@@ -65,7 +90,8 @@ export async function loadConfig<S extends z.ZodType>(
 ): Promise<LoadedConfig<z.output<S>>> {
   const root = resolve(rootFile);
   const baseDir = dirname(root);
-  const rootParsed = parseFile(root);
+  const budget = { left: CONFIG_LIMITS.totalBytes };
+  const rootParsed = parseFile(root, budget, options.missingHint);
   const issues: ConfigIssue[] = [];
   const parsed: ParsedFile[] = [rootParsed];
 
@@ -84,18 +110,24 @@ export async function loadConfig<S extends z.ZodType>(
         message: 'must be a list of glob patterns',
       });
     } else {
-      const matched = new Set<string>();
-      for (const pattern of includes) {
-        for await (const f of glob(pattern, { cwd: baseDir })) {
-          const abs = resolve(baseDir, f);
-          if (abs !== root) matched.add(abs);
-        }
-      }
-      for (const f of [...matched].sort()) parsed.push(parseFile(f));
+      const found = await expandIncludes({
+        patterns: includes,
+        root,
+        allowedDirs: [baseDir, ...(options.includeDirs ?? []).map((d) => resolve(d))],
+        positionOf: (i) => rootParsed.positions.get(pathKey(['include', i])),
+      });
+      issues.push(...found.issues);
+      for (const f of found.files) parsed.push(parseFile(f, budget));
     }
   }
 
-  const { merged, positions } = merge(parsed, issues);
+  const known = [...keysAt(schema, rootValue, []), 'include'];
+  const ours = parsed.filter((f) => {
+    const problem = foreignFile(f, known);
+    if (problem) issues.push(problem);
+    return !problem;
+  });
+  const { merged, positions, keys } = merge(ours, issues);
   delete merged.include;
   const positionOf = (path: readonly (string | number)[]): Position | undefined => {
     for (let n = path.length; n >= 0; n--) {
@@ -110,9 +142,11 @@ export async function loadConfig<S extends z.ZodType>(
 
   const result = schema.safeParse(resolved);
   if (!result.success) {
-    const found = result.error.issues.map((i) => {
+    const found = result.error.issues.flatMap((i): ConfigIssue[] => {
       const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-      return { position: positionOf(path), path, message: i.message };
+      if (i.code === 'unrecognized_keys')
+        return i.keys.map((k) => unknownKey(schema, merged, [...path, k], keys, positionOf));
+      return [{ position: positionOf(path), path, message: i.message }];
     });
     const seen = new Set(found.map((i) => `${pathKey(i.path)} ${i.message}`));
     for (const extra of options.check?.(resolved) ?? []) {
@@ -121,25 +155,86 @@ export async function loadConfig<S extends z.ZodType>(
     }
     throw new ConfigError(found);
   }
+  const warnings: ConfigIssue[] = [
+    ...(options.warn?.(result.data) ?? []).map((w) => ({
+      position: positionOf(w.path),
+      path: [...w.path],
+      message: w.message,
+    })),
+    ...inlineSecrets(schema, merged).map((path) => ({
+      position: positionOf(path),
+      path,
+      message:
+        'holds a secret written inline; write ${env:NAME} or ${file:PATH} so the secret stays out of the configuration file',
+    })),
+  ];
   return {
     value: result.data,
-    digest: digest(resolved),
-    files: parsed.map((p) => p.file),
+    digest: digest(merged),
+    files: ours.map((p) => p.file),
     baseDir,
+    warnings,
   };
 }
 
-function parseFile(file: string): ParsedFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new GatehouseError('CONFIG_INVALID', `${file}: cannot read configuration: ${(e as Error).message}`, {
-      cause: e,
-      terminal: true,
-    });
+function unknownKey(
+  schema: z.ZodType,
+  raw: unknown,
+  path: (string | number)[],
+  keys: Map<string, Position>,
+  positionOf: (p: readonly (string | number)[]) => Position | undefined,
+): ConfigIssue {
+  const key = String(path.at(-1));
+  const suggestion = closest(key, keysAt(schema, raw, path.slice(0, -1)));
+  return {
+    position: keys.get(pathKey(path)) ?? positionOf(path),
+    path,
+    message: `unknown key ${JSON.stringify(key)}${suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : ''}`,
+  };
+}
+
+/**
+ * A file none of whose top-level keys is a known one, nor a likely misspelling of one, is not a gatehouse
+ * configuration (a mistyped include, a system file): it is reported by position alone, and nothing in it is shown.
+ */
+function foreignFile(f: ParsedFile, known: readonly string[]): ConfigIssue | undefined {
+  const v = f.value;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return undefined;
+  const keys = Object.keys(v);
+  if (keys.length === 0 || keys.some((k) => known.includes(k) || closest(k, known) !== undefined)) return undefined;
+  return {
+    position: { file: f.file, line: 1, col: 1 },
+    path: [],
+    message: `not a gatehouse configuration file (no top-level key is one of ${known.join(', ')}); its content is not shown`,
+  };
+}
+
+/** Paths of fields marked secret whose value is a literal rather than a `${env:…}`/`${file:…}` reference. */
+function inlineSecrets(schema: z.ZodType, raw: unknown): (string | number)[][] {
+  const found: (string | number)[][] = [];
+  const visit = (value: unknown, path: (string | number)[]): void => {
+    if (typeof value === 'string') {
+      const literal = value !== '' && !new RegExp(REFERENCE.source).test(value);
+      if (literal && someLayer(schemasAt(schema, raw, path), isSecretField)) found.push(path);
+    } else if (Array.isArray(value)) value.forEach((v, i) => visit(v, [...path, i]));
+    else if (value !== null && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) visit(v, [...path, k]);
+  };
+  visit(raw, []);
+  return found;
+}
+
+function parseFile(file: string, budget: { left: number }, missingHint?: string): ParsedFile {
+  const read = readBoundedFile(file, Math.min(CONFIG_LIMITS.fileBytes, budget.left));
+  if (read.error !== undefined) {
+    let reason = `cannot read configuration: ${read.error}`;
+    if (read.error === 'ENOENT') reason = `no such configuration file${missingHint ? `; ${missingHint}` : ''}`;
+    else if (read.error.startsWith('larger than') && budget.left < CONFIG_LIMITS.fileBytes)
+      reason = `configuration files are together larger than ${formatBytes(CONFIG_LIMITS.totalBytes)}`;
+    throw new GatehouseError('CONFIG_INVALID', `${displayPath(file)}: ${reason}`, { terminal: true });
   }
-  return parseYamlFile(displayPath(file), text);
+  budget.left -= Buffer.byteLength(read.text);
+  return parseYamlFile(displayPath(file), read.text);
 }
 
 function displayPath(file: string): string {
@@ -150,9 +245,11 @@ function displayPath(file: string): string {
 function merge(files: readonly ParsedFile[], issues: ConfigIssue[]) {
   const merged: Record<string, unknown> = {};
   const positions = new Map<string, Position>();
+  const keys = new Map<string, Position>();
   const owner = new Map<string, Position>();
   for (const f of files) {
     for (const [k, p] of f.positions) if (!positions.has(k)) positions.set(k, p);
+    for (const [k, p] of f.keys) if (!keys.has(k)) keys.set(k, p);
     const value = f.value;
     if (value === null || value === undefined) continue;
     if (typeof value !== 'object' || Array.isArray(value)) {
@@ -193,7 +290,7 @@ function merge(files: readonly ParsedFile[], issues: ConfigIssue[]) {
       }
     }
   }
-  return { merged, positions };
+  return { merged, positions, keys };
 }
 
 function recordOwners(section: string, body: unknown, isSection: boolean, f: ParsedFile, owner: Map<string, Position>) {
@@ -259,10 +356,8 @@ function readEnv(name: string, options: LoadOptions): Resolved {
 }
 
 function readSecretFile(path: string, baseDir: string): Resolved {
-  try {
-    // Trailing newlines are an artefact of how secret files are written (echo, kubectl create secret), not content.
-    return { value: readFileSync(resolve(baseDir, path), 'utf8').replace(/\r?\n$/, '') };
-  } catch (e) {
-    return { error: `cannot read secret file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}` };
-  }
+  const read = readBoundedFile(resolve(baseDir, path), CONFIG_LIMITS.secretBytes);
+  if (read.error !== undefined) return { error: `cannot read secret file ${path}: ${read.error}` };
+  // Trailing newlines are an artefact of how secret files are written (echo, kubectl create secret), not content.
+  return { value: read.text.replace(/\r?\n$/, '') };
 }

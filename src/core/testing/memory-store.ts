@@ -6,11 +6,28 @@ import {
   type AuditRecord,
   type SnapshotStore,
 } from '../audit.ts';
+import type { PlanRecords } from '../plan-records.ts';
 
-/** In-memory AuditLog and SnapshotStore for tests of the pipeline; the real ones live in src/store. */
-export class MemoryStore implements AuditLog, SnapshotStore {
+/** In-memory AuditLog, SnapshotStore and PlanRecords for tests of the pipeline; the real ones live in src/store. */
+export class MemoryStore implements AuditLog, SnapshotStore, PlanRecords {
   readonly records: AuditRecord[] = [];
   readonly snapshots = new Map<string, { facts: unknown; at: string }>();
+  readonly plans = new Map<string, Date>();
+
+  recordPlan(id: string, at: Date): Promise<void> {
+    const prev = this.plans.get(id);
+    if (!prev || prev < at) this.plans.set(id, at);
+    return Promise.resolve();
+  }
+
+  planMadeAt(id: string): Promise<Date | undefined> {
+    return Promise.resolve(this.plans.get(id));
+  }
+
+  forgetPlansBefore(before: Date): Promise<void> {
+    for (const [id, at] of this.plans) if (at < before) this.plans.delete(id);
+    return Promise.resolve();
+  }
 
   append(events: readonly AuditEvent[]): Promise<AuditRecord[]> {
     const out: AuditRecord[] = [];

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
+import { allowEmptySchema } from '../allow-empty.ts';
 
 const snowflake = z.string().regex(/^\d{17,20}$/, 'a Discord id is a snowflake (17–20 digits)');
 
@@ -6,12 +8,14 @@ export const discordSourceSchema = z
   .object({
     type: z.literal('discord'),
     description: z.string().optional(),
-    token: z
-      .string()
-      .min(1)
-      .describe(
-        'Bot token (the bot needs the privileged GUILD_MEMBERS intent). Write ${env:DISCORD_TOKEN}; never inline.',
-      ),
+    token: secretField(
+      z
+        .string()
+        .min(1)
+        .describe(
+          'Bot token (the bot needs the privileged GUILD_MEMBERS intent). Write ${env:DISCORD_TOKEN}; never inline.',
+        ),
+    ),
     guildId: snowflake.describe('The guild (server) whose members and roles are read.'),
     roleGroups: z
       .enum(['id', 'name', 'both'])
@@ -41,6 +45,7 @@ export const discordSourceSchema = z
       .describe('API base URL without the version (@discordjs/rest adds /v10).'),
     timeoutMs: z.number().int().min(100).max(300_000).default(15_000).describe('Timeout of each HTTP attempt.'),
     retries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed request (5xx, network).'),
+    allowEmpty: allowEmptySchema,
   })
   .strict()
   .describe('Members and roles of a Discord guild, read with a bot token; member events from the gateway.');

@@ -31,6 +31,7 @@ export const discordSource = defineSource({
     return {
       name,
       type: 'discord',
+      allowEmpty: config.allowEmpty,
       watcher,
       async watch(signal, notify) {
         const onEvent = (e: { kind: string }) => notify(`discord-${e.kind}`);

@@ -6,6 +6,7 @@ import type { CacheEntry } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
+import { allowEmptySchema } from '../allow-empty.ts';
 import { httpRequest, safeUrl } from '../http.ts';
 import { matcher } from './match.ts';
 import { parseGeofeed } from './parse.ts';
@@ -41,6 +42,7 @@ const schema = z
       .describe('Which entries to keep; all given criteria must match. Omitted: every entry.'),
     timeoutMs: z.number().int().min(100).max(300_000).default(15_000).describe('Timeout of each HTTP attempt.'),
     maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts, including the first.'),
+    allowEmpty: allowEmptySchema,
   })
   .strict()
   .refine((c) => (c.url === undefined) !== (c.file === undefined), {
@@ -58,8 +60,8 @@ const schema = z
  *   served from `deps.cache`, so an unchanged feed costs no transfer.
  * - HTTP errors (after retries for 429/5xx/network), other non-200 statuses and unreadable files → `complete: false`
  *   with a note.
- * - An empty feed, or one where nothing matches, is a complete read of zero prefixes with a note: whether an empty
- *   set may be applied is the never-empty guard's decision, not the source's.
+ * - An empty feed, or one where nothing matches, is a complete read of zero prefixes with a note. The pipeline treats
+ *   it as incomplete when the last read had prefixes, unless `allowEmpty: true` (see `Source.allowEmpty`).
  */
 export const geofeedSource = defineSource({
   type: 'geofeed',
@@ -70,6 +72,7 @@ export const geofeedSource = defineSource({
     return {
       name,
       type: 'geofeed',
+      allowEmpty: config.allowEmpty,
       async read(signal): Promise<SourceRead> {
         const incomplete = (note: string): SourceRead => ({ complete: false, facts: {}, notes: [note] });
         let text: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowEmptySchema } from '../allow-empty.ts';
 import { connectionSchema, filterString } from './connection.ts';
 
 const scope = z.enum(['one', 'sub']).default('sub');
@@ -75,6 +76,7 @@ export const ldapSourceSchema = z
       .describe(
         'serve: milliseconds between change checks ((modifyTimestamp>=last) under the people and group bases, one attribute); 0 disables (the periodic full pass still runs).',
       ),
+    allowEmpty: allowEmptySchema,
   })
   .strict()
   .describe('People and groups from an LDAP directory (OpenLDAP, FreeIPA, 389-ds); nested groups are resolved.');

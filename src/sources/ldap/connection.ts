@@ -14,6 +14,7 @@ import {
   type Filter,
 } from 'ldapts';
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
 import { GatehouseError, type ErrorCode } from '../../core/errors.ts';
 import { registerSecret } from '../../core/redact.ts';
 
@@ -25,10 +26,12 @@ export const connectionSchema = z
       .regex(/^ldaps?:\/\/[^/?#\s]+\/?$/, 'an ldap:// or ldaps:// URL with host and optional port, nothing else')
       .describe('Server URL: ldap://host:389 (with startTls: true for StartTLS) or ldaps://host:636.'),
     bindDn: z.string().min(1).describe('DN to bind as. Use a service account, not the rootdn (it bypasses limits).'),
-    bindPassword: z
-      .string()
-      .min(1)
-      .describe('Bind password. Write ${env:LDAP_PASSWORD} or ${file:path}; never inline. Never logged.'),
+    bindPassword: secretField(
+      z
+        .string()
+        .min(1)
+        .describe('Bind password. Write ${env:LDAP_PASSWORD} or ${file:path}; never inline. Never logged.'),
+    ),
     startTls: z.boolean().default(false).describe('Upgrade an ldap:// connection with StartTLS before binding.'),
     tls: z
       .object({

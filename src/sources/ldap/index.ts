@@ -21,6 +21,7 @@ export const ldapSource = defineSource({
     return {
       name,
       type: 'ldap',
+      allowEmpty: config.allowEmpty,
       async read(signal): Promise<SourceRead> {
         const scrub = (t: string) => redact(t).split(config.connection.bindPassword).join('[redacted]');
         let session;

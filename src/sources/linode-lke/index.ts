@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
+import { allowEmptySchema } from '../allow-empty.ts';
 import { LinodeClient } from './client.ts';
 import { readLke } from './read.ts';
 
@@ -10,12 +12,14 @@ const schema = z
   .object({
     type: z.literal('linode-lke'),
     description: z.string().optional(),
-    token: z
-      .string()
-      .min(1)
-      .describe(
-        'Linode API token with lke:read_only and linodes:read_only. Write ${env:LINODE_TOKEN} or ${file:path}; never inline.',
-      ),
+    token: secretField(
+      z
+        .string()
+        .min(1)
+        .describe(
+          'Linode API token with lke:read_only and linodes:read_only. Write ${env:LINODE_TOKEN} or ${file:path}; never inline.',
+        ),
+    ),
     clusters: z.array(z.number().int().positive()).min(1).describe('LKE cluster ids whose node addresses to read.'),
     pools: z
       .array(z.number().int().positive())
@@ -32,6 +36,7 @@ const schema = z
     timeoutMs: z.number().int().min(100).max(300_000).default(10_000).describe('Timeout of each HTTP attempt.'),
     maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts per request, including the first.'),
     concurrency: z.number().int().min(1).max(32).default(4).describe('Instance lookups in flight at once.'),
+    allowEmpty: allowEmptySchema,
   })
   .strict()
   .refine((c) => c.ipv4 || c.ipv6, { message: 'at least one of ipv4 and ipv6 must be true', path: ['ipv4'] })
@@ -60,6 +65,7 @@ export const linodeLkeSource = defineSource({
     return {
       name,
       type: 'linode-lke',
+      allowEmpty: config.allowEmpty,
       async read(signal): Promise<SourceRead> {
         try {
           const read = await readLke(

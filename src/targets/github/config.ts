@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
 import { formatGroupRef, parseGroupRef, type GroupRef } from '../../core/people.ts';
 
 /** GitHub organisation logins: letters, digits and single hyphens, at most 39 characters. */
@@ -27,12 +28,14 @@ const teamSchema = z
 
 const tokenAuth = z
   .object({
-    token: z
-      .string()
-      .min(1)
-      .describe(
-        'A token of an organisation owner (classic PAT with admin:org, or fine-grained with members: write). Write ${env:GITHUB_TOKEN}; never inline.',
-      ),
+    token: secretField(
+      z
+        .string()
+        .min(1)
+        .describe(
+          'A token of an organisation owner (classic PAT with admin:org, or fine-grained with members: write). Write ${env:GITHUB_TOKEN}; never inline.',
+        ),
+    ),
   })
   .strict();
 
@@ -41,7 +44,9 @@ const appAuth = z
     app: z
       .object({
         appId: z.union([z.number().int().positive(), z.string().min(1)]).describe('App id (or client id).'),
-        privateKey: z.string().min(1).describe('PEM private key of the app. Write ${file:path}; never inline.'),
+        privateKey: secretField(
+          z.string().min(1).describe('PEM private key of the app. Write ${file:path}; never inline.'),
+        ),
         installationId: z.number().int().positive().describe("Id of the app's installation on the organisation."),
       })
       .strict(),

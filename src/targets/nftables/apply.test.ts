@@ -63,6 +63,33 @@ describe('applyAll (fake nft)', () => {
     assert.deepEqual(await plan(t), []);
   });
 
+  it('refuses an edited plan whose elements are wider than the width policy; nft never runs', async () => {
+    const t = target();
+    const changes = await plan(t);
+    const opened = changes.map<NftChange>((c) =>
+      c.kind === 'nft-set' && c.family === 4 ? { ...c, elements: ['0.0.0.0/0'] } : c,
+    );
+    nft.calls.length = 0;
+    const results = await t.applyAll?.(opened, signal);
+    assert.ok(results?.every((r) => r.status === 'failed' && r.errorCode === 'PLAN_INVALID'));
+    assert.match(results?.[0]?.message ?? '', /0\.0\.0\.0\/0 is wider than \/8 \(IPv4\); list it in allowWide/);
+    assert.deepEqual(
+      nft.calls.filter((c) => c.args.join(' ') === '-f -'),
+      [],
+    );
+    assert.deepEqual(nft.elements('inet gh', 'allow_v4'), ['10.0.0.1']);
+    const allowed = await createNftablesTarget(
+      'db',
+      config({ includeFile: 'db.nft', allowWide: ['0.0.0.0/0'] }),
+      deps(dir),
+      nft,
+    ).applyAll?.(opened, signal);
+    assert.deepEqual(
+      allowed?.map((r) => r.status),
+      ['applied', 'applied', 'applied'],
+    );
+  });
+
   it('leaves the include file alone and reports nft’s error when the batch fails', async () => {
     await writeFile(join(dir, 'db.nft'), 'previous\n');
     const t = target();

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Family } from '../../core/address.ts';
+import { tooWide, type Family, type WidthPolicy } from '../../core/address.ts';
 import type { Change, ChangeResult } from '../../core/contracts.ts';
 import { GatehouseError, describeError, isGatehouseError } from '../../core/errors.ts';
 import { nftFailure, type NftRunner } from './nft.ts';
@@ -15,6 +15,8 @@ export interface ApplyOptions {
   readonly kernel: boolean;
   readonly includeFile: string | null;
   readonly runner: NftRunner;
+  /** Elements wider than this are refused at apply too, whatever the plan says (see `tooWide`). */
+  readonly width: WidthPolicy;
   readonly logger?: Pick<Logger, 'debug'>;
 }
 
@@ -28,7 +30,8 @@ interface Listed {
  * Applies a plan's changes for one nftables target, all or nothing:
  *
  * 1. Re-validates every element of every change (the plan may have been stored and edited since): each must parse as
- *    an address or prefix of its set's family, and the set must be one this target manages. Any failure fails every
+ *    an address or prefix of its set's family, no wider than the target's width policy allows, and the set must be one
+ *    this target manages. Any failure fails every
  *    change before nft runs.
  * 2. Kernel (unless `kernel: false`): one `nft -f -` batch with `flush set` + `add element` for every changed set,
  *    preceded by a check-only probe (see `kernelReplace`). nft batches are one kernel transaction: if it fails, every
@@ -184,6 +187,8 @@ function validated(o: ApplyOptions, c: Listed, origin: string): SetContents {
     if (p.family !== c.family) {
       throw new GatehouseError('PLAN_INVALID', `${origin} elements[${i}]: ${e} is not an IPv${c.family} address`);
     }
+    const wide = tooWide(p, o.width);
+    if (wide !== undefined) throw new GatehouseError('PLAN_INVALID', `${origin} elements[${i}]: ${wide}`);
     return p;
   });
   return { set: c.set, family: c.family, prefixes: normalize(prefixes) };

@@ -21,11 +21,25 @@ describe('nftables config', () => {
     assert.equal(c.kernel, true);
     assert.deepEqual(c.nft.command, ['nft']);
     assert.equal(c.sets[0]?.allowEmpty, false);
-    assert.equal(c.sets[0]?.maxShrink, 0.5);
+    assert.deepEqual(c.sets[0]?.maxShrink, { fraction: 0.5, minCount: 1 });
+    assert.deepEqual(c.minPrefixLength, { ipv4: 8, ipv6: 32 });
+    assert.deepEqual(c.allowWide, []);
+  });
+
+  it('takes maxShrink as a fraction or as { fraction, minCount }', () => {
+    const parse = (maxShrink: unknown) =>
+      nftablesSchema.parse({ ...base, sets: [{ name: 'x', ipv4: 'a', from: ['s'], maxShrink }] }).sets[0]?.maxShrink;
+    assert.deepEqual(parse(0.25), { fraction: 0.25, minCount: 1 });
+    assert.deepEqual(parse({ fraction: 0.25, minCount: 3 }), { fraction: 0.25, minCount: 3 });
+    assert.deepEqual(parse({ minCount: 0 }), { fraction: 0.5, minCount: 0 });
+    assert.throws(() => parse({ fraction: 0.5, minCount: -1 }));
   });
 
   const rejected: [string, unknown, RegExp][] = [
     ['unknown key', { ...base, extra: 1 }, /extra/],
+    ['allowWide not canonical', { ...base, allowWide: ['10.0.0.0/08'] }, /leading zero/],
+    ['allowWide with host bits', { ...base, allowWide: ['10.0.0.1/8'] }, /host bits/],
+    ['minPrefixLength out of range', { ...base, minPrefixLength: { ipv4: 33 } }, /ipv4/],
     [
       'set name with a space',
       { ...base, sets: [{ name: 'x', ipv4: 'a b', from: ['s'] }] },
@@ -60,7 +74,7 @@ describe('nftables config', () => {
       sets: [...base.sets, { name: 'v6only', ipv6: 'x6', from: ['s'], allowEmpty: true, maxShrink: 1 }],
     });
     assert.deepEqual(
-      managedSets(c).map((s) => `${s.name}/${s.set}/${s.family}/${s.allowEmpty}/${s.maxShrink}`),
+      managedSets(c).map((s) => `${s.name}/${s.set}/${s.family}/${s.allowEmpty}/${s.maxShrink.fraction}`),
       ['db-clients/db_clients_v4/4/false/0.5', 'db-clients/db_clients_v6/6/false/0.5', 'v6only/x6/6/true/1'],
     );
   });

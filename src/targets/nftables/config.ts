@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_MIN_LENGTH, formatPrefix, parsePrefix, type WidthPolicy } from '../../core/address.ts';
+import type { ShrinkLimit } from '../../core/guards.ts';
 import type { ManagedSet } from './types.ts';
 
 /**
@@ -7,6 +9,13 @@ import type { ManagedSet } from './types.ts';
  * syntax error there), so nothing that could end a token may get through. nft keywords (`counter`, `flush`, …) pass
  * this check but nft refuses them in the host's nftables.conf already.
  */
+/**
+ * Default max-shrink limit: half the set per run, and always one entry. The floor of one lets a one-node pool replace
+ * its node in one run (100 % of the set, but ordinary churn); any removal of two or more entries from a small set still
+ * needs the fraction, so a source outage that empties the set is still held back.
+ */
+export const DEFAULT_SHRINK: ShrinkLimit = { fraction: 0.5, minCount: 1 };
+
 export const NFT_IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 const identifier = z.string().regex(NFT_IDENTIFIER, 'must be an nft identifier: a letter, then letters, digits or _');
@@ -29,11 +38,22 @@ const setSchema = z
       .default(false)
       .describe('Allow the sets to become empty; otherwise the never-empty guard refuses it.'),
     maxShrink: z
-      .number()
-      .min(0)
-      .max(1)
-      .default(0.5)
-      .describe('Largest fraction of a set’s entries that may lose access in one run (1 disables the guard).'),
+      .union([
+        z.number().min(0).max(1),
+        z
+          .object({
+            fraction: z.number().min(0).max(1).default(DEFAULT_SHRINK.fraction),
+            minCount: z.number().int().min(0).default(DEFAULT_SHRINK.minCount),
+          })
+          .strict(),
+      ])
+      .default(DEFAULT_SHRINK)
+      .transform((v) => (typeof v === 'number' ? { fraction: v, minCount: DEFAULT_SHRINK.minCount } : v))
+      .describe(
+        'How much of a set may lose access in one run: more than `fraction` of its entries is held back, except ' +
+          'that losing at most `minCount` entries always passes (a number is the fraction; 1 disables the guard). ' +
+          'A held-back removal waits while the set’s additions still apply.',
+      ),
   })
   .strict()
   .refine((s) => s.ipv4 !== undefined || s.ipv6 !== undefined, {
@@ -50,6 +70,29 @@ export const nftablesSchema = z
         'The nftables table holding the sets; the host’s nftables.conf declares it, gatehouse never creates it.',
       ),
     sets: z.array(setSchema).min(1).describe('Allowlists: which sources fill which nft sets.'),
+    minPrefixLength: z
+      .object({
+        ipv4: z.number().int().min(0).max(32).default(DEFAULT_MIN_LENGTH[4]),
+        ipv6: z.number().int().min(0).max(128).default(DEFAULT_MIN_LENGTH[6]),
+      })
+      .strict()
+      .default({ ipv4: DEFAULT_MIN_LENGTH[4], ipv6: DEFAULT_MIN_LENGTH[6] })
+      .describe(
+        'Shortest prefix a source may put in an allowlist without naming it in allowWide (a source offering a wider ' +
+          'one, e.g. 0.0.0.0/0, fails the target until fixed). An IPv4-mapped IPv6 prefix counts as its IPv4 width.',
+      ),
+    allowWide: z
+      .array(
+        z.string().superRefine((v, ctx) => {
+          try {
+            parsePrefix(v, 'allowWide');
+          } catch (e) {
+            ctx.addIssue({ code: 'custom', message: (e as Error).message.replace(/^allowWide: /, '') });
+          }
+        }),
+      )
+      .default([])
+      .describe('Prefixes wider than minPrefixLength that may be granted anyway, each exactly as a CIDR (10.0.0.0/8).'),
     kernel: z
       .boolean()
       .default(true)
@@ -116,4 +159,12 @@ export function managedSets(config: NftablesConfig): ManagedSet[] {
     if (s.ipv6 !== undefined) out.push({ ...base, set: s.ipv6, family: 6 });
     return out;
   });
+}
+
+/** The width policy of a target: what `tooWide` checks every element against, in desired state and at apply. */
+export function widthPolicy(config: Pick<NftablesConfig, 'minPrefixLength' | 'allowWide'>): WidthPolicy {
+  return {
+    minLength: { 4: config.minPrefixLength.ipv4, 6: config.minPrefixLength.ipv6 },
+    allow: new Set(config.allowWide.map((v) => formatPrefix(parsePrefix(v, 'allowWide')))),
+  };
 }

@@ -6,7 +6,7 @@ import { prefixes } from './test-fixtures.ts';
 import type { NftDesired, NftObserved } from './types.ts';
 
 const table = { family: 'inet', name: 'gh' } as const;
-const common = { name: 'db', allowEmpty: false, maxShrink: 0.5 };
+const common = { name: 'db', allowEmpty: false, maxShrink: { fraction: 0.5, minCount: 1 } };
 
 function desired(v4: string[], v6: string[], includeFile: string | null = '/etc/nftables.d/gh.nft'): NftDesired {
   return {

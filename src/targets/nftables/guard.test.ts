@@ -7,7 +7,11 @@ import type { NftDesired, NftObserved } from './types.ts';
 
 const table = { family: 'inet', name: 'gh' } as const;
 
-function run(before: string[], after: string[], limits: { allowEmpty?: boolean; maxShrink?: number } = {}) {
+function run(
+  before: string[],
+  after: string[],
+  limits: { allowEmpty?: boolean; maxShrink?: number; minCount?: number } = {},
+) {
   const d: NftDesired = {
     target: 'db',
     table,
@@ -18,7 +22,7 @@ function run(before: string[], after: string[], limits: { allowEmpty?: boolean; 
         set: 'allow_v4',
         family: 4,
         allowEmpty: limits.allowEmpty ?? false,
-        maxShrink: limits.maxShrink ?? 0.5,
+        maxShrink: { fraction: limits.maxShrink ?? 0.5, minCount: limits.minCount ?? 0 },
         prefixes: prefixes(...after),
       },
     ],
@@ -78,6 +82,17 @@ describe('guardNftables', () => {
     assert.deepEqual(
       run(['10.0.0.0/24', '10.1.0.0/24'], ['10.0.0.0/25', '10.1.0.0/24'], { maxShrink: 0.4 }).map((v) => v.message),
       ['set inet gh allow_v4 (db-clients) would lose 1 of 2 entries (50 %), more than the 40 % allowed per run'],
+    );
+  });
+
+  it('minCount: losing that many entries always passes, one more needs the fraction', () => {
+    assert.deepEqual(run(['10.0.0.1'], ['10.0.0.2'], { minCount: 1 }), []);
+    assert.deepEqual(run(hosts(3), hosts(1), { minCount: 2 }), []);
+    assert.deepEqual(
+      run(hosts(4), hosts(1), { minCount: 2 }).map((v) => v.message),
+      [
+        'set inet gh allow_v4 (db-clients) would lose 3 of 4 entries (75 %), more than the 50 % (or 2 entries) allowed per run',
+      ],
     );
   });
 

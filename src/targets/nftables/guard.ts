@@ -5,8 +5,8 @@ import type { NftChange, NftDesired, NftObserved } from './types.ts';
 
 /**
  * Per changed set: never-empty (unless the allowlist has `allowEmpty: true`) and max-shrink (more than `maxShrink` of
- * the entries now in the set losing access in one run). The target is atomic, so one rejection blocks every change,
- * the include file included. Pure.
+ * the entries now in the set losing access in one run, beyond its `minCount` floor). A rejected set change is then
+ * withheld (see withhold.ts): its additions still apply, its removals wait. Pure.
  */
 export function guardNftables(
   changes: readonly NftChange[],

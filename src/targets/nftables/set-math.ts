@@ -1,5 +1,4 @@
-import ipaddr from 'ipaddr.js';
-import { aggregate, parsePrefix, rangeToPrefixes, type Prefix } from '../../core/address.ts';
+import { aggregate, parsePrefix, prefixStart, rangeToPrefixes, type Prefix } from '../../core/address.ts';
 
 /**
  * Set arithmetic on aggregated prefix lists, sized for 100k-element sets: core's `parsePrefix` and `aggregate` take
@@ -112,11 +111,7 @@ const V4: Ops<number> = {
 };
 
 const V6: Ops<bigint> = {
-  start(p) {
-    let start = 0n;
-    for (const b of ipaddr.IPv6.parse(p.address).toByteArray()) start = (start << 8n) | BigInt(b);
-    return start;
-  },
+  start: (p) => prefixStart(p),
   end: (start, length) => start + (1n << BigInt(128 - length)) - 1n,
   next: (x) => x + 1n,
   prev: (x) => x - 1n,

@@ -2,13 +2,14 @@ import { resolve } from 'node:path';
 import type { Target } from '../../core/contracts.ts';
 import type { PluginDeps } from '../../plugins.ts';
 import { applyNftables } from './apply.ts';
-import { managedSets, type NftablesConfig } from './config.ts';
+import { managedSets, widthPolicy, type NftablesConfig } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffNftables } from './diff.ts';
 import { guardNftables } from './guard.ts';
 import { commandRunner, type NftRunner } from './nft.ts';
 import { observeNftables } from './observe.ts';
 import type { NftChange, NftDesired, NftObserved } from './types.ts';
+import { withholdNftables } from './withhold.ts';
 
 export type NftablesTarget = Target<NftDesired, NftObserved, NftChange>;
 
@@ -25,7 +26,7 @@ export function createNftablesTarget(
   const includeFile = config.includeFile === undefined ? null : resolve(deps.baseDir, config.includeFile);
   const table = { family: config.table.family, name: config.table.name };
   const sets = managedSets(config);
-  const options = { target: name, table, sets, kernel: config.kernel, includeFile, runner };
+  const options = { target: name, table, sets, kernel: config.kernel, includeFile, runner, width: widthPolicy(config) };
   return {
     name,
     type: 'nftables',
@@ -35,6 +36,7 @@ export function createNftablesTarget(
     observe: (signal) => observeNftables(options, signal),
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
+    withhold: withholdNftables,
     applyAll: (changes, signal) =>
       applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
   };

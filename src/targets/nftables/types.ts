@@ -1,5 +1,6 @@
 import type { Family, Prefix } from '../../core/address.ts';
 import type { Change } from '../../core/contracts.ts';
+import type { ShrinkLimit } from '../../core/guards.ts';
 
 /** The nftables table that holds the managed sets. gatehouse never creates, flushes or deletes it. */
 export interface TableRef {
@@ -15,7 +16,7 @@ export interface ManagedSet {
   readonly set: string;
   readonly family: Family;
   readonly allowEmpty: boolean;
-  readonly maxShrink: number;
+  readonly maxShrink: ShrinkLimit;
 }
 
 /** What one nft set should hold: validated prefixes, aggregated, all of the set's family. */

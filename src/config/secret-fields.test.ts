@@ -1,0 +1,19 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { anyLayer, everyField } from '../core/config/schema-walk.ts';
+import { isSecretField } from '../core/config/secret-field.ts';
+import { configSchema } from '../registry.ts';
+
+describe('secret fields of the configuration schema', () => {
+  it('every field named like a credential is marked secret, so an inline value is warned about', () => {
+    const credentials: string[] = [];
+    const unmarked: string[] = [];
+    everyField(configSchema, (key, field) => {
+      if (!/token|password|secret|privatekey/i.test(key)) return;
+      credentials.push(key);
+      if (!anyLayer(field, isSecretField)) unmarked.push(key);
+    });
+    assert.ok(credentials.length >= 5, `found only ${credentials.join(', ')}`);
+    assert.deepEqual(unmarked, []);
+  });
+});

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { desiredState } from './desired.ts';
+import { config, context, person } from './test-fixtures.ts';
+import type { SenderDesired } from './types.ts';
+
+const table = (d: SenderDesired) => d.entries.map((e) => `${e.address} ${e.logins.join(',')}`);
+
+describe('postfix-sender-logins desired state', () => {
+  it('own addresses, alias domains, group addresses and static senders', () => {
+    const d = desiredState(
+      config({
+        aliasDomains: { 'example.org': ['example.net'] },
+        groupAddresses: [{ address: 'devops@example.org', group: 'dir/devops' }],
+        static: [
+          { address: 'noreply@int.example.org', logins: ['svc-mailer'] },
+          { address: '@relay.example.org', logins: ['svc-relay'] },
+        ],
+      }),
+      context({
+        dir: {
+          people: [person('alice', 'Alice@Example.org'), person('bob', 'bob@example.org'), person('carol')],
+          groups: [{ name: 'devops', members: ['ldap:alice', 'ldap:carol'] }],
+        },
+      }),
+    );
+    assert.deepEqual(table(d), [
+      '@relay.example.org svc-relay',
+      'alice@example.net alice',
+      'alice@example.org alice',
+      'bob@example.net bob',
+      'bob@example.org bob',
+      'devops@example.net alice,carol',
+      'devops@example.org alice,carol',
+      'noreply@int.example.org svc-mailer',
+    ]);
+    assert.deepEqual(d.staticAddresses, ['@relay.example.org', 'noreply@int.example.org']);
+    assert.deepEqual([d.conflicts, d.invalid, d.keep], [[], [], []]);
+  });
+
+  it('a value with a newline or a space never reaches the table and is reported with its origin', () => {
+    const d = desiredState(
+      config(),
+      context({
+        dir: {
+          people: [
+            person('mallory', 'mallory@example.org\nalice@example.org mallory', 'mallory@example.org'),
+            person('eve', 'eve @example.org'),
+            { id: 'ldap:bad login', accounts: { ldap: 'bad login', emails: ['x@example.org'] } },
+          ],
+        },
+      }),
+    );
+    assert.deepEqual(table(d), ['mallory@example.org mallory']);
+    assert.equal(d.invalid.length, 3);
+    assert.match(
+      d.invalid[2] as string,
+      /^source dir, person ldap:mallory: address "mallory@example.org\\nalice.*line break/,
+    );
+    assert.match(
+      d.invalid[1] as string,
+      /^source dir, person ldap:eve: address "eve @example.org" contains whitespace/,
+    );
+    assert.match(d.invalid[0] as string, /person ldap:bad login: login "bad login" contains whitespace/);
+  });
+
+  it('an address claimed by two people is a conflict kept as it is; a shared group address is not', () => {
+    const d = desiredState(
+      config({ groupAddresses: [{ address: 'team@example.org', group: 'dir/team' }] }),
+      context({
+        dir: {
+          people: [person('alice', 'alice@example.org', 'shared@example.org'), person('bob', 'shared@example.org')],
+          groups: [{ name: 'team', members: ['ldap:alice', 'ldap:bob'] }],
+        },
+      }),
+    );
+    assert.deepEqual(table(d), ['alice@example.org alice', 'team@example.org alice,bob']);
+    assert.deepEqual(d.keep, ['shared@example.org']);
+    assert.match(d.conflicts[0] as string, /shared@example.org is claimed by alice, bob/);
+  });
+
+  it('a group address whose group is missing is kept as it is', () => {
+    const d = desiredState(
+      config({ groupAddresses: [{ address: 'devops@example.org', group: 'dir/devops' }] }),
+      context({ dir: { people: [person('alice', 'alice@example.org')], groups: [] } }),
+    );
+    assert.deepEqual(d.keep, ['devops@example.org']);
+    assert.match(d.unknownGroups[0] as string, /has no group "devops"/);
+  });
+
+  it('people.group and people.domains narrow the personal addresses; an unreadable people.group freezes the table', () => {
+    const facts = {
+      people: [person('alice', 'alice@example.org', 'alice@gmail.example'), person('bob', 'bob@example.org')],
+      groups: [{ name: 'staff', members: ['ldap:alice'] }],
+    };
+    const c = config({ people: { from: ['dir'], group: 'dir/staff', domains: ['example.org'] } });
+    assert.deepEqual(table(desiredState(c, context({ dir: facts }))), ['alice@example.org alice']);
+    const frozen = desiredState(c, context({ dir: { facts: {}, status: 'missing' } }));
+    assert.match(frozen.frozen ?? '', /source dir could not be read/);
+  });
+
+  it('a realm is appended to the login', () => {
+    const d = desiredState(
+      config({ login: { realm: 'EXAMPLE.ORG' } }),
+      context({ dir: { people: [person('alice', 'alice@example.org')] } }),
+    );
+    assert.deepEqual(table(d), ['alice@example.org alice@EXAMPLE.ORG']);
+  });
+});

@@ -1,0 +1,220 @@
+import type { DesiredContext } from '../../core/contracts.ts';
+import type { Person } from '../../core/model.ts';
+import { formatGroupRef, indexPeople, resolveGroup } from '../../core/people.ts';
+import { addressProblem, canonicalAddress, loginProblem } from './address.ts';
+import { groupRefOf, type PostfixSenderLoginsConfig } from './config.ts';
+import type { SenderDesired, SenderEntry } from './types.ts';
+
+/** The sources this target draws from, in config order: people sources, then the sources of every group. */
+export function referencedSources(config: PostfixSenderLoginsConfig): string[] {
+  const groups = [...(config.people.group ? [config.people.group] : []), ...config.groupAddresses.map((g) => g.group)];
+  return [...new Set([...config.people.from, ...groups.map((g) => groupRefOf(g).source)])];
+}
+
+/** Names listed per message before eliding the rest. */
+const MAX_LISTED = 20;
+
+/**
+ * Desired state, pure: which SASL login may use which envelope sender.
+ *
+ * - Each person (of `people.from`, optionally only members of `people.group`) with a login gets their own addresses
+ *   (`emails`, restricted to `people.domains` when set), and the same local parts in every alias domain of the
+ *   address's domain.
+ * - Each group address goes to the logins of its group's members (also in alias domains). If the group cannot be
+ *   resolved (source unreadable without snapshot, or no such group), the address is kept as it is.
+ * - Static entries are written as configured (catch-alls only from here).
+ * - An address claimed by two logins through people's own addresses is a conflict: kept as it is and reported.
+ *   An own address that is also a configured (group or static) address is reported and the configured entry wins.
+ * - A value that fails validation (whitespace, line breaks, not RFC 5321) is left out and reported with its origin:
+ *   it never reaches the table.
+ */
+export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredContext): SenderDesired {
+  const index = indexPeople(ctx, referencedSources(config));
+  const problems: string[] = [...index.problems];
+  const invalid: string[] = [];
+  const unknownGroups: string[] = [];
+  const keep = new Set<string>();
+  // Where each person was first declared, for messages; and who counts for own addresses (people.from only).
+  const origin = personOrigins(ctx, referencedSources(config));
+  const fromPeopleSources = new Set(
+    config.people.from.flatMap((s) => (ctx.sources.get(s)?.facts.people ?? []).map((p) => p.id)),
+  );
+
+  const loginOf = (p: Person): string | undefined => {
+    const uid = p.accounts[config.login.account];
+    if (uid === undefined) return undefined;
+    const l = config.login.realm ? `${uid}@${config.login.realm}` : uid;
+    const why = loginProblem(l);
+    if (why) {
+      invalid.push(`${origin.get(p.id) ?? 'source ?'}, person ${p.id}: login ${JSON.stringify(l)} ${why}; left out`);
+      return undefined;
+    }
+    return l;
+  };
+  const aliases = aliasIndex(config.aliasDomains);
+  const expand = (address: string): string[] => {
+    const at = address.lastIndexOf('@');
+    const local = address.slice(0, at);
+    return [address, ...(aliases.get(address.slice(at + 1)) ?? []).map((d) => `${local}@${d}`)];
+  };
+
+  // Configured entries first: they take precedence over people's own addresses.
+  const configured = new Map<string, Set<string>>();
+  const staticAddresses: string[] = [];
+  for (const s of config.static) {
+    const a = canonicalAddress(s.address);
+    configured.set(a, new Set(s.logins));
+    staticAddresses.push(a);
+  }
+  for (const g of config.groupAddresses) {
+    const ref = groupRefOf(g.group);
+    const resolved = resolveGroup(ctx, ref, index);
+    const addresses = expand(canonicalAddress(g.address));
+    if (resolved.status !== 'found') {
+      const why =
+        resolved.status === 'unavailable'
+          ? `source ${ref.source} could not be read`
+          : `source ${ref.source} has no group ${JSON.stringify(ref.group)}`;
+      unknownGroups.push(`${g.address}: ${why}; its entry is left as it is`);
+      for (const a of addresses) {
+        keep.add(a);
+        configured.set(a, new Set());
+      }
+      continue;
+    }
+    if (resolved.unknown.length > 0) {
+      problems.push(
+        `${formatGroupRef(ref)}: ${resolved.unknown.length} member(s) no referenced source declares: ${list(resolved.unknown)}`,
+      );
+    }
+    const logins = new Set<string>();
+    const without: string[] = [];
+    for (const p of resolved.members) {
+      const l = loginOf(p);
+      if (l) logins.add(l);
+      else without.push(p.id);
+    }
+    if (without.length > 0) problems.push(`${g.address}: member(s) without a login left out: ${list(without)}`);
+    for (const a of addresses) configured.set(a, logins);
+  }
+
+  // People's own addresses.
+  const eligible = config.people.group ? resolveEligible(ctx, config, index) : undefined;
+  if (eligible && 'frozen' in eligible) return frozen(eligible.frozen, problems);
+  const claims = new Map<string, Set<string>>();
+  const domains = config.people.domains ? new Set(config.people.domains.map((d) => d.toLowerCase())) : undefined;
+  let noLogin = 0;
+  for (const p of [...index.byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+    if (!fromPeopleSources.has(p.id)) continue; // declared only by a group's source, not a people source
+    if (eligible && !eligible.has(p.id)) continue;
+    const emails = p.accounts.emails ?? [];
+    if (emails.length === 0) continue;
+    const l = loginOf(p);
+    if (!l) {
+      if (p.accounts[config.login.account] === undefined) noLogin++;
+      continue;
+    }
+    for (const raw of emails) {
+      const why = addressProblem(raw);
+      if (why) {
+        invalid.push(`${origin.get(p.id)}, person ${p.id}: address ${JSON.stringify(raw)} ${why}; left out`);
+        continue;
+      }
+      const a = canonicalAddress(raw);
+      if (domains && !domains.has(a.slice(a.lastIndexOf('@') + 1))) continue;
+      for (const x of expand(a)) {
+        if (configured.has(x)) {
+          problems.push(
+            `${x}: claimed by person ${p.id} and configured as a group or static address; the configuration wins`,
+          );
+          continue;
+        }
+        const set = claims.get(x) ?? new Set<string>();
+        set.add(l);
+        claims.set(x, set);
+      }
+    }
+  }
+  if (noLogin > 0)
+    problems.push(`${noLogin} person(s) with mail addresses but no ${config.login.account} login left out`);
+
+  const conflicts: string[] = [];
+  const entries: SenderEntry[] = [];
+  for (const [a, logins] of claims) {
+    if (logins.size > 1) {
+      conflicts.push(`${a} is claimed by ${[...logins].sort().join(', ')}; its entry is left as it is`);
+      keep.add(a);
+      continue;
+    }
+    entries.push({ address: a, logins: [...logins] });
+  }
+  for (const [a, logins] of configured) {
+    if (!keep.has(a) && logins.size > 0) entries.push({ address: a, logins: [...logins].sort() });
+  }
+  entries.sort((x, y) => (x.address < y.address ? -1 : x.address > y.address ? 1 : 0));
+  return {
+    entries,
+    keep: [...keep].sort(),
+    staticAddresses: staticAddresses.sort(),
+    invalid,
+    conflicts: conflicts.sort(),
+    unknownGroups,
+    problems,
+  };
+}
+
+/** Which source first declared each person: the origin named when one of their values is refused. */
+function personOrigins(ctx: DesiredContext, sources: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of sources)
+    for (const p of ctx.sources.get(s)?.facts.people ?? []) if (!out.has(p.id)) out.set(p.id, `source ${s}`);
+  return out;
+}
+
+/**
+ * The people whose own addresses count, when `people.group` is set. An unresolvable group must not read as "nobody":
+ * the whole table is then left as it is (`frozen`).
+ */
+function resolveEligible(
+  ctx: DesiredContext,
+  config: PostfixSenderLoginsConfig,
+  index: ReturnType<typeof indexPeople>,
+): Set<string> | { frozen: string } {
+  const ref = groupRefOf(config.people.group!);
+  const g = resolveGroup(ctx, ref, index);
+  if (g.status === 'unavailable')
+    return { frozen: `people.group ${formatGroupRef(ref)}: source ${ref.source} could not be read` };
+  if (g.status === 'missing')
+    return { frozen: `people.group ${formatGroupRef(ref)}: source ${ref.source} has no such group` };
+  return new Set(g.members.map((p) => p.id));
+}
+
+function frozen(why: string, problems: string[]): SenderDesired {
+  return {
+    entries: [],
+    keep: [],
+    staticAddresses: [],
+    invalid: [],
+    conflicts: [],
+    unknownGroups: [],
+    problems,
+    frozen: why,
+  };
+}
+
+function aliasIndex(aliases: Readonly<Record<string, readonly string[]>>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [d, list] of Object.entries(aliases)) {
+    const k = d.toLowerCase();
+    out.set(
+      k,
+      [...new Set([...(out.get(k) ?? []), ...list.map((x) => x.toLowerCase())])].filter((x) => x !== k),
+    );
+  }
+  return out;
+}
+
+function list(names: readonly string[]): string {
+  const head = names.slice(0, MAX_LISTED).join(', ');
+  return names.length > MAX_LISTED ? `${head} and ${names.length - MAX_LISTED} more` : head;
+}
