@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
+import { parseDuration } from './core/duration.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import type { ResolvedSource } from './core/model.ts';
@@ -67,6 +68,7 @@ export class Engine {
         env,
         cache: store.cache,
         state: store.state,
+        requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
       };
       const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
         plugin(sourcePlugins, cfg.type).create(name, cfg, deps),

@@ -86,8 +86,10 @@ export const geofeedSource = defineSource({
                 'user-agent': 'gatehouse (geofeed source)',
                 ...conditionalHeaders(cached),
               },
-              timeoutMs: config.timeoutMs,
+              timeoutMs: Math.min(config.timeoutMs, deps.requestTimeoutMs),
+              deadlineMs: deps.requestTimeoutMs,
               maxAttempts: config.maxAttempts,
+              ...(deps.clock ? { clock: deps.clock } : {}),
               signal,
               onRetry: (e) =>
                 log.warn({ url: e.url, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason }, 'retrying'),
