@@ -105,6 +105,8 @@ export class Engine {
     options: {
       actor: string;
       signal: AbortSignal;
+      /** Checked between changes only (see `ApplyInput.deadline`). */
+      deadline?: AbortSignal;
       observed?: ReadonlyMap<string, unknown>;
       onResult?: (target: string, r: ChangeResult) => void;
     },
@@ -116,6 +118,7 @@ export class Engine {
       audit: this.store.audit,
       actor: options.actor,
       signal: options.signal,
+      ...(options.deadline ? { deadline: options.deadline } : {}),
       ...(options.observed ? { observed: options.observed } : {}),
       ...(options.onResult ? { onResult: options.onResult } : {}),
     });

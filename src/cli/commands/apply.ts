@@ -5,7 +5,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
 import { runnableChanges, type Plan } from '../../core/plan.ts';
 import { parsePlanFile } from '../plan-file.ts';
-import { interruptSignal, withEngine } from '../context.ts';
+import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { actor, paint, print, printJson, progress } from '../output.ts';
 import { makePlan, showPlan } from './plan.ts';
@@ -29,8 +29,8 @@ Examples:
   gatehouse plan --out p.json && gatehouse apply p.json`,
     )
     .action(async (planFile: string | undefined, opts: { autoApprove?: boolean }, cmd: Command) => {
-      await withEngine(cmd, async (engine, _logger, g) => {
-        const signal = interruptSignal();
+      await withEngine(cmd, async (engine, _logger, g, run) => {
+        const signal = run.signal;
         let plan: Plan;
         let observed: ReadonlyMap<string, unknown> | undefined;
         if (planFile) {
@@ -55,7 +55,8 @@ Examples:
         const reports = await engine
           .apply(plan, {
             actor: actor(),
-            signal,
+            signal: run.interrupt,
+            deadline: run.deadline,
             onResult: (_target, r) => bar.tick(r.id),
             ...(observed ? { observed } : {}),
           })

@@ -5,7 +5,7 @@ import { redact } from '../../core/redact.ts';
 import { renderPlan } from '../../core/render.ts';
 import { summarize, type Plan } from '../../core/plan.ts';
 import type { Engine } from '../../engine.ts';
-import { interruptSignal, withEngine } from '../context.ts';
+import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { paint, print, printJson, progress, type OutputFormat } from '../output.ts';
 
@@ -24,8 +24,8 @@ Examples:
   gatehouse plan --detailed-exitcode || [ $? -eq 2 ] && echo "drift"`,
     )
     .action(async (opts: { out?: string; detailedExitcode?: boolean }, cmd: Command) => {
-      await withEngine(cmd, async (engine, _logger, g) => {
-        const { plan } = await makePlan(engine, interruptSignal());
+      await withEngine(cmd, async (engine, _logger, g, run) => {
+        const { plan } = await makePlan(engine, run.signal);
         if (opts.out) writeFileSync(opts.out, redact(canonicalJson(plan, 2) + '\n'), { mode: 0o600 });
         showPlan(plan, g.output);
         const s = summarize(plan);
