@@ -57,7 +57,8 @@ const schema = z
  * - Over HTTP, a validator (ETag / Last-Modified) from the previous download makes the request conditional; a 304 is
  *   served from `deps.cache`, so an unchanged feed costs no transfer.
  * - HTTP errors (after retries for 429/5xx/network), other non-200 statuses and unreadable files → `complete: false`
- *   with a note.
+ *   with a note. A download with no complete answer within `run.requestTimeout` (retries included) throws TIMEOUT,
+ *   which the pipeline counts as an incomplete read: never an empty feed.
  * - An empty feed, or one where nothing matches, is a complete read of zero prefixes with a note: whether an empty
  *   set may be applied is the never-empty guard's decision, not the source's.
  */
