@@ -89,6 +89,7 @@ export class Engine {
         env,
         cache: store.cache,
         state: store.state,
+        requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
       };
       const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
         plugin(sourcePlugins, cfg.type).create(name, cfg, deps),
@@ -161,6 +162,8 @@ export class Engine {
     options: {
       actor: string;
       signal: AbortSignal;
+      /** Checked between changes only (see `ApplyInput.deadline`). */
+      deadline?: AbortSignal;
       observed?: ReadonlyMap<string, unknown>;
       onResult?: (target: string, r: ChangeResult) => void;
     },
@@ -172,6 +175,7 @@ export class Engine {
       audit: this.store.audit,
       actor: options.actor,
       signal: options.signal,
+      ...(options.deadline ? { deadline: options.deadline } : {}),
       ...(options.observed ? { observed: options.observed } : {}),
       ...(options.onResult ? { onResult: options.onResult } : {}),
     });

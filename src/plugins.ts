@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { KeyValueCache } from './core/cache.ts';
+import type { Clock } from './core/clock.ts';
 import type { Source, Target } from './core/contracts.ts';
 import type { TargetState } from './core/target-state.ts';
 
@@ -18,6 +19,14 @@ export interface PluginDeps {
    * behaviour. Prefix keys with `<type>/<plugin name>/`.
    */
   readonly state: TargetState;
+  /**
+   * Upper bound of any single outbound request, retries and rate-limit waits included (config `run.requestTimeout`),
+   * in milliseconds. Every HTTP, LDAP, GitHub and Discord call a plugin makes must end within about this long; one that
+   * does not fails with TIMEOUT, and a source read that times out counts as incomplete.
+   */
+  readonly requestTimeoutMs: number;
+  /** Time source for waits between retries; absent means the real one. Tests pass a manual clock. */
+  readonly clock?: Clock;
 }
 
 /** A reference from a plugin's config to a source, for cross-checking names at load time. */

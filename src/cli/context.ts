@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { formatIssue, type ConfigIssue } from '../core/config/load.ts';
 import { redact } from '../core/redact.ts';
+import { parseDuration } from '../core/duration.ts';
+import { GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { Engine } from '../engine.ts';
 import { createLogger, type OutputFormat } from './output.ts';
 
@@ -22,20 +24,65 @@ export function globals(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
-/** Opens the engine for one command and always closes it. */
+/** The signals of one command's run. */
+export interface RunSignals {
+  /** Aborts on SIGINT/SIGTERM or once `run.timeout` passed: for reading sources and observing targets. */
+  readonly signal: AbortSignal;
+  /** Aborts on SIGINT/SIGTERM only: what a change in flight may see, so the deadline never cuts one in half. */
+  readonly interrupt: AbortSignal;
+  /** Aborts once `run.timeout` passed, with a TIMEOUT GatehouseError as its reason; checked between changes. */
+  readonly deadline: AbortSignal;
+}
+
+/**
+ * Opens the engine for one command and always closes it (releasing the state lock). The run gets a deadline from
+ * `run.timeout`: when it passed, the command ends with that TIMEOUT error, whatever `fn` made of the aborted work.
+ */
 export async function withEngine<T>(
   cmd: Command,
-  fn: (engine: Engine, logger: Logger, opts: GlobalOptions) => Promise<T>,
+  fn: (engine: Engine, logger: Logger, opts: GlobalOptions, run: RunSignals) => Promise<T>,
 ): Promise<T> {
   const opts = globals(cmd);
   const logger = createLogger(opts.logLevel);
   const engine = await Engine.open({ configFile: opts.config, logger, includeDirs: opts.allowInclude });
   printConfigWarnings(engine.config.warnings);
   try {
-    return await fn(engine, logger, opts);
+    const interrupt = interruptSignal();
+    const deadline = runDeadline(engine.config.value.run.timeout);
+    const run = { signal: AbortSignal.any([interrupt, deadline]), interrupt, deadline };
+    // Past the deadline, its error replaces whatever the aborted work returned or threw.
+    const passed = () => deadline.aborted && isGatehouseError(deadline.reason);
+    let result: T;
+    try {
+      result = await fn(engine, logger, opts, run);
+    } catch (e) {
+      throw passed() ? deadline.reason : e;
+    }
+    if (passed()) throw deadline.reason;
+    return result;
   } finally {
     await engine.close();
   }
+}
+
+/** A signal that aborts with a TIMEOUT GatehouseError once `timeout` (config `run.timeout`, e.g. `15m`) passed. */
+export function runDeadline(timeout: string): AbortSignal {
+  const ms = parseDuration(timeout);
+  const ac = new AbortController();
+  const timer = setTimeout(
+    () =>
+      ac.abort(
+        new GatehouseError(
+          'TIMEOUT',
+          `run.timeout of ${timeout} passed: the run was stopped (no further change was started)`,
+          { details: { timeoutMs: ms } },
+        ),
+      ),
+    ms,
+  );
+  // The deadline must never be what keeps a finished command alive.
+  timer.unref();
+  return ac.signal;
 }
 
 /** An AbortSignal that fires on SIGINT/SIGTERM so long operations stop between changes. */

@@ -12,6 +12,11 @@ export interface ApplyInput {
   readonly audit: AuditLog;
   readonly actor: string;
   readonly signal: AbortSignal;
+  /**
+   * Checked between changes only (e.g. the run's deadline): once it aborts, the remaining changes are skipped and
+   * audited as such, while the change in flight completes. Unlike `signal`, it never reaches a target.
+   */
+  readonly deadline?: AbortSignal;
   readonly now?: () => Date;
   /** Already-fresh observations (same run as the plan); other targets are re-observed. */
   readonly observed?: ReadonlyMap<string, unknown>;
@@ -73,7 +78,7 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
           ...(r.message === undefined ? {} : { message: redact(r.message) }),
         },
       ]);
-    const results = await applyTarget(target, changes, input.signal, audit, (r) => input.onResult?.(tp.name, r));
+    const results = await applyTarget(target, changes, input, audit, (r) => input.onResult?.(tp.name, r));
     reports.push({ target: tp.name, results });
   }
   return reports;
@@ -88,11 +93,21 @@ type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) 
 async function applyTarget(
   target: Target,
   changes: readonly Change[],
-  signal: AbortSignal,
+  { signal, deadline }: Pick<ApplyInput, 'signal' | 'deadline'>,
   audit: Audit,
   done: (r: ChangeResult) => void,
 ): Promise<ChangeResult[]> {
+  const stopped = () => signal.aborted || deadline?.aborted === true;
   if (target.applyAll) {
+    if (stopped()) {
+      // The batch is one transaction: not started at all, like each change of a non-atomic target would be.
+      const skipped = changes.map((c): ChangeResult => ({ id: c.id, status: 'skipped', message: 'aborted' }));
+      for (const [i, c] of changes.entries()) {
+        await audit(c, skipped[i] as ChangeResult);
+        done(skipped[i] as ChangeResult);
+      }
+      return skipped;
+    }
     for (const c of changes) await audit(c, { status: 'started' });
     let results: ChangeResult[];
     try {
@@ -112,7 +127,7 @@ async function applyTarget(
     throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
   const results: ChangeResult[] = [];
   for (const c of changes) {
-    if (signal.aborted) {
+    if (stopped()) {
       const r: ChangeResult = { id: c.id, status: 'skipped', message: 'aborted' };
       await audit(c, r);
       done(r);

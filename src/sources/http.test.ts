@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { isGatehouseError } from '../core/errors.ts';
+import { ManualClock } from '../testing/manual-clock.ts';
 import { backoff, HttpError, httpRequest, parseRetryAfter, safeUrl, type RetryEvent } from './http.ts';
 
 type Step = (req: IncomingMessage, res: ServerResponse) => void;
@@ -78,12 +79,23 @@ describe('httpRequest', () => {
     );
   });
 
-  it('honours Retry-After on 429', async () => {
-    script = [reply(429, '', { 'retry-after': '1' }), reply(200, 'ok')];
-    const res = await httpRequest({ url: `${base}/r`, ...fast });
-    assert.equal(res.status, 200);
-    const waited = (hits[1]?.at ?? 0) - (hits[0]?.at ?? 0);
-    assert.ok(waited >= 950 && waited < 3000, `waited ${waited} ms`);
+  it('honours Retry-After on 429, on the clock it is given', async () => {
+    script = [reply(429, '', { 'retry-after': '7' }), reply(503, '', { 'retry-after': '2' }), reply(200, 'ok')];
+    const clock = new ManualClock();
+    const t0 = performance.now();
+    const res = await httpRequest({ url: `${base}/r`, ...fast, clock });
+    assert.deepEqual([res.status, res.attempts], [200, 3]);
+    assert.deepEqual(clock.sleeps, [7000, 2000]);
+    assert.ok(performance.now() - t0 < 1000, 'the manual clock does not wait');
+  });
+
+  it('gives up when the waits Retry-After asks for would pass the deadline on that clock', async () => {
+    script = [reply(503, '', { 'retry-after': '20' })];
+    const clock = new ManualClock();
+    const e = await rejection(httpRequest({ url: `${base}/r`, ...fast, clock, deadlineMs: 50_000, maxAttempts: 5 }));
+    assert.deepEqual(clock.sleeps, [20_000, 20_000]);
+    assert.equal(hits.length, 3);
+    assert.match(e.message, /HTTP 503; next retry would pass the deadline \(server asked to wait 20 s\)/);
   });
 
   it('gives up after maxAttempts with an error naming status and attempts, but no query or headers', async () => {

@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { realClock, type Clock } from '../core/clock.ts';
 import { GatehouseError, type ErrorCode } from '../core/errors.ts';
 
 /** One HTTP exchange with bounded retries. */
@@ -28,6 +28,8 @@ export interface HttpRequest {
   readonly signal?: AbortSignal;
   /** Called before each wait, for logging. */
   readonly onRetry?: (event: RetryEvent) => void;
+  /** Time source for the deadline and the waits between attempts; tests pass one that does not really wait. */
+  readonly clock?: Clock;
 }
 
 export interface RetryEvent {
@@ -81,25 +83,33 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
  *
  * Errors name the method and the URL without userinfo or query string, and never the request headers.
  *
- * @throws HttpError (`errorCode`, default SOURCE_INCOMPLETE) when attempts or the deadline are exhausted or the body is
- *   too large; GatehouseError ABORTED when `signal` aborts.
+ * @throws HttpError TIMEOUT when the server did not answer (headers and whole body) in time on the last attempt, or the
+ *   deadline ran out; HttpError (`errorCode`, default SOURCE_INCOMPLETE) when attempts are exhausted otherwise, a
+ *   retry would pass the deadline, or the body is too large; GatehouseError ABORTED when `signal` aborts.
  */
 export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
   const method = (req.method ?? 'GET').toUpperCase();
   const where = `${method} ${safeUrl(req.url)}`;
   const timeoutMs = req.timeoutMs ?? 10_000;
   const maxAttempts = Math.max(1, Math.min(req.maxAttempts ?? 4, 20));
-  const deadline = performance.now() + (req.deadlineMs ?? 60_000);
+  const clock = req.clock ?? realClock;
+  const deadline = clock.now() + (req.deadlineMs ?? 60_000);
   const code = req.errorCode ?? 'SOURCE_INCOMPLETE';
   const canRetryErrors = IDEMPOTENT.has(method) || req.retryUnsafe === true;
   checkUrl(req.url, where, code);
 
   for (let attempt = 1; ; attempt++) {
     throwIfAborted(req.signal, where);
-    const remaining = deadline - performance.now();
-    if (remaining <= 0) throw new HttpError(code, `${where}: deadline exceeded`, { attempts: attempt - 1 });
+    const remaining = deadline - clock.now();
+    if (remaining <= 0) throw new HttpError('TIMEOUT', `${where}: deadline exceeded`, { attempts: attempt - 1 });
     const attemptTimeout = Math.min(timeoutMs, remaining);
-    let outcome: { retryable: boolean; reason: string; status?: number; wait?: number | undefined };
+    let outcome: {
+      retryable: boolean;
+      reason: string;
+      status?: number;
+      wait?: number | undefined;
+      timedOut?: boolean;
+    };
     try {
       const response = await attemptOnce(
         req,
@@ -130,25 +140,27 @@ export async function httpRequest(req: HttpRequest): Promise<HttpResponse> {
       outcome = {
         retryable: canRetryErrors,
         reason: timedOut ? `timed out after ${Math.round(attemptTimeout)} ms` : `network error (${networkCode(e)})`,
+        timedOut,
         // No `cause`: fetch's own messages can quote the full URL, and causes end up in logs and plans.
       };
     }
 
+    // A server that never answered is a timeout whatever the caller's code: callers and the CLI tell it apart.
     const fail = (why: string) =>
-      new HttpError(code, `${where}: ${outcome.reason}${why}`, {
+      new HttpError(outcome.timedOut === true ? 'TIMEOUT' : code, `${where}: ${outcome.reason}${why}`, {
         attempts: attempt,
         ...(outcome.status === undefined ? {} : { status: outcome.status }),
       });
     if (!outcome.retryable) throw fail('');
     if (attempt >= maxAttempts) throw fail(` after ${attempt} attempt${attempt === 1 ? '' : 's'}`);
     const delay = outcome.wait ?? backoff(attempt, req.baseDelayMs ?? 250, req.maxDelayMs ?? 10_000);
-    if (performance.now() + delay >= deadline) {
+    if (clock.now() + delay >= deadline) {
       const asked = outcome.wait === undefined ? '' : ` (server asked to wait ${Math.ceil(delay / 1000)} s)`;
       throw fail(`; next retry would pass the deadline${asked}`);
     }
     req.onRetry?.({ attempt, delayMs: delay, reason: outcome.reason, url: safeUrl(req.url) });
     try {
-      await sleep(delay, undefined, req.signal ? { signal: req.signal } : {});
+      await clock.sleep(delay, req.signal);
     } catch (e) {
       throwIfAborted(req.signal, where, e);
       throw e;

@@ -3,7 +3,7 @@ import { MemoryCache } from '../core/cache.ts';
 import { MemoryTargetState } from '../core/target-state.ts';
 import type { PluginDeps } from '../plugins.ts';
 
-/** PluginDeps for tests and benchmarks: silent logger, empty env, in-memory cache and target state. */
+/** PluginDeps for tests and benchmarks: silent logger, empty env, in-memory cache and target state, the default request timeout (30 s). */
 export function testDeps(overrides: Partial<PluginDeps> = {}): PluginDeps {
   return {
     baseDir: '/',
@@ -11,6 +11,7 @@ export function testDeps(overrides: Partial<PluginDeps> = {}): PluginDeps {
     env: {},
     cache: new MemoryCache(),
     state: new MemoryTargetState(),
+    requestTimeoutMs: 30_000,
     ...overrides,
   };
 }

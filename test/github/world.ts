@@ -15,6 +15,7 @@ import {
 } from '../../src/targets/github/index.ts';
 import type { PluginDeps } from '../../src/plugins.ts';
 import type { GithubFake } from '../fakes/github/index.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
 
 /** People of the `people` static source: person id → GitHub id (undefined: none). */
 export type People = Record<string, number | undefined>;
@@ -51,7 +52,7 @@ export class World {
   }
 
   deps(): PluginDeps {
-    return { baseDir: '/nonexistent', logger: this.logger, env: {}, cache: this.cache, state: this.state };
+    return testDeps({ baseDir: '/nonexistent', logger: this.logger, cache: this.cache, state: this.state });
   }
 
   source(): Source {

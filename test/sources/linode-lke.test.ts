@@ -7,6 +7,8 @@ import { formatPrefix } from '../../src/core/address.ts';
 import { isGatehouseError, type GatehouseError } from '../../src/core/errors.ts';
 import type { SourceRead } from '../../src/core/model.ts';
 import { linodeLkeSource } from '../../src/sources/linode-lke/index.ts';
+import type { PluginDeps } from '../../src/plugins.ts';
+import { ManualClock } from '../../src/testing/manual-clock.ts';
 import { testDeps } from '../../src/testing/plugin-deps.ts';
 import { faults, startLinodeFake, type LinodeFake } from '../fakes/linode/index.ts';
 
@@ -32,7 +34,7 @@ afterEach(() => {
 });
 
 /** The real plugin, configured the way the config loader would (schema defaults applied), pointed at the fake. */
-function source(extra: Record<string, unknown> = {}) {
+function source(extra: Record<string, unknown> = {}, deps: Partial<PluginDeps> = {}) {
   const config = linodeLkeSource.schema.parse({
     type: 'linode-lke',
     token: TOKEN,
@@ -43,7 +45,7 @@ function source(extra: Record<string, unknown> = {}) {
     ...extra,
   });
   const logger = pino({ level: 'debug' }, { write: (line: string) => logLines.push(line) });
-  return linodeLkeSource.create('lke-nodes', config, testDeps({ baseDir: '/nonexistent', logger }));
+  return linodeLkeSource.create('lke-nodes', config, testDeps({ baseDir: '/nonexistent', logger, ...deps }));
 }
 
 async function read(extra: Record<string, unknown> = {}): Promise<SourceRead> {
@@ -152,15 +154,17 @@ describe('linode-lke source against the Linode fake', () => {
   it('waits as long as Retry-After says on 429', async () => {
     fake.addPool(1, 10, [node(1)]);
     fake.inject('get-linode-ips', faults.rateLimited(1));
-    const r = await read();
+    const clock = new ManualClock();
+    const t0 = performance.now();
+    const r = await source({}, { clock }).read(AbortSignal.timeout(20_000));
     assert.equal(r.complete, true);
     const ips = fake.requests.filter((q) => q.operationId === 'get-linode-ips');
     assert.deepEqual(
       ips.map((q) => q.status),
       [429, 200],
     );
-    const waited = (ips[1]?.at ?? 0) - (ips[0]?.at ?? 0);
-    assert.ok(waited >= 950 && waited < 2500, `waited ${waited} ms`);
+    assert.deepEqual(clock.sleeps, [1000], 'waited the 1 s the server asked for, on the injected clock');
+    assert.ok(performance.now() - t0 < 900, 'without waiting real time');
     assert.match(logLines.join(''), /"reason":"HTTP 429".*"msg":"retrying"/);
   });
 

@@ -5,7 +5,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
 import { runnableChanges, type Plan } from '../../core/plan.ts';
 import { readPlanFile } from '../plan-file.ts';
-import { interruptSignal, withEngine } from '../context.ts';
+import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { actor, paint, print, printJson, progress } from '../output.ts';
 import { makePlan, showPlan } from './plan.ts';
@@ -33,8 +33,8 @@ Examples:
     .action(async (planFile: string | undefined, opts: { autoApprove?: boolean }, cmd: Command) => {
       // Read before the store is opened: a wrong path fails at once.
       const saved = planFile === undefined ? undefined : readPlanFile(planFile);
-      await withEngine(cmd, async (engine, _logger, g) => {
-        const signal = interruptSignal();
+      await withEngine(cmd, async (engine, _logger, g, run) => {
+        const signal = run.signal;
         const who = actor();
         let plan: Plan;
         let observed: ReadonlyMap<string, unknown>;
@@ -59,7 +59,13 @@ Examples:
         if (runnable > 0 || blocked > 0) {
           const bar = progress('applying', runnable);
           reports = await engine
-            .apply(plan, { actor: who, signal, observed, onResult: (_target, r) => bar.tick(r.id) })
+            .apply(plan, {
+              actor: who,
+              signal: run.interrupt,
+              deadline: run.deadline,
+              observed,
+              onResult: (_target, r) => bar.tick(r.id),
+            })
             .finally(() => bar.done());
         }
         if (g.output === 'json') printJson({ planId: plan.id, plan, results: reports });

@@ -11,7 +11,7 @@ import {
   nftablesSchema,
   writeFileAtomic,
 } from '../../targets/nftables/index.ts';
-import { globals, interruptSignal, withEngine } from '../context.ts';
+import { globals, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';
 
 export function nftablesCommand(): Command {
@@ -34,7 +34,7 @@ Examples:
   gatehouse nftables bootstrap --target db-allowlist --force`,
     )
     .action(async (opts: { target?: string; force?: boolean }, sub: Command) => {
-      await withEngine(sub, async (engine, _logger, g) => {
+      await withEngine(sub, async (engine, _logger, g, run) => {
         const targets = Object.entries(engine.config.value.targets).filter(
           ([name, t]) => t.type === 'nftables' && (opts.target === undefined || opts.target === name),
         );
@@ -47,7 +47,7 @@ Examples:
             },
           );
         }
-        const resolved = await engine.readSources(interruptSignal());
+        const resolved = await engine.readSources(run.signal);
         const ctx: DesiredContext = { sources: new Map(resolved.map((r) => [r.name, r])) };
         const results: { target: string; file: string | null; written: boolean; reason: string }[] = [];
         for (const [name, raw] of targets) {

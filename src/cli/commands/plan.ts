@@ -5,7 +5,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import { renderPlan } from '../../core/render.ts';
 import { summarize, type Plan } from '../../core/plan.ts';
 import type { Engine } from '../../engine.ts';
-import { interruptSignal, withEngine } from '../context.ts';
+import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { fileProblem } from '../plan-file.ts';
 import { paint, print, printJson, progress, toJson, type OutputFormat } from '../output.ts';
@@ -35,8 +35,8 @@ Examples:
     )
     .action(async (opts: { out?: string; detailedExitcode?: boolean }, cmd: Command) => {
       if (opts.out) checkOutputDir(opts.out);
-      await withEngine(cmd, async (engine, _logger, g) => {
-        const { plan } = await makePlan(engine, interruptSignal());
+      await withEngine(cmd, async (engine, _logger, g, run) => {
+        const { plan } = await makePlan(engine, run.signal);
         if (opts.out) writePlanFile(opts.out, plan);
         showPlan(plan, g.output);
         const s = summarize(plan);

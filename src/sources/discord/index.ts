@@ -18,7 +18,8 @@ export const discordSource = defineSource({
   create(name, config, deps) {
     registerSecret(config.token);
     const log = deps.logger.child({ source: name, type: 'discord' });
-    const rest = new REST({ api: config.apiUrl, version: '10', timeout: config.timeoutMs, retries: config.retries });
+    const timeoutMs = Math.min(config.timeoutMs, deps.requestTimeoutMs);
+    const rest = new REST({ api: config.apiUrl, version: '10', timeout: timeoutMs, retries: config.retries });
     rest.setToken(config.token);
     rest.on('rateLimited', (r) => log.warn({ route: r.route, retryAfterMs: r.retryAfter }, 'rate limited; waiting'));
     const scrub = (t: string) => redact(t).split(config.token).join('[redacted]');
@@ -44,7 +45,10 @@ export const discordSource = defineSource({
       },
       async read(signal): Promise<SourceRead> {
         try {
-          const r = await readDiscord({ ...config, rest }, signal);
+          const r = await readDiscord(
+            { ...config, rest, timeouts: { attemptMs: timeoutMs, requestMs: deps.requestTimeoutMs } },
+            signal,
+          );
           return { ...r, notes: r.notes.map(scrub) };
         } catch (e) {
           if (e instanceof GatehouseError && scrub(e.message) !== e.message) {

@@ -1,5 +1,6 @@
 import { DiscordAPIError, type REST } from '@discordjs/rest';
-import { GatehouseError, describeError } from '../../core/errors.ts';
+import { requestTimeout, withDeadline } from '../../core/deadline.ts';
+import { GatehouseError, describeError, isGatehouseError } from '../../core/errors.ts';
 import type { Group, Person, SourceRead } from '../../core/model.ts';
 
 /** The fields of a guild member this source reads (Discord's GuildMemberResponse). */
@@ -26,6 +27,10 @@ export interface DiscordReadInput {
   readonly memberCountTolerance: number;
   readonly maxMembers: number;
   readonly rest: Pick<REST, 'get'>;
+  /** `rest`'s own timeout of each attempt, and the bound of one request with its retries (`run.requestTimeout`). */
+  readonly timeouts?: { readonly attemptMs: number; readonly requestMs: number };
+  /** For messages; defaults to Discord's. */
+  readonly apiUrl?: string;
 }
 
 /** Discord's largest page of `GET /guilds/{id}/members`. */
@@ -41,7 +46,9 @@ export const PAGE_LIMIT = 1000;
  *
  * Never a short list: a failed request (after @discordjs/rest's retries and 429 waits), ids that do not increase
  * across pages, more than `maxMembers`, or a count far from the guild's approximate count → `complete: false` with a
- * note. A refused token (401/403) or unknown guild (404) is thrown as a terminal SOURCE_INCOMPLETE.
+ * note. A refused token (401/403) or unknown guild (404) is thrown as a terminal SOURCE_INCOMPLETE. A request that gets
+ * no complete answer within `timeouts` is thrown as TIMEOUT naming the API host and route (the pipeline counts the read
+ * as incomplete).
  */
 export async function readDiscord(input: DiscordReadInput, signal: AbortSignal): Promise<SourceRead> {
   const notes: string[] = [];
@@ -142,15 +149,32 @@ function toFacts(input: DiscordReadInput, roles: readonly RoleWire[], members: r
 }
 
 async function get(input: DiscordReadInput, route: string, query: URLSearchParams | undefined, signal: AbortSignal) {
+  const what = `GET ${hostOf(input.apiUrl)}${route}`;
+  const call = (s: AbortSignal) => input.rest.get(route as `/${string}`, { ...(query ? { query } : {}), signal: s });
   try {
-    return await input.rest.get(route as `/${string}`, { ...(query ? { query } : {}), signal });
+    // @discordjs/rest times out each attempt only until the headers arrive, and retries; the deadline bounds the whole
+    // request, body and retries included.
+    return input.timeouts ? await withDeadline(what, input.timeouts.requestMs, signal, call) : await call(signal);
   } catch (e) {
+    if (isGatehouseError(e)) throw e;
+    // What @discordjs/rest throws when its own per-attempt timeout ran out on the last attempt.
+    if (e instanceof Error && e.name === 'AbortError' && !signal.aborted && input.timeouts) {
+      throw requestTimeout(what, input.timeouts.attemptMs);
+    }
     if (e instanceof DiscordAPIError && [401, 403, 404].includes(e.status)) {
       const why =
         e.status === 404 ? `guild ${input.guildId} not found (or the bot is not in it)` : 'the bot token was refused';
       throw new GatehouseError('SOURCE_INCOMPLETE', `GET ${route}: ${e.status}: ${why}`, { terminal: true, cause: e });
     }
     throw incompleteError(`GET ${route} failed: ${describeError(e)}`);
+  }
+}
+
+function hostOf(apiUrl: string | undefined): string {
+  try {
+    return new URL(apiUrl ?? 'https://discord.com/api').host;
+  } catch {
+    return 'discord';
   }
 }
 

@@ -59,7 +59,8 @@ const schema = z
  * - Over HTTP, a validator (ETag / Last-Modified) from the previous download makes the request conditional; a 304 is
  *   served from `deps.cache`, so an unchanged feed costs no transfer.
  * - HTTP errors (after retries for 429/5xx/network), other non-200 statuses and unreadable files → `complete: false`
- *   with a note.
+ *   with a note. A download with no complete answer within `run.requestTimeout` (retries included) throws TIMEOUT,
+ *   which the pipeline counts as an incomplete read: never an empty feed.
  * - An empty feed, or one where nothing matches, is a complete read of zero prefixes with a note. The pipeline treats
  *   it as incomplete when the last read had prefixes, unless `allowEmpty: true` (see `Source.allowEmpty`).
  */
@@ -89,8 +90,10 @@ export const geofeedSource = defineSource({
                 'user-agent': 'gatehouse (geofeed source)',
                 ...conditionalHeaders(cached),
               },
-              timeoutMs: config.timeoutMs,
+              timeoutMs: Math.min(config.timeoutMs, deps.requestTimeoutMs),
+              deadlineMs: deps.requestTimeoutMs,
               maxAttempts: config.maxAttempts,
+              ...(deps.clock ? { clock: deps.clock } : {}),
               signal,
               onRetry: (e) =>
                 log.warn({ url: e.url, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason }, 'retrying'),

@@ -224,12 +224,18 @@ export interface SessionContext {
   readonly baseDir: string;
   /** Error code for failed reads: SOURCE_INCOMPLETE for sources, TARGET_FAILED for targets. */
   readonly code?: ErrorCode;
+  /**
+   * Upper bound of any one operation and of connecting (`run.requestTimeout`); the connection's own `timeoutMs` and
+   * `connectTimeoutMs` apply when shorter.
+   */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
  * Connects, optionally upgrades with StartTLS, and binds. Errors are GatehouseErrors naming the server and the bind DN
  * (never the password): a refused bind is terminal (retrying cannot help until the config changes), a server that
- * cannot be reached is not.
+ * cannot be reached is not. A server that does not answer in time (connecting, TLS handshake, any operation of the
+ * session) is TIMEOUT.
  */
 export async function openSession(config: LdapConnectionConfig, ctx: SessionContext): Promise<LdapSession> {
   registerSecret(config.bindPassword);
@@ -239,10 +245,13 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
     ...(config.tls.caFile ? { ca: [readFileSync(resolve(ctx.baseDir, config.tls.caFile), 'utf8')] } : {}),
     ...(config.tls.servername ? { servername: config.tls.servername } : {}),
   };
+  const bound = ctx.requestTimeoutMs ?? Infinity;
+  const timeoutMs = Math.min(config.timeoutMs, bound);
+  const connectTimeoutMs = Math.min(config.connectTimeoutMs, bound);
   const client = new Client({
     url: config.url,
-    timeout: config.timeoutMs,
-    connectTimeout: config.connectTimeoutMs,
+    timeout: timeoutMs,
+    connectTimeout: connectTimeoutMs,
     // Only for ldaps://: given with an ldap:// URL, ldapts breaks the StartTLS handshake (the server resets it).
     ...(config.url.startsWith('ldaps:') ? { tlsOptions: tls } : {}),
     strictDN: true,
@@ -264,6 +273,13 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
     await client.bind(config.bindDn, config.bindPassword);
   } catch (e) {
     await client.unbind().catch(() => {});
+    if (isLdapTimeout(e)) {
+      throw new GatehouseError(
+        'TIMEOUT',
+        `${where}: ${step === 'connect' || e.message === CONNECT_TIMEOUT ? 'connect' : step} as ${config.bindDn}: no answer within ${e.message === CONNECT_TIMEOUT ? connectTimeoutMs : timeoutMs} ms`,
+        { cause: e },
+      );
+    }
     if (e instanceof InvalidCredentialsError) {
       throw new GatehouseError(code, `${where}: bind as ${config.bindDn} refused: invalid credentials`, {
         cause: e,
@@ -354,6 +370,9 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
         return count;
       } catch (e) {
         if (e instanceof GatehouseError) throw e;
+        if (isLdapTimeout(e)) {
+          throw new GatehouseError('TIMEOUT', `${where}: ${label}: no answer within ${timeoutMs} ms`, { cause: e });
+        }
         if (e instanceof SizeLimitExceededError) {
           throw new GatehouseError(
             code,
@@ -366,19 +385,28 @@ export async function openSession(config: LdapConnectionConfig, ctx: SessionCont
     },
     async modify(dn, changes) {
       ops++;
-      await client.modify(
-        dn,
-        changes.map(
-          (c) => new Change({ operation: c.op, modification: new Attribute({ type: c.type, values: [...c.values] }) }),
-        ),
-      );
+      await client
+        .modify(
+          dn,
+          changes.map(
+            (c) =>
+              new Change({ operation: c.op, modification: new Attribute({ type: c.type, values: [...c.values] }) }),
+          ),
+        )
+        .catch((e: unknown) => {
+          throw timeoutOr(e, `${where}: modify ${dn}`, timeoutMs);
+        });
     },
     async add(dn, attributes) {
       ops++;
-      await client.add(
-        dn,
-        Object.entries(attributes).map(([type, values]) => new Attribute({ type, values: [...values] })),
-      );
+      await client
+        .add(
+          dn,
+          Object.entries(attributes).map(([type, values]) => new Attribute({ type, values: [...values] })),
+        )
+        .catch((e: unknown) => {
+          throw timeoutOr(e, `${where}: add ${dn}`, timeoutMs);
+        });
     },
     async close() {
       await client.unbind().catch(() => {});
@@ -415,6 +443,19 @@ const CERTIFICATE_ERRORS = new Set([
 function firstSentence(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   return m.split(/;\s/)[0] ?? m;
+}
+
+/** ldapts' messages for its own timers (it has no error classes for them). */
+const CONNECT_TIMEOUT = 'Connection timeout';
+
+/** True for ldapts' connect timeout and its per-operation timeout (`BindRequest: Operation timed out`). */
+function isLdapTimeout(e: unknown): e is Error {
+  return e instanceof Error && (e.message === CONNECT_TIMEOUT || / Operation timed out$/.test(e.message));
+}
+
+/** A TIMEOUT GatehouseError for an ldapts timeout; any other error unchanged. */
+function timeoutOr(e: unknown, what: string, ms: number): unknown {
+  return isLdapTimeout(e) ? new GatehouseError('TIMEOUT', `${what}: no answer within ${ms} ms`, { cause: e }) : e;
 }
 
 /** One line for an ldapts or network error: the LDAP result code and its name where there is one. */

@@ -26,7 +26,11 @@ export const ldapSource = defineSource({
         const scrub = (t: string) => redact(t).split(config.connection.bindPassword).join('[redacted]');
         let session;
         try {
-          session = await openSession(config.connection, { origin: `source ${name}`, baseDir: deps.baseDir });
+          session = await openSession(config.connection, {
+            origin: `source ${name}`,
+            baseDir: deps.baseDir,
+            requestTimeoutMs: deps.requestTimeoutMs,
+          });
           return await readLdap(config, session, signal);
         } catch (e) {
           if (e instanceof GatehouseError && e.code === 'SOURCE_INCOMPLETE' && !e.terminal) {

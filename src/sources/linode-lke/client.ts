@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../core/errors.ts';
+import type { Clock } from '../../core/clock.ts';
 import { httpRequest, safeUrl, type RetryEvent } from '../http.ts';
 
 /*
@@ -15,8 +16,12 @@ export interface LinodeClientOptions {
   readonly token: string;
   /** 25..500. */
   readonly pageSize: number;
+  /** Per attempt. */
   readonly timeoutMs: number;
+  /** Per request, across attempts and waits: past it the request fails with TIMEOUT (or at once, if a wait would). */
+  readonly deadlineMs?: number;
   readonly maxAttempts: number;
+  readonly clock?: Clock;
   readonly onRetry?: (event: RetryEvent) => void;
   /** Head of the origin in SOURCE_INVALID_DATA messages, e.g. `source lke-nodes`. */
   readonly origin?: string;
@@ -75,6 +80,7 @@ const poolSchema = z.object({
  *
  * Errors (all GatehouseError, messages free of the token and of query strings):
  * - SOURCE_INCOMPLETE, terminal: 401/403 — the token is wrong or lacks a scope; retrying cannot help.
+ * - TIMEOUT: no complete answer within the attempt timeout (last attempt) or the request deadline.
  * - SOURCE_INCOMPLETE: 404, other HTTP errors, network errors and 429/5xx after retries, bodies that are not JSON,
  *   pagination that does not add up (the list changed while being read).
  * - SOURCE_INVALID_DATA, terminal: a pool list that does not have the documented shape, naming where it was found.
@@ -161,6 +167,8 @@ export class LinodeClient {
         },
         timeoutMs: this.#options.timeoutMs,
         maxAttempts: this.#options.maxAttempts,
+        ...(this.#options.deadlineMs === undefined ? {} : { deadlineMs: this.#options.deadlineMs }),
+        ...(this.#options.clock ? { clock: this.#options.clock } : {}),
         signal,
         ...(this.#options.onRetry ? { onRetry: this.#options.onRetry } : {}),
       });

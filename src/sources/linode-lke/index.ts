@@ -56,8 +56,10 @@ export const linodeLkeSource = defineSource({
       apiUrl: config.apiUrl,
       token: config.token,
       pageSize: config.pageSize,
-      timeoutMs: config.timeoutMs,
+      timeoutMs: Math.min(config.timeoutMs, deps.requestTimeoutMs),
+      deadlineMs: deps.requestTimeoutMs,
       maxAttempts: config.maxAttempts,
+      ...(deps.clock ? { clock: deps.clock } : {}),
       origin: `source ${name}`,
       onRetry: (e) => log.warn({ url: e.url, attempt: e.attempt, delayMs: e.delayMs, reason: e.reason }, 'retrying'),
     });

@@ -28,6 +28,8 @@ export interface LkeReadInput {
  * - Transient failures (HTTP/network errors after retries, 404 cluster or instance, malformed JSON, inconsistent
  *   pagination, a configured pool not found) → `complete: false`, empty facts and a note saying why. Never a shorter
  *   list presented as complete.
+ * - A request with no complete answer within `run.requestTimeout` throws TIMEOUT; the pipeline counts the read as
+ *   incomplete, like any failed read.
  * - Terminal failures are thrown: SOURCE_INCOMPLETE for a refused token, SOURCE_INVALID_DATA for data of the wrong
  *   shape or an invalid address, naming cluster, pool, node, instance and field.
  */

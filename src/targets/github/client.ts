@@ -5,6 +5,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { withDeadline } from '../../core/deadline.ts';
 import type { GithubConfig } from './config.ts';
 
 /** Octokit with the two plugins every gatehouse client carries. */
@@ -25,6 +26,8 @@ export interface ClientOptions {
   readonly retries?: number;
   /** Secondary-limit retries honouring `retry-after`. Default 3. */
   readonly secondaryRetries?: number;
+  /** Bound of one request, its retries and rate-limit waits included (`run.requestTimeout`). Default 30 s. */
+  readonly requestTimeoutMs?: number;
 }
 
 /**
@@ -39,6 +42,8 @@ export interface ClientOptions {
  *   within a minute, else the request fails and the change is reported;
  * - `@octokit/plugin-retry`: 5xx and network errors retried with quadratic backoff (1, 4, 9 s); GitHub sends no
  *   `retry-after` with those.
+ * - every request, retries and waits included, ends within `requestTimeoutMs` or fails with TIMEOUT: see
+ *   {@link boundRequests}.
  *
  * The token never reaches a log line: Octokit redacts the authorization header in errors, and handlers here log
  * method and URL only.
@@ -90,8 +95,37 @@ export function createGithubClient(o: ClientOptions): GithubClient {
     // would multiply the attempts. The rest of the list is plugin-retry's default.
     retry: { retryAfterBaseValue: unit, retries: o.retries ?? 3, doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
   });
+  boundRequests(octokit, o.requestTimeoutMs ?? 30_000, new URL(o.apiUrl).host);
   spaceWrites(octokit, o.writeSpacingMs);
   return octokit;
+}
+
+/**
+ * Gives every request (installation-token requests, throttling and retries included) a deadline of `timeoutMs`, past
+ * which it fails with GatehouseError TIMEOUT naming the API host, method and route (never the query or a token).
+ *
+ * Octokit has no timeout of its own; its fetch honours `request.signal`, so the deadline travels as that signal,
+ * combined with the caller's. The deadline aborts with an `AbortError`, which @octokit/request rethrows as is and
+ * plugin-retry does not retry (a `TimeoutError` would become a retried 500). A body cut off by the deadline is
+ * parsed by @octokit/request as an empty string without an error; {@link withDeadline} rejects that result too.
+ * Registered after the plugins, so it wraps them.
+ */
+export function boundRequests(octokit: GithubClient, timeoutMs: number, host: string): void {
+  octokit.hook.wrap('request', (request, options) => {
+    const method = String(options.method ?? 'GET').toUpperCase();
+    const route =
+      String(options.url)
+        .replace(/^https?:\/\/[^/]+/, '')
+        .split('?')[0] ?? '';
+    const caller = (options.request as { signal?: AbortSignal } | undefined)?.signal;
+    return withDeadline(`GitHub ${host}: ${method} ${route}`, timeoutMs, caller, (signal) => {
+      // before-after-hook hands every inner hook the options object it was first given (an argument passed to
+      // `request` is ignored), so the signal must be set on that object. A new `request` object, not the old one
+      // changed: when the caller passed none, it is Octokit's defaults, shared by every request.
+      options.request = { ...options.request, signal };
+      return Promise.resolve(request(options));
+    });
+  });
 }
 
 /**

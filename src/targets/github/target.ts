@@ -47,6 +47,7 @@ export function createGithubTarget(
     writeSpacingMs: config.writeSpacingMs,
     logger,
     id: `gatehouse:${name}`,
+    requestTimeoutMs: deps.requestTimeoutMs,
     ...(overrides.retryUnitMs === undefined ? {} : { retryUnitMs: overrides.retryUnitMs }),
     ...(overrides.retries === undefined ? {} : { retries: overrides.retries }),
     ...(overrides.secondaryRetries === undefined ? {} : { secondaryRetries: overrides.secondaryRetries }),

@@ -27,6 +27,7 @@ export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, d
       origin: `target ${name}`,
       baseDir: deps.baseDir,
       code: 'TARGET_FAILED',
+      requestTimeoutMs: deps.requestTimeoutMs,
     });
     try {
       return await fn(s);
