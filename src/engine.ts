@@ -7,6 +7,7 @@ import { parseDuration } from './core/duration.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import { replanSaved } from './core/saved-plan.ts';
+import { reconcileOnce, type ReconcileInput, type ReconcileOutcome } from './core/reconcile.ts';
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
 import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
@@ -110,6 +111,46 @@ export class Engine {
   }
 
   /**
+   * One reconcile pass (see `reconcileOnce`) wired to this configuration and store: a fresh plan is recorded (so a
+   * saved copy can be applied within `plan.maxAge`); a saved plan is decided from the world.
+   */
+  reconcile(
+    options: Pick<
+      ReconcileInput,
+      | 'mode'
+      | 'scope'
+      | 'actor'
+      | 'signal'
+      | 'writeSignal'
+      | 'stop'
+      | 'beforeWrite'
+      | 'confirm'
+      | 'onProgress'
+      | 'onResult'
+    > & { saved?: Plan },
+  ): Promise<ReconcileOutcome> {
+    const { saved, ...rest } = options;
+    return reconcileOnce({
+      ...rest,
+      configDigest: this.config.digest,
+      sources: this.sources,
+      targets: this.targets,
+      snapshots: this.store.snapshots,
+      audit: this.store.audit,
+      record: (plan) => this.#record(plan.id),
+      ...(saved ? { saved: { plan: saved, records: this.store.plans, maxAge: this.config.value.plan.maxAge } } : {}),
+    });
+  }
+
+  async #record(planId: string): Promise<void> {
+    const now = new Date();
+    await this.store.plans.recordPlan(planId, now);
+    // A record older than plan.maxAge only ever refuses; a week's margin keeps it for a maxAge raised later.
+    const keep = Math.max(parseDuration(this.config.value.plan.maxAge), PLAN_RECORDS_MIN_KEEP_MS);
+    await this.store.plans.forgetPlansBefore(new Date(now.getTime() - keep));
+  }
+
+  /**
    * Reads sources, observes targets, diffs and guards. Writes nothing to any target. Records the plan's id and the
    * time in the store, so a saved copy of it can be applied (within `plan.maxAge`) by this installation.
    */
@@ -122,11 +163,7 @@ export class Engine {
       signal,
       ...(onProgress ? { onProgress } : {}),
     });
-    const now = new Date();
-    await this.store.plans.recordPlan(made.plan.id, now);
-    // A record older than plan.maxAge only ever refuses; a week's margin keeps it for a maxAge raised later.
-    const keep = Math.max(parseDuration(this.config.value.plan.maxAge), PLAN_RECORDS_MIN_KEEP_MS);
-    await this.store.plans.forgetPlansBefore(new Date(now.getTime() - keep));
+    await this.#record(made.plan.id);
     return made;
   }
 

@@ -12,3 +12,8 @@ export const EXIT = {
    */
   attention: 3,
 } as const;
+
+/** The exit code of a run's outcome class (see `classify` in core/reconcile.ts). */
+export function exitCodeOf(outcome: 'ok' | 'attention' | 'error'): number {
+  return outcome === 'error' ? EXIT.error : outcome === 'attention' ? EXIT.attention : EXIT.ok;
+}

@@ -17,6 +17,11 @@ export interface ApplyInput {
    * audited as such, while the change in flight completes. Unlike `signal`, it never reaches a target.
    */
   readonly deadline?: AbortSignal;
+  /**
+   * Called before every write (each change, or an atomic batch). Throwing means this process may not write any more
+   * (the daemon lost leadership): the change and the rest are skipped and audited with the error's code.
+   */
+  readonly beforeWrite?: () => Promise<void>;
   readonly now?: () => Date;
   /** Already-fresh observations (same run as the plan); other targets are re-observed. */
   readonly observed?: ReadonlyMap<string, unknown>;
@@ -93,15 +98,33 @@ type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) 
 async function applyTarget(
   target: Target,
   changes: readonly Change[],
-  { signal, deadline }: Pick<ApplyInput, 'signal' | 'deadline'>,
+  { signal, deadline, beforeWrite }: Pick<ApplyInput, 'signal' | 'deadline' | 'beforeWrite'>,
   audit: Audit,
   done: (r: ChangeResult) => void,
 ): Promise<ChangeResult[]> {
-  const stopped = () => signal.aborted || deadline?.aborted === true;
+  let refused: ChangeResult | undefined;
+  /** Why no further write may start, as the result to record; undefined when writing may go on. */
+  const mayNotWrite = async (c: Change): Promise<ChangeResult | undefined> => {
+    if (signal.aborted || deadline?.aborted === true) return { id: c.id, status: 'skipped', message: 'aborted' };
+    if (refused) return { ...refused, id: c.id };
+    try {
+      await beforeWrite?.();
+      return undefined;
+    } catch (e) {
+      refused = {
+        id: c.id,
+        status: 'skipped',
+        message: `not written: ${describeError(e)}`,
+        errorCode: isGatehouseError(e) ? e.code : 'INTERNAL',
+      };
+      return refused;
+    }
+  };
   if (target.applyAll) {
-    if (stopped()) {
+    const refusal = changes[0] === undefined ? undefined : await mayNotWrite(changes[0]);
+    if (refusal) {
       // The batch is one transaction: not started at all, like each change of a non-atomic target would be.
-      const skipped = changes.map((c): ChangeResult => ({ id: c.id, status: 'skipped', message: 'aborted' }));
+      const skipped = changes.map((c): ChangeResult => ({ ...refusal, id: c.id }));
       for (const [i, c] of changes.entries()) {
         await audit(c, skipped[i] as ChangeResult);
         done(skipped[i] as ChangeResult);
@@ -127,8 +150,9 @@ async function applyTarget(
     throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
   const results: ChangeResult[] = [];
   for (const c of changes) {
-    if (stopped()) {
-      const r: ChangeResult = { id: c.id, status: 'skipped', message: 'aborted' };
+    const r0 = await mayNotWrite(c);
+    if (r0) {
+      const r = r0;
       await audit(c, r);
       done(r);
       results.push(r);

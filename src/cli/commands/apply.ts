@@ -1,14 +1,13 @@
 import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
-import type { TargetApplyReport } from '../../core/apply.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
-import { runnableChanges, type Plan } from '../../core/plan.ts';
+import type { Plan } from '../../core/plan.ts';
 import { readPlanFile } from '../plan-file.ts';
 import { withEngine } from '../context.ts';
-import { EXIT } from '../exit-codes.ts';
+import { exitCodeOf } from '../exit-codes.ts';
 import { actor, paint, print, printJson, progress } from '../output.ts';
-import { makePlan, showPlan } from './plan.ts';
+import { showPlan } from './plan.ts';
 
 export function applyCommand(): Command {
   return new Command('apply')
@@ -34,44 +33,45 @@ Examples:
       // Read before the store is opened: a wrong path fails at once.
       const saved = planFile === undefined ? undefined : readPlanFile(planFile);
       await withEngine(cmd, async (engine, _logger, g, run) => {
-        const signal = run.signal;
-        const who = actor();
-        let plan: Plan;
-        let observed: ReadonlyMap<string, unknown>;
-        if (saved) {
-          const bar = progress('checking the plan', engine.sources.length + engine.targets.length);
-          ({ plan, observed } = await engine
-            .replanSaved(saved, { actor: who, signal, onProgress: (e) => bar.tick(e.name) })
-            .finally(() => bar.done()));
-        } else {
-          ({ plan, observed } = await makePlan(engine, signal));
-          if (g.output === 'text') showPlan(plan, 'text');
-        }
-        const runnable = plan.targets.reduce((n, t) => n + runnableChanges(t).length, 0);
-        const blocked = plan.targets.reduce((n, t) => n + t.blocked.length, 0);
-        const attention = blocked > 0 || plan.sources.some((s) => s.status !== 'live');
-        const unobservable = plan.targets.some((t) => t.error);
-        if (runnable > 0 && !planFile && !opts.autoApprove && !(await confirm(runnable))) {
+        let shown = false;
+        const planning = progress(
+          saved ? 'checking the plan' : 'planning',
+          engine.sources.length + engine.targets.length,
+        );
+        let applying: ReturnType<typeof progress> | undefined;
+        const show = (plan: Plan) => {
+          planning.done();
+          if (!shown && !saved && g.output === 'text') showPlan(plan, 'text');
+          shown = true;
+        };
+        const outcome = await engine
+          .reconcile({
+            mode: 'apply',
+            actor: actor(),
+            signal: run.signal,
+            writeSignal: run.interrupt,
+            stop: run.deadline,
+            ...(saved ? { saved } : {}),
+            onProgress: (e) => planning.tick(e.name),
+            confirm: async (plan, runnable) => {
+              show(plan);
+              if (!opts.autoApprove && !(await confirm(runnable))) return false;
+              applying = progress('applying', runnable);
+              return true;
+            },
+            onResult: (_target, r) => applying?.tick(r.id),
+          })
+          .finally(() => {
+            planning.done();
+            applying?.done();
+          });
+        show(outcome.plan);
+        if (!outcome.applied && outcome.counts.runnable > 0) {
           throw new GatehouseError('ABORTED', 'apply cancelled; nothing was changed', { terminal: true });
         }
-        let reports: TargetApplyReport[] = [];
-        // Applied even when every change is blocked: the guard decisions made now are audited.
-        if (runnable > 0 || blocked > 0) {
-          const bar = progress('applying', runnable);
-          reports = await engine
-            .apply(plan, {
-              actor: who,
-              signal: run.interrupt,
-              deadline: run.deadline,
-              observed,
-              onResult: (_target, r) => bar.tick(r.id),
-            })
-            .finally(() => bar.done());
-        }
-        if (g.output === 'json') printJson({ planId: plan.id, plan, results: reports });
-        else print(runnable === 0 ? 'Nothing to apply.\n' : renderResults(reports, paint));
-        const failed = reports.some((r) => r.results.some((x) => x.status !== 'applied'));
-        process.exitCode = failed || unobservable ? EXIT.error : attention ? EXIT.attention : EXIT.ok;
+        if (g.output === 'json') printJson({ planId: outcome.plan.id, plan: outcome.plan, results: outcome.results });
+        else print(outcome.counts.runnable === 0 ? 'Nothing to apply.\n' : renderResults(outcome.results, paint));
+        process.exitCode = exitCodeOf(outcome.outcome);
       });
     });
 }
