@@ -16,6 +16,10 @@ export interface EngineOptions {
   readonly configFile: string;
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Embedded store only: how long to queue behind another process holding the state dir (default 0: refuse). */
+  readonly lockWaitMs?: number;
+  /** Told the holder's pid once, when queueing behind it starts. */
+  readonly onLockWait?: (holderPid: string) => void;
 }
 
 /** Loads and validates the configuration without opening the store or touching anything. */
@@ -59,6 +63,8 @@ export class Engine {
     const store = await openStore({
       stateDir: resolve(config.baseDir, config.value.state.dir),
       ...(databaseUrl ? { databaseUrl } : {}),
+      ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
+      ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
     });
     try {
       const deps: PluginDeps = {

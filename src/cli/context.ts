@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import { parseDuration } from '../core/duration.ts';
+import { GatehouseError } from '../core/errors.ts';
 import { Engine } from '../engine.ts';
 import { createLogger, type OutputFormat } from './output.ts';
 
@@ -7,6 +9,8 @@ export interface GlobalOptions {
   config: string;
   output: OutputFormat;
   logLevel: string;
+  /** `--wait` bare is `true`; `--wait=10s` a duration. */
+  wait?: string | true;
 }
 
 export function globals(cmd: Command): GlobalOptions {
@@ -20,11 +24,33 @@ export async function withEngine<T>(
 ): Promise<T> {
   const opts = globals(cmd);
   const logger = createLogger(opts.logLevel);
-  const engine = await Engine.open({ configFile: opts.config, logger });
+  const lockWaitMs = lockWait(opts.wait);
+  const engine = await Engine.open({
+    configFile: opts.config,
+    logger,
+    ...(lockWaitMs === undefined ? {} : { lockWaitMs }),
+    onLockWait: (pid) =>
+      process.stderr.write(
+        `gatehouse: the state dir is in use by pid ${pid}; waiting ${lockWaitMs === Infinity ? 'until it is released' : `up to ${opts.wait as string}`}\n`,
+      ),
+  });
   try {
     return await fn(engine, logger, opts);
   } finally {
     await engine.close();
+  }
+}
+
+/** `--wait` without a value waits without limit (Ctrl-C stops it); with one, at most that long. */
+function lockWait(wait: string | true | undefined): number | undefined {
+  if (wait === undefined) return undefined;
+  if (wait === true) return Infinity;
+  try {
+    return parseDuration(wait);
+  } catch (e) {
+    throw new GatehouseError('CONFIG_INVALID', `--wait: ${(e as Error).message}; write it as --wait=10s`, {
+      terminal: true,
+    });
   }
 }
 

@@ -20,6 +20,10 @@ const program = new Command('gatehouse')
       .choices(['debug', 'info', 'warn', 'error'])
       .default('warn'),
   )
+  .option(
+    '--wait [duration]',
+    'if another gatehouse process holds the state dir, queue behind it: at most DURATION (e.g. --wait=10m), or without limit when bare',
+  )
   .showHelpAfterError()
   .addHelpText(
     'after',

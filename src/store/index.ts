@@ -25,6 +25,13 @@ export interface StoreOptions {
    * is not touched.
    */
   readonly databaseUrl?: string;
+  /**
+   * PGlite only: how long to wait for another process holding the state dir, in milliseconds (0, the default, refuses
+   * at once with `STORE_LOCKED`; `Infinity` waits without limit), and a callback told the holder's pid once, when
+   * waiting starts.
+   */
+  readonly lockWaitMs?: number;
+  readonly onLockWait?: (holderPid: string) => void;
 }
 
 export interface Store {
@@ -55,7 +62,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const where = url === undefined ? `PGlite in ${options.stateDir}` : `PostgreSQL at ${redactConnectionString(url)}`;
   let db: Db | undefined;
   try {
-    db = url === undefined ? await openPglite(options.stateDir) : await openPostgres(url);
+    db =
+      url === undefined
+        ? await openPglite(options.stateDir, {
+            lock: {
+              ...(options.lockWaitMs === undefined ? {} : { waitMs: options.lockWaitMs }),
+              ...(options.onLockWait ? { onWait: options.onLockWait } : {}),
+            },
+          })
+        : await openPostgres(url);
     await migrate(db);
   } catch (e) {
     await db?.close().catch(() => {});

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { GatehouseError } from '../core/errors.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
-import { lockStateDir, type StateDirLock } from './state-dir-lock.ts';
+import { lockStateDir, type LockOptions, type StateDirLock } from './state-dir-lock.ts';
 
 /** Where the embedded database lives inside the state dir. */
 export const PGLITE_DIR = 'pglite';
@@ -11,16 +11,17 @@ const INIT_PREFIX = 'pglite.init-';
 
 /**
  * Opens (creating on first use) the embedded PGlite database in `<stateDir>/pglite`, holding `<stateDir>/pglite.lock`
- * until `close`, so no second process opens the same files.
+ * until `close`, so no second process opens the same files. A live holder makes it throw `STORE_LOCKED` at once, or
+ * after `lock.waitMs` of waiting for it.
  *
  * Durability: commits are written to the WAL before `query`/`transaction` resolve, so a killed process (SIGKILL, OOM)
  * loses nothing committed; reopening replays the WAL. PGlite never fsyncs (it runs PostgreSQL with `fsync=off`, and its
  * Node filesystem layer has no fsync), so a power loss or kernel crash can lose recent commits or corrupt the files.
  * Where that matters, use PostgreSQL (`DATABASE_URL`).
  */
-export async function openPglite(stateDir: string): Promise<Db> {
+export async function openPglite(stateDir: string, options: { lock?: LockOptions } = {}): Promise<Db> {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const lock = await lockStateDir(join(stateDir, 'pglite.lock'));
+  const lock = await lockStateDir(join(stateDir, 'pglite.lock'), options.lock);
   try {
     const dataDir = join(stateDir, PGLITE_DIR);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(stateDir, dataDir);
