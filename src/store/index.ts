@@ -3,6 +3,7 @@ import type { KeyValueCache } from '../core/cache.ts';
 import { describeError, GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
 import type { TargetState } from '../core/target-state.ts';
+import { appendAnchor, readChainHead, type AuditAnchor } from './audit-anchor.ts';
 import { SqlAuditLog } from './audit-log.ts';
 import { connectionSecrets, redactConnectionString, scrubSecrets } from './connection-string.ts';
 import type { Db } from './db.ts';
@@ -11,10 +12,12 @@ import { migrate } from './migrations.ts';
 import { openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { SqlSnapshotStore } from './snapshots.ts';
+import { storeError } from './store-error.ts';
 import { SqlTargetState } from './target-state.ts';
 
 export type { Db, Queryable, QueryResult, SqlValue } from './db.ts';
-export { verifyAuditLog, type AuditVerification } from './audit-log.ts';
+export { verifyAuditLog, verifyAuditTrail, type AuditTrailVerification, type AuditVerification } from './audit-log.ts';
+export { parseHead, readAnchors, type AuditAnchor, type AuditHead } from './audit-anchor.ts';
 export { redactConnectionString } from './connection-string.ts';
 
 export interface StoreOptions {
@@ -32,6 +35,11 @@ export interface StoreOptions {
    */
   readonly lockWaitMs?: number;
   readonly onLockWait?: (holderPid: string) => void;
+  /**
+   * Where `anchorAudit` appends the chain head (a file outside the database, e.g. `<stateDir>/audit-anchors.jsonl`).
+   * Without it, `anchorAudit` writes nothing.
+   */
+  readonly auditAnchorFile?: string;
 }
 
 export interface Store {
@@ -42,6 +50,12 @@ export interface Store {
   readonly cache: KeyValueCache;
   /** Durable bookkeeping of targets (`PluginDeps.state`). */
   readonly state: TargetState;
+  /**
+   * If audit events were appended (or an append was attempted) since the last call, appends the chain head to
+   * `auditAnchorFile` and returns it; otherwise (or without an anchor file) returns undefined. Call it after each run.
+   * Throws `STORE_FAILED` when the head cannot be read or the file cannot be written; the next call tries again.
+   */
+  anchorAudit(): Promise<AuditAnchor | undefined>;
   /** Closes the database and releases the state dir. Idempotent. */
   close(): Promise<void>;
 }
@@ -82,9 +96,36 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     });
   }
   const opened = db;
+  const sqlAudit = new SqlAuditLog(opened);
+  // Counts attempts, not successes: a batch whose COMMIT outcome is unknown may be stored, and an anchor of an
+  // unchanged head is harmless.
+  let unanchored = false;
+  const audit: AuditLog = {
+    append(events) {
+      if (events.length > 0) unanchored = true;
+      return sqlAudit.append(events);
+    },
+    list: (listOptions) => sqlAudit.list(listOptions),
+  };
+  const anchorFile = options.auditAnchorFile;
   return {
     db: opened,
-    audit: new SqlAuditLog(opened),
+    audit,
+    async anchorAudit() {
+      if (!unanchored || anchorFile === undefined) return undefined;
+      // Cleared before reading the head, so an append racing with this call marks the log unanchored again.
+      unanchored = false;
+      try {
+        const head = await readChainHead(opened);
+        if (!head) throw new Error('audit_chain_head has no row');
+        const anchor = { ...head, at: new Date().toISOString() };
+        appendAnchor(anchorFile, anchor);
+        return anchor;
+      } catch (e) {
+        unanchored = true;
+        throw storeError(`could not anchor the audit chain head in ${anchorFile}`, e);
+      }
+    },
     snapshots: new SqlSnapshotStore(opened),
     cache: new SqlHttpCache(opened),
     state: new SqlTargetState(opened),
