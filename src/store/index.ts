@@ -9,7 +9,7 @@ import { connectionSecrets, redactConnectionString, scrubSecrets } from './conne
 import type { Db } from './db.ts';
 import { SqlHttpCache } from './http-cache.ts';
 import { migrate } from './migrations.ts';
-import { openPglite } from './pglite-db.ts';
+import { corruptStoreError, openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
 import { SqlSnapshotStore } from './snapshots.ts';
 import { storeError } from './store-error.ts';
@@ -90,6 +90,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db?.close().catch(() => {});
     const cause = scrubSecrets(e, secrets);
     if (isGatehouseError(cause)) throw cause;
+    if (url === undefined) {
+      const corrupt = corruptStoreError(options.stateDir, cause);
+      if (corrupt) throw corrupt;
+    }
     throw new GatehouseError('STORE_FAILED', `could not open the store (${where}): ${describeError(cause)}`, {
       cause,
       details: { backend: url === undefined ? 'pglite' : 'postgres' },

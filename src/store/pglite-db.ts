@@ -96,3 +96,41 @@ class PgliteDb implements Db {
     return this.#closing;
   }
 }
+
+/**
+ * Recognises PGlite failing on damaged files: its WebAssembly runtime aborting while it starts (`Aborted()`, e.g. a
+ * truncated control file or WAL it cannot replay), failing its start-up check, or PostgreSQL reporting a damaged page
+ * (SQLSTATE XX001/XX002). Returns `STORE_CORRUPT` saying what to do, or undefined for any other error (a missing
+ * permission, a full disk, a lock: those have their own messages).
+ *
+ * It never repairs or removes anything: the directory holds the audit log, and only its owner can decide between a
+ * backup and a fresh start.
+ */
+export function corruptStoreError(stateDir: string, e: unknown): GatehouseError | undefined {
+  const what = damageOf(e);
+  if (what === undefined) return undefined;
+  const dataDir = join(stateDir, PGLITE_DIR);
+  return new GatehouseError(
+    'STORE_CORRUPT',
+    `the embedded database in ${dataDir} is damaged (${what}); gatehouse changed nothing in it. ` +
+      `Stop every gatehouse process using ${stateDir}, move ${dataDir} aside (keep it: it holds the audit log, ` +
+      'snapshots and target state), then restore it from a backup, or let the next run start an empty store (a new ' +
+      'audit log: move the audit anchor file aside with it). A power loss or a copy taken while gatehouse ran can cause ' +
+      'this; PostgreSQL (DATABASE_URL) is the durable choice',
+    {
+      terminal: true,
+      // The runtime's own text ("Aborted(). Build with -sASSERTIONS…") would mislead in a message; keep it for debugging.
+      details: { dataDir, error: e instanceof Error ? e.message : String(e) },
+    },
+  );
+}
+
+function damageOf(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  // WebAssembly.RuntimeError, by name: the project's type libraries do not declare WebAssembly.
+  if (e.name === 'RuntimeError' && /^Aborted\(/.test(e.message)) return 'PGlite aborted while opening it';
+  if (/PGlite failed to initialize/i.test(e.message)) return 'PGlite could not start on it';
+  const code = (e as { code?: unknown }).code;
+  if (code === 'XX001' || code === 'XX002') return e.message;
+  return undefined;
+}
