@@ -9,7 +9,7 @@ export interface GlobalOptions {
   config: string;
   output: OutputFormat;
   logLevel: string;
-  /** `--wait` bare is `true`; `--wait=10s` a duration. */
+  /** `--wait` bare is `''` (main.ts rewrites it to `--wait=`) or `true`; `--wait=10s` a duration. */
   wait?: string | true;
 }
 
@@ -31,7 +31,7 @@ export async function withEngine<T>(
     ...(lockWaitMs === undefined ? {} : { lockWaitMs }),
     onLockWait: (pid) =>
       process.stderr.write(
-        `gatehouse: the state dir is in use by pid ${pid}; waiting ${lockWaitMs === Infinity ? 'until it is released' : `up to ${opts.wait as string}`}\n`,
+        `gatehouse: the state dir is in use by pid ${pid}; waiting ${lockWaitMs === Infinity ? 'until it is released' : `up to ${String(opts.wait)}`}\n`,
       ),
   });
   try {
@@ -41,10 +41,10 @@ export async function withEngine<T>(
   }
 }
 
-/** `--wait` without a value waits without limit (Ctrl-C stops it); with one, at most that long. */
+/** `--wait` without a value waits without limit (Ctrl-C stops it); `--wait=DURATION` at most that long. */
 function lockWait(wait: string | true | undefined): number | undefined {
   if (wait === undefined) return undefined;
-  if (wait === true) return Infinity;
+  if (wait === true || wait === '') return Infinity;
   try {
     return parseDuration(wait);
   } catch (e) {

@@ -22,7 +22,7 @@ const program = new Command('gatehouse')
   )
   .option(
     '--wait [duration]',
-    'if another gatehouse process holds the state dir, queue behind it: at most DURATION (e.g. --wait=10m), or without limit when bare',
+    'if another gatehouse process holds the state dir, queue behind it: --wait=DURATION (e.g. --wait=10m) at most that long, bare --wait without limit',
   )
   .showHelpAfterError()
   .addHelpText(
@@ -43,7 +43,8 @@ Examples:
   .addCommand(githubCommand());
 
 try {
-  await program.parseAsync(process.argv);
+  // `--wait` takes its value only as `--wait=DURATION`: bare, it must not swallow the next word (`--wait apply`).
+  await program.parseAsync(process.argv.map((arg) => (arg === '--wait' ? '--wait=' : arg)));
 } catch (e) {
   const code = isGatehouseError(e) ? e.code : 'INTERNAL';
   process.stderr.write(redact(`gatehouse: ${describeError(e)} [${code}]\n`));

@@ -112,7 +112,7 @@ export function corruptStoreError(stateDir: string, e: unknown): GatehouseError 
   const dataDir = join(stateDir, PGLITE_DIR);
   return new GatehouseError(
     'STORE_CORRUPT',
-    `the embedded database in ${dataDir} is damaged (${what}); gatehouse changed nothing in it. ` +
+    `the embedded database in ${dataDir} is damaged (${what}); gatehouse has removed and repaired nothing. ` +
       `Stop every gatehouse process using ${stateDir}, move ${dataDir} aside (keep it: it holds the audit log, ` +
       'snapshots and target state), then restore it from a backup, or let the next run start an empty store (a new ' +
       'audit log: move the audit anchor file aside with it). A power loss or a copy taken while gatehouse ran can cause ' +

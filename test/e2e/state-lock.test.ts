@@ -85,11 +85,12 @@ describe('two gatehouse processes on one state dir', () => {
       );
   });
 
-  it('--wait=10s proceeds once the holder releases; --wait=1s against a holder that keeps it is STORE_LOCKED', async () => {
+  it('--wait=10s and bare --wait proceed once the holder releases; --wait=1s against a holder that keeps it is STORE_LOCKED', async () => {
     holding = true;
     const seen = requests;
     const first = startGatehouse(['-c', config, 'apply', '--auto-approve']);
     let queued: RunningCli | undefined;
+    let unlimited: RunningCli | undefined;
     try {
       await until('the first process to read its geofeed (it holds the lock)', () => requests > seen);
 
@@ -100,18 +101,26 @@ describe('two gatehouse processes on one state dir', () => {
       assert.match(impatient.stderr, /\[STORE_LOCKED\]$/m);
 
       queued = startGatehouse(['-c', config, 'audit', '--verify', '--wait=10s']);
-      const q = queued;
-      await until('the queued process to say it waits', () => q.stderr().includes(`in use by pid ${first.pid}`));
+      // Bare, before the command: waits without limit, and does not take `audit` for its value.
+      unlimited = startGatehouse(['-c', config, '--wait', 'audit', '--verify']);
+      const [q, u] = [queued, unlimited];
+      await until('the queued processes to say they wait', () =>
+        [q, u].every((p) => p.stderr().includes(`in use by pid ${first.pid}`)),
+      );
+      assert.match(u.stderr(), /waiting until it is released/);
       releaseFeed();
       const done = await first.result;
       assert.equal(done.code, 0, done.stdout + done.stderr);
-      const after = await queued.result;
-      assert.equal(after.code, 0, after.stdout + after.stderr);
-      assert.match(after.stdout, /audit log intact/);
+      for (const p of [q, u]) {
+        const after = await p.result;
+        assert.equal(after.code, 0, after.stdout + after.stderr);
+        assert.match(after.stdout, /audit log intact/);
+      }
     } finally {
       releaseFeed();
       await first.result;
       await queued?.result;
+      await unlimited?.result;
     }
   });
 });
