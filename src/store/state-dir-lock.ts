@@ -113,8 +113,13 @@ function listen(path: string): Promise<StateDirLock | undefined> {
     // Every event a client can cause is handled here: an unheard 'error' (EPIPE, ECONNRESET from a client that hung up
     // before the answer) would otherwise crash the holder, mid-apply.
     socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    socket.setTimeout(CLIENT_TIMEOUT_MS, () => socket.destroy());
+    // A deadline, not an idle timeout: a client streaming bytes would keep resetting an idle timer forever. Unref'd, so
+    // a lingering client never keeps the holder's process alive.
+    const deadline = setTimeout(() => socket.destroy(), CLIENT_TIMEOUT_MS).unref();
+    socket.on('close', () => {
+      clearTimeout(deadline);
+      sockets.delete(socket);
+    });
     socket.resume(); // discard anything a client sends
     socket.end(`${process.pid}\n`);
   });

@@ -131,6 +131,25 @@ describe('audit chain anchored outside the database', () => {
     });
   }
 
+  it('an anchor that cannot be written is STORE_FAILED and stays due for the next call', async () => {
+    const blocker = anchorFileIn();
+    appendFileSync(blocker, ''); // a regular file where the anchor file's directory should be
+    const store = await openStore({ ...(await backends[1]!.fresh()), auditAnchorFile: join(blocker, 'anchors.jsonl') });
+    try {
+      await store.audit.append([event(1)]);
+      for (let attempt = 0; attempt < 2; attempt++)
+        await assert.rejects(
+          store.anchorAudit(),
+          (e: unknown) =>
+            e instanceof GatehouseError &&
+            e.code === 'STORE_FAILED' &&
+            /could not anchor the audit chain head/.test(e.message),
+        );
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses an anchor file with a line gatehouse did not write, naming the line', () => {
     const file = anchorFileIn();
     appendFileSync(
