@@ -4,6 +4,7 @@ import { ldapSource } from './sources/ldap/index.ts';
 import { linodeLkeSource } from './sources/linode-lke/index.ts';
 import { staticSource } from './sources/static/index.ts';
 import { githubTarget } from './targets/github/index.ts';
+import { kubernetesTenantsTarget } from './targets/kubernetes-tenants/index.ts';
 import { ldapGroupsTarget } from './targets/ldap-groups/index.ts';
 import { nftablesTarget } from './targets/nftables/index.ts';
 import { buildConfigSchema } from './config/schema.ts';
@@ -17,6 +18,11 @@ export const sourcePlugins: readonly SourcePlugin[] = [
   ldapSource,
   discordSource,
 ] as never;
-export const targetPlugins: readonly TargetPlugin[] = [nftablesTarget, githubTarget, ldapGroupsTarget] as never;
+export const targetPlugins: readonly TargetPlugin[] = [
+  nftablesTarget,
+  githubTarget,
+  ldapGroupsTarget,
+  kubernetesTenantsTarget,
+] as never;
 
 export const configSchema = buildConfigSchema(sourcePlugins, targetPlugins);

@@ -87,6 +87,8 @@ const zeroCounts = (): KubeRequestCounts => ({
 export class KubeFake {
   readonly violations: string[] = [];
   counts: KubeRequestCounts = zeroCounts();
+  /** Issue approved CSRs on its own shortly after approval, as the signing controller does. */
+  autoIssue = true;
   /** Consulted for timestamps (creation, deletion). */
   now: () => Date = () => new Date();
   readonly #objects = new Map<string, Map<string, Stored>>(KINDS.map((k) => [k.kind, new Map()]));
@@ -172,6 +174,17 @@ export class KubeFake {
     const info = kindByName(String(object.kind));
     const md = object.metadata as Json;
     return this.#update(info, md.namespace as string | undefined, md.name as string, object, manager);
+  }
+
+  /** Server-side applies `object` as `manager`, as a PATCH would (validated, conflicts thrown as errors). */
+  applyAs(manager: string, object: Json, force = false): Json {
+    const info = kindByName(String(object.kind));
+    const md = object.metadata as Json;
+    try {
+      return this.#apply(info, md.namespace as string | undefined, md.name as string, object, manager, force).body;
+    } catch (e) {
+      throw e instanceof HttpError ? new Error(`${e.code} ${e.message}`) : e;
+    }
   }
 
   /** Edits an object as `manager` (an Update, as `kubectl edit` does). */
@@ -390,39 +403,7 @@ export class KubeFake {
     if (contentType.startsWith('application/apply-patch+yaml')) {
       this.counts.apply++;
       if (!manager) throw new HttpError(422, 'Invalid', 'fieldManager is required for apply requests');
-      const config = parseBody(body);
-      this.#check(info, config, 'request');
-      const md = (config.metadata ?? {}) as Json;
-      if (md.name !== name) throw new HttpError(400, 'BadRequest', 'the name of the object does not match the URL');
-      if (info.namespaced && md.namespace !== undefined && md.namespace !== namespace) {
-        throw new HttpError(400, 'BadRequest', 'the namespace of the object does not match the URL');
-      }
-      if (!existing) this.#assertNamespaceWritable(info, namespace);
-      const owners = existing?.owners ?? new Map<string, Owner>();
-      const { object, conflicts } = serverSideApply(
-        existing?.object,
-        owners,
-        stripIdentity(config),
-        manager,
-        q.get('force') === 'true',
-      );
-      if (conflicts.length > 0 && q.get('force') !== 'true') {
-        const causes = conflicts.map((c) => ({
-          reason: 'FieldManagerConflict',
-          message: `conflict with "${c.manager}"`,
-          field: `.${c.field.join('.')}`,
-        }));
-        throw new HttpError(
-          409,
-          'Conflict',
-          `Apply failed with ${causes.length} conflict(s): ${causes.map((c) => `${c.message}: ${c.field}`).join(', ')}`,
-          causes,
-        );
-      }
-      const s: Stored = { object, owners };
-      this.#stamp(info, s.object, namespace, existing?.object, name);
-      this.#store(info).set(key(namespace, name), s);
-      return { status: existing ? 200 : 201, body: this.#checked(info, this.#render(info, s)) };
+      return this.#apply(info, namespace, name, parseBody(body), manager, q.get('force') === 'true');
     }
     if (contentType.startsWith('application/merge-patch+json')) {
       this.counts.update++;
@@ -431,6 +412,43 @@ export class KubeFake {
       return { body: this.#update(info, namespace, name, next, manager ?? 'unknown') };
     }
     throw new HttpError(415, 'UnsupportedMediaType', `unsupported patch type ${contentType}`);
+  }
+
+  #apply(
+    info: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    config: Json,
+    manager: string,
+    force: boolean,
+  ): { status: number; body: Json } {
+    const existing = this.#store(info).get(key(namespace, name));
+    this.#check(info, config, 'request');
+    const md = (config.metadata ?? {}) as Json;
+    if (md.name !== name) throw new HttpError(400, 'BadRequest', 'the name of the object does not match the URL');
+    if (info.namespaced && md.namespace !== undefined && md.namespace !== namespace) {
+      throw new HttpError(400, 'BadRequest', 'the namespace of the object does not match the URL');
+    }
+    if (!existing) this.#assertNamespaceWritable(info, namespace);
+    const owners = existing?.owners ?? new Map<string, Owner>();
+    const { object, conflicts } = serverSideApply(existing?.object, owners, stripIdentity(config), manager, force);
+    if (conflicts.length > 0 && !force) {
+      const causes = conflicts.map((c) => ({
+        reason: 'FieldManagerConflict',
+        message: `conflict with "${c.manager}"`,
+        field: `.${c.field.join('.')}`,
+      }));
+      throw new HttpError(
+        409,
+        'Conflict',
+        `Apply failed with ${causes.length} conflict(s): ${causes.map((c) => `${c.message}: ${c.field}`).join(', ')}`,
+        causes,
+      );
+    }
+    const s: Stored = { object, owners };
+    this.#stamp(info, s.object, namespace, existing?.object, name);
+    this.#store(info).set(key(namespace, name), s);
+    return { status: existing ? 200 : 201, body: this.#checked(info, this.#render(info, s)) };
   }
 
   #update(info: KindInfo, namespace: string | undefined, name: string, obj: Json, manager: string): Json {
@@ -486,6 +504,11 @@ export class KubeFake {
     };
     this.#rv++;
     (s.object.metadata as Json).resourceVersion = String(this.#rv);
+    if (this.autoIssue) {
+      setImmediate(() => {
+        this.issueApproved().catch((e: unknown) => this.violations.push(`issuing failed: ${(e as Error).message}`));
+      });
+    }
     return this.#checked(info, this.#render(info, s));
   }
 
