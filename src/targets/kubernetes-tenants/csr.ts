@@ -1,4 +1,4 @@
-import { generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, sign } from 'node:crypto';
 
 /**
  * A PKCS#10 certificate signing request for `CN=<commonName>` with a fresh ECDSA P-256 key, signed with SHA-256.

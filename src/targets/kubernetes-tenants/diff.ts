@@ -219,8 +219,8 @@ export function covers(have: unknown, want: unknown): boolean {
 }
 
 function sameKeys(a: unknown, b: unknown): boolean {
-  const ka = Object.keys((a ?? {})).sort();
-  const kb = Object.keys((b ?? {})).sort();
+  const ka = Object.keys(a ?? {}).sort();
+  const kb = Object.keys(b ?? {}).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
 }
 

@@ -17,7 +17,6 @@ import type { KubernetesTenantsObserved, ObservedKubeconfig, ObservedNamespace, 
 /** The field manager gatehouse writes as. */
 export const FIELD_MANAGER = 'gatehouse';
 
-type Json = Record<string, unknown>;
 interface Item {
   metadata: {
     name: string;
