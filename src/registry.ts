@@ -1,5 +1,6 @@
 import { discordSource } from './sources/discord/index.ts';
 import { geofeedSource } from './sources/geofeed/index.ts';
+import { kubernetesNodesSource } from './sources/kubernetes-nodes/index.ts';
 import { ldapSource } from './sources/ldap/index.ts';
 import { linodeLkeSource } from './sources/linode-lke/index.ts';
 import { staticSource } from './sources/static/index.ts';
@@ -17,6 +18,7 @@ export const sourcePlugins: readonly SourcePlugin[] = [
   geofeedSource,
   ldapSource,
   discordSource,
+  kubernetesNodesSource,
 ] as never;
 export const targetPlugins: readonly TargetPlugin[] = [
   nftablesTarget,

@@ -40,7 +40,7 @@ const limitsSchema = z
   })
   .strict();
 
-const connectionSchema = z
+export const connectionSchema = z
   .object({
     kubeconfig: z.string().min(1).optional().describe('Path of a kubeconfig file (relative to the config file).'),
     context: z.string().min(1).optional().describe('Context of the kubeconfig to use (default: its current context).'),
