@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MemoryTargetState } from '../../src/core/target-state.ts';
 import { MemoryStore } from '../../src/core/testing/memory-store.ts';
+import { applyPlan } from '../../src/core/apply.ts';
+import { buildPlan } from '../../src/core/pipeline.ts';
 import { fakeKubeConfigYaml, startKubeFake, type KubeFake } from '../fakes/kubernetes/index.ts';
 import { AccountsSource, makeTarget, run } from './helpers.ts';
 
@@ -178,6 +180,44 @@ describe('kubernetes-tenants against the fake API server', () => {
     assert.equal(fake.all('RoleBinding').length, 3);
     source.complete = true;
     source.accounts = all;
+    t.close();
+  });
+
+  it('a namespace that is not Active when written gets none of its contents', async () => {
+    // The namespace drifts (labelled disabled by hand), so the plan rewrites it; before apply it starts terminating.
+    fake.edit('Namespace', undefined, 'tool-alice', (o) => {
+      ((o.metadata as Json).labels as Record<string, string>)['gatehouse.dev/disabled'] = 'true';
+    });
+    fake.edit('ResourceQuota', 'tool-alice', 'gatehouse-tenant', (o) => (hard(o).pods = '1'));
+    const t = makeTarget(fake, dir, state);
+    const signal = AbortSignal.timeout(30_000);
+    const { plan, observed } = await buildPlan({
+      configDigest: 'c',
+      sources: [source],
+      targets: [t],
+      snapshots: store,
+      signal,
+    });
+    assert.deepEqual(
+      plan.targets[0]?.changes.map((c) => c.id),
+      ['tenant:alice'],
+    );
+    fake.delete('Namespace', undefined, 'tool-alice');
+    const [report] = await applyPlan({
+      plan,
+      configDigest: 'c',
+      targets: [t],
+      audit: store,
+      actor: 'test',
+      signal,
+      observed,
+    });
+    assert.equal(report?.results[0]?.status, 'failed');
+    assert.match(
+      report?.results[0]?.message ?? '',
+      /namespace tool-alice is Terminating; its contents are not applied/,
+    );
+    assert.equal(hard(fake.get('ResourceQuota', 'tool-alice', 'gatehouse-tenant')).pods, '1', 'quota not written');
     t.close();
   });
 });

@@ -197,6 +197,11 @@ export class KubeFake {
     return this.#update(info, namespace, name, next, manager);
   }
 
+  /** Deletes an object as a DELETE request would (a namespace turns Terminating). */
+  delete(kind: string, namespace: string | undefined, name: string): void {
+    this.#delete(kindByName(kind), namespace, name);
+  }
+
   /** Removes namespaces in Terminating and everything in them, as the namespace controller eventually does. */
   finishTerminating(): string[] {
     const done: string[] = [];
