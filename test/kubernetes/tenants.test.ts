@@ -220,4 +220,27 @@ describe('kubernetes-tenants against the fake API server', () => {
     assert.equal(hard(fake.get('ResourceQuota', 'tool-alice', 'gatehouse-tenant')).pods, '1', 'quota not written');
     t.close();
   });
+
+  it('a disabled tenant can have its workloads scaled to zero', async () => {
+    fake.put({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'tool-bob' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx' }] } },
+      },
+    });
+    source.accounts = source.accounts.filter((a) => a.uid !== 'bob');
+    const t = makeTarget(fake, dir, state, { disabled: { scaleToZero: true } });
+    const { results } = await run(source, t, store);
+    assert.equal(
+      results.find((r) => r.id === 'disable:bob')?.message,
+      'RoleBinding removed, namespace tool-bob labelled disabled, 1 workload(s) scaled to zero',
+    );
+    assert.equal((fake.get('Deployment', 'tool-bob', 'web')?.spec as Json).replicas, 0);
+    assert.equal(fake.get('RoleBinding', 'tool-bob', 'gatehouse-tenant'), undefined);
+    t.close();
+  });
 });

@@ -127,11 +127,12 @@ async function applyOne(ctx: ApplyContext, c: KubernetesTenantsChange, signal: A
         metadata: { name: c.namespace, labels: c.namespaceLabels },
       };
       await serverSideApply(client, { manifest: ns, force: ctx.config.apply.force }, signal);
+      const scaled = c.scaleToZero ? await scaleToZero(client, c.namespace, signal) : 0;
       const key = disabledPrefix(target) + c.uid;
       if ((await state.get(key)) === undefined) {
         await state.set(key, { disabledAt: ctx.now().toISOString(), namespace: c.namespace });
       }
-      return `RoleBinding removed, namespace ${c.namespace} labelled disabled`;
+      return `RoleBinding removed, namespace ${c.namespace} labelled disabled${c.scaleToZero ? `, ${scaled} workload(s) scaled to zero` : ''}`;
     }
     case 'k8s-delete-namespace': {
       await deleteIgnoringAbsent(client, objectPath('Namespace', undefined, c.namespace), signal);
@@ -173,6 +174,37 @@ async function serverSideApply(client: KubeClient, o: ApplyObject, signal: Abort
     }
     throw e;
   }
+}
+
+/**
+ * Scales every Deployment and StatefulSet of the namespace that has replicas to zero through the `scale` subresource
+ * (a merge patch of `spec.replicas`, as `kubectl scale` does), so no field of their owners' manifests changes hands
+ * beyond the replica count. Returns how many were scaled.
+ */
+async function scaleToZero(client: KubeClient, namespace: string, signal: AbortSignal): Promise<number> {
+  let scaled = 0;
+  for (const plural of ['deployments', 'statefulsets']) {
+    const base = `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+    const list = await client.send<{ items?: { metadata: { name: string }; spec?: { replicas?: number } }[] }>(
+      { method: 'GET', path: base },
+      signal,
+    );
+    for (const w of list.items ?? []) {
+      if ((w.spec?.replicas ?? 1) === 0) continue;
+      await client.send(
+        {
+          method: 'PATCH',
+          path: `${base}/${encodeURIComponent(w.metadata.name)}/scale`,
+          query: { fieldManager: FIELD_MANAGER },
+          body: { spec: { replicas: 0 } },
+          contentType: 'application/merge-patch+json',
+        },
+        signal,
+      );
+      scaled++;
+    }
+  }
+  return scaled;
 }
 
 async function deleteIgnoringAbsent(client: KubeClient, path: string, signal: AbortSignal): Promise<void> {

@@ -118,9 +118,13 @@ export const kubernetesTenantsSchema = z
           .describe(
             "How long a disabled tenant's namespace is kept (labelled disabled, no RoleBinding) before deletion.",
           ),
+        scaleToZero: z
+          .boolean()
+          .default(false)
+          .describe('Also scale the Deployments and StatefulSets of a disabled tenant to zero replicas.'),
       })
       .strict()
-      .default({ gracePeriod: '30d' }),
+      .default({ gracePeriod: '30d', scaleToZero: false }),
     guards: z
       .object({
         maxNamespaceDeletions: z.number().int().min(0).default(5).describe('Most namespaces deleted per run.'),

@@ -120,12 +120,13 @@ export function diffTenants(
         changes.push({
           kind: 'k8s-disable',
           id: `disable:${uid}`,
-          summary: `disable tenant ${uid}: remove its RoleBinding, label namespace ${ns.name} disabled (deleted after ${config.disabled.gracePeriod})`,
+          summary: `disable tenant ${uid}: remove its RoleBinding, label namespace ${ns.name} disabled${config.disabled.scaleToZero ? ', scale its workloads to zero' : ''} (deleted after ${config.disabled.gracePeriod})`,
           destructive: true,
           uid,
           namespace: ns.name,
           roleBindings,
           namespaceLabels: { ...config.labels, ...managedLabels(options.target, uid), [DISABLED_LABEL]: 'true' },
+          scaleToZero: config.disabled.scaleToZero,
           remove: roleBindings.map((n) => `RoleBinding/${n}`),
         });
       } else if (now - Date.parse(at) >= grace) {

@@ -117,6 +117,8 @@ export interface DisableChange extends Change {
   readonly namespace: string;
   readonly roleBindings: readonly string[];
   readonly namespaceLabels: Readonly<Record<string, string>>;
+  /** Scale the namespace's Deployments and StatefulSets to zero (config `disabled.scaleToZero`). */
+  readonly scaleToZero: boolean;
 }
 
 /** Deletes the namespace of a tenant disabled for longer than the grace period. */

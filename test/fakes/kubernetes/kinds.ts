@@ -10,6 +10,9 @@ import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Node } from 'kubernetes-models/v1/Node';
 import { ResourceQuota } from 'kubernetes-models/v1/ResourceQuota';
 import { Status } from '@kubernetes-models/apimachinery/apis/meta/v1/Status';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Scale } from 'kubernetes-models/autoscaling/v1/Scale';
 
 /** A schema-backed model of `kubernetes-models`: constructing one and calling `validate()` throws on a violation. */
 type Model = new (data: never) => { validate(): void };
@@ -37,6 +40,8 @@ export const KINDS: readonly KindInfo[] = [
   k('', 'v1', 'LimitRange', 'limitranges', true, LimitRange, 'V1LimitRange'),
   k('', 'v1', 'ConfigMap', 'configmaps', true, ConfigMap, 'V1ConfigMap'),
   k('', 'v1', 'Node', 'nodes', false, Node, 'V1Node'),
+  k('apps', 'v1', 'Deployment', 'deployments', true, Deployment, 'V1Deployment'),
+  k('apps', 'v1', 'StatefulSet', 'statefulsets', true, StatefulSet, 'V1StatefulSet'),
   k('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true, RoleBinding, 'V1RoleBinding'),
   k('networking.k8s.io', 'v1', 'NetworkPolicy', 'networkpolicies', true, NetworkPolicy, 'V1NetworkPolicy'),
   k(
@@ -72,6 +77,9 @@ export const KINDS: readonly KindInfo[] = [
     verbs: ['create'],
   },
 ];
+
+/** The `scale` subresource of deployments and stateful sets. */
+export const SCALE_KIND: KindInfo = { ...k('autoscaling', 'v1', 'Scale', '', true, Scale, 'V1Scale'), verbs: [] };
 
 /** `Status`, the body of errors and of most deletes. */
 export const STATUS_KIND: KindInfo = { ...k('', 'v1', 'Status', '', false, Status, 'V1Status'), verbs: [] };

@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { assertNoViolations, closeServer, readBody } from '../http-fake.ts';
 import { managedFields, recordUpdate, serverSideApply, isPlainObject, type Owner } from './fields.ts';
-import { KINDS, STATUS_KIND, apiVersionOf, kindByName, kindByPath, type KindInfo } from './kinds.ts';
+import { KINDS, SCALE_KIND, STATUS_KIND, apiVersionOf, kindByName, kindByPath, type KindInfo } from './kinds.ts';
 import { parseLabelSelector } from './selector.ts';
 import { makeFakeCa, type FakeCa } from './tls.ts';
 import { validateList, validateObject } from './validate.ts';
@@ -303,6 +303,24 @@ export class KubeFake {
         return { body: this.#update(info, namespace, name, obj, url.searchParams.get('fieldManager') ?? 'unknown') };
       }
       if (method === 'DELETE') return { body: this.#delete(info, namespace, name) };
+    } else if (sub === 'scale' && (info.kind === 'Deployment' || info.kind === 'StatefulSet')) {
+      if (method === 'GET') {
+        this.counts.get++;
+        return { body: this.#scale(info, namespace, name) };
+      }
+      if (method === 'PATCH' && contentType.startsWith('application/merge-patch+json')) {
+        this.counts.update++;
+        const replicas = (parseBody(body).spec as Json | undefined)?.replicas;
+        if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+          throw new HttpError(422, 'Invalid', 'spec.replicas must be a non-negative integer');
+        }
+        const s = this.#store(info).get(key(namespace, name));
+        if (!s) throw notFound(info, name);
+        const next = structuredClone(s.object);
+        (next.spec as Json).replicas = replicas;
+        this.#update(info, namespace, name, next, url.searchParams.get('fieldManager') ?? 'unknown');
+        return { body: this.#scale(info, namespace, name) };
+      }
     } else if (sub === 'approval' && info.kind === 'CertificateSigningRequest' && method === 'PUT') {
       return { body: this.#approve(name, parseBody(body)) };
     }
@@ -546,6 +564,20 @@ export class KubeFake {
       issued.push(k.slice(1));
     }
     return issued;
+  }
+
+  #scale(info: KindInfo, namespace: string | undefined, name: string): Json {
+    const s = this.#store(info).get(key(namespace, name));
+    if (!s) throw notFound(info, name);
+    const md = s.object.metadata as Json;
+    const scale = {
+      apiVersion: 'autoscaling/v1',
+      kind: 'Scale',
+      metadata: { name, namespace, resourceVersion: md.resourceVersion, uid: md.uid },
+      spec: { replicas: (s.object.spec as Json).replicas ?? 1 },
+      status: { replicas: (s.object.spec as Json).replicas ?? 1 },
+    };
+    return this.#checked(SCALE_KIND, scale);
   }
 
   #assertNamespaceWritable(info: KindInfo, namespace: string | undefined): void {
