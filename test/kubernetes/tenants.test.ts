@@ -243,4 +243,20 @@ describe('kubernetes-tenants against the fake API server', () => {
     assert.equal(fake.get('RoleBinding', 'tool-bob', 'gatehouse-tenant'), undefined);
     t.close();
   });
+
+  it('a changed ClusterRole: the binding is recreated (roleRef cannot change in place)', async () => {
+    const t = makeTarget(fake, dir, state, { clusterRole: 'view' });
+    const { tp, results } = await run(source, t, store);
+    assert.deepEqual(
+      tp.changes.map((c) => c.id),
+      ['tenant:carol'],
+      'alice is terminating, bob disabled',
+    );
+    assert.ok(
+      results.every((r) => r.status === 'applied'),
+      JSON.stringify(results),
+    );
+    assert.equal((fake.get('RoleBinding', 'tool-carol', 'gatehouse-tenant')?.roleRef as Json).name, 'view');
+    t.close();
+  });
 });

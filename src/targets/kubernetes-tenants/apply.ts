@@ -152,6 +152,7 @@ async function applyOne(ctx: ApplyContext, c: KubernetesTenantsChange, signal: A
 
 async function serverSideApply(client: KubeClient, o: ApplyObject, signal: AbortSignal): Promise<unknown> {
   const m = o.manifest;
+  if (o.recreate) await deleteIgnoringAbsent(client, objectPath(m.kind, m.metadata.namespace, m.metadata.name), signal);
   try {
     return await client.send(
       {

@@ -189,7 +189,10 @@ function drifted(
 ): ApplyObject[] {
   const o = objects.get(objectKey(m.kind, m.metadata.namespace, m.metadata.name));
   if (o && matches(o, m)) return [];
-  return [{ manifest: m, force: config.apply.force || (o !== undefined && o.otherAppliers.length === 0) }];
+  const force = config.apply.force || (o !== undefined && o.otherAppliers.length === 0);
+  // roleRef cannot be changed in place: a binding to another role is deleted and created again.
+  const recreate = o !== undefined && m.kind === 'RoleBinding' && !covers(o.body.roleRef, m.roleRef);
+  return [{ manifest: m, force, ...(recreate ? { recreate } : {}) }];
 }
 
 /** The observed object holds every field the manifest applies (quantities by value), and no extra quota or data key. */

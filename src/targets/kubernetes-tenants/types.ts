@@ -93,6 +93,8 @@ export interface ApplyObject {
   readonly manifest: Manifest;
   /** Take over fields other managers hold: set by config, or when only imperative edits (drift) hold them. */
   readonly force: boolean;
+  /** Delete the object first: a field the API server never changes differs (a RoleBinding's roleRef). */
+  readonly recreate?: boolean;
 }
 
 /** Creates or corrects a tenant: the objects that differ, namespace first. */

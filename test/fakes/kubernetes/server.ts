@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { isDeepStrictEqual } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { assertNoViolations, closeServer, readBody } from '../http-fake.ts';
 import { managedFields, recordUpdate, serverSideApply, isPlainObject, type Owner } from './fields.ts';
@@ -453,7 +454,7 @@ export class KubeFake {
       throw new HttpError(400, 'BadRequest', 'the namespace of the object does not match the URL');
     }
     if (!existing) this.#assertNamespaceWritable(info, namespace);
-    const owners = existing?.owners ?? new Map<string, Owner>();
+    const owners = copyOwners(existing?.owners);
     const { object, conflicts } = serverSideApply(existing?.object, owners, stripIdentity(config), manager, force);
     if (conflicts.length > 0 && !force) {
       const causes = conflicts.map((c) => ({
@@ -468,6 +469,7 @@ export class KubeFake {
         causes,
       );
     }
+    assertImmutable(info, existing?.object, object);
     const s: Stored = { object, owners };
     this.#stamp(info, s.object, namespace, existing?.object, name);
     this.#store(info).set(key(namespace, name), s);
@@ -480,7 +482,8 @@ export class KubeFake {
     const next = structuredClone(obj);
     delete (next.metadata as Json).managedFields;
     if (!s) this.#assertNamespaceWritable(info, namespace);
-    const owners = s?.owners ?? new Map<string, Owner>();
+    assertImmutable(info, s?.object, next);
+    const owners = copyOwners(s?.owners);
     recordUpdate(before, next, owners, manager);
     this.#stamp(info, next, namespace, s?.object, name);
     const stored: Stored = { object: next, owners };
@@ -647,6 +650,21 @@ export async function startKubeFake(options: { adminToken?: string } = {}): Prom
   const fake = new KubeFake(ca, options.adminToken ?? 'fake-admin-token-6b1d');
   await fake.listen();
   return fake;
+}
+
+/** Fields the API server refuses to change once set (RoleBinding.roleRef: delete and recreate instead). */
+function assertImmutable(info: KindInfo, before: Json | undefined, after: Json): void {
+  if (info.kind === 'RoleBinding' && before && !isDeepStrictEqual(before.roleRef, after.roleRef)) {
+    throw new HttpError(
+      422,
+      'Invalid',
+      `RoleBinding.rbac.authorization.k8s.io is invalid: roleRef: Invalid value: cannot change roleRef`,
+    );
+  }
+}
+
+function copyOwners(owners: Map<string, Owner> | undefined): Map<string, Owner> {
+  return new Map([...(owners ?? [])].map(([m, o]) => [m, { operation: o.operation, fields: new Set(o.fields) }]));
 }
 
 function discovery(group: string, version: string): Json {
