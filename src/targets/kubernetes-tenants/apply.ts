@@ -84,10 +84,7 @@ async function applyIsolated(
   try {
     return { id: c.id, status: 'applied', message: await applyOne(ctx, c, signal) };
   } catch (e) {
-    const err =
-      e instanceof GatehouseError
-        ? e
-        : new GatehouseError('TARGET_FAILED', `${c.id}: ${describeKube(e)}`, { cause: e });
+    const err = e instanceof GatehouseError ? e : new GatehouseError('TARGET_FAILED', c.id, { cause: e });
     return { id: c.id, status: 'failed', message: describeError(err), errorCode: err.code };
   }
 }
@@ -214,8 +211,4 @@ async function deleteIgnoringAbsent(client: KubeClient, path: string, signal: Ab
   } catch (e) {
     if (!(e instanceof KubeApiError && e.status === 404)) throw e;
   }
-}
-
-function describeKube(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
