@@ -84,6 +84,11 @@ export const kubernetesTenantsSchema = z
         uidNumber: attributeName.default('uidNumber'),
         gidNumber: attributeName.default('gidNumber'),
         home: attributeName.default('homeDirectory'),
+        quota: attributeName
+          .optional()
+          .describe(
+            'An attribute holding per-account quota overrides, written name=quantity,… (e.g. limits.memory=8Gi,pods=40).',
+          ),
       })
       .strict()
       .default({ uidNumber: 'uidNumber', gidNumber: 'gidNumber', home: 'homeDirectory' })

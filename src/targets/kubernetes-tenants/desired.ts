@@ -60,7 +60,17 @@ export function desiredState(
     const kubeconfigPath = config.credentials?.path
       .replaceAll('{home}', home.replace(/\/+$/, ''))
       .replaceAll('{uid}', uid);
-    const facts = { uid, namespace, user, uidNumber, gidNumber, ...(kubeconfigPath ? { kubeconfigPath } : {}) };
+    const quota = a.quota === undefined ? undefined : parseQuota(p.attributes?.[a.quota]);
+    if (quota === null) problems.push(`${uid}: ${a.quota} is not name=quantity,…; the default quota applies`);
+    const facts = {
+      uid,
+      namespace,
+      user,
+      uidNumber,
+      gidNumber,
+      ...(kubeconfigPath ? { kubeconfigPath } : {}),
+      ...(quota ? { quota } : {}),
+    };
     tenants.push({ ...facts, home, objects: tenantManifests(config, target, facts) });
   }
   tenants.sort((x, y) => (x.uid < y.uid ? -1 : x.uid > y.uid ? 1 : 0));
@@ -85,4 +95,19 @@ function posixId(v: string | undefined): number | undefined {
   if (v === undefined || !/^\d{1,10}$/.test(v)) return undefined;
   const n = Number(v);
   return n <= 0xffffffff ? n : undefined;
+}
+
+const QUOTA_ITEM =
+  /^([a-z0-9]([-a-z0-9.\/]*[a-z0-9])?)=([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/;
+
+/** `limits.memory=8Gi,pods=40` as a map; undefined for no value, null for a value that does not parse. */
+function parseQuota(v: string | undefined): Record<string, string> | undefined | null {
+  if (v === undefined || v.trim() === '') return undefined;
+  const out: Record<string, string> = {};
+  for (const item of v.split(',')) {
+    const m = QUOTA_ITEM.exec(item.trim());
+    if (!m) return null;
+    out[m[1] as string] = m[3] as string;
+  }
+  return out;
 }

@@ -225,4 +225,50 @@ describe('kubernetes-tenants diff (pure)', () => {
     );
     assert.match(v[0]!.message, /3 namespaces deleted of 4 managed tenants/);
   });
+
+  it('quota overrides from a directory attribute, under the per-uid config overrides; a bad value is a note', () => {
+    const c = config({
+      attributes: { quota: 'gatehouseQuota' },
+      overrides: { ben: { quota: { pods: '99' } } },
+    });
+    const ctx = (values: Record<string, string>): DesiredContext => ({
+      sources: new Map([
+        [
+          'dir',
+          {
+            name: 'dir',
+            type: 'ldap',
+            status: 'live',
+            facts: {
+              people: Object.entries(values).map(([uid, q], i) => ({
+                id: `ldap:${uid}`,
+                accounts: { ldap: uid },
+                attributes: {
+                  uidNumber: String(7000 + i),
+                  gidNumber: '7000',
+                  homeDirectory: `/h/${uid}`,
+                  gatehouseQuota: q,
+                },
+              })),
+              groups: [{ name: 'tools', members: Object.keys(values).map((u) => `ldap:${u}`) }],
+            },
+            notes: [],
+          },
+        ],
+      ]),
+    });
+    const d = desiredState(
+      c,
+      'k',
+      ctx({ ann: 'limits.memory=8Gi,pods=40', ben: 'pods=5', cid: 'lots of memory' }),
+      NOW,
+    );
+    const hardOf = (uid: string) =>
+      (d.tenants.find((t) => t.uid === uid)!.objects.find((m) => m.kind === 'ResourceQuota')!.spec as { hard: unknown })
+        .hard;
+    assert.deepEqual(hardOf('ann'), { 'limits.memory': '8Gi', pods: '40' });
+    assert.deepEqual(hardOf('ben'), { 'limits.memory': '1024Mi', pods: '99' });
+    assert.deepEqual(hardOf('cid'), { 'limits.memory': '1024Mi', pods: '10' });
+    assert.deepEqual(d.problems, ['cid: gatehouseQuota is not name=quantity,…; the default quota applies']);
+  });
 });

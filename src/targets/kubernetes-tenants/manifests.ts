@@ -35,6 +35,8 @@ export interface TenantFacts {
   readonly uidNumber: number;
   readonly gidNumber: number;
   readonly kubeconfigPath?: string;
+  /** Quota overrides read from the directory (`attributes.quota`); config `overrides` win over them. */
+  readonly quota?: Readonly<Record<string, string>>;
 }
 
 /** The objects of one tenant, namespace first. Pure. */
@@ -72,7 +74,7 @@ export function tenantManifests(config: KubernetesTenantsConfig, target: string,
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: meta(NAMES.quota),
-      spec: { hard: { ...config.quota, ...override?.quota } },
+      spec: { hard: { ...config.quota, ...t.quota, ...override?.quota } },
     },
     {
       apiVersion: 'v1',
