@@ -98,7 +98,7 @@ function posixId(v: string | undefined): number | undefined {
 }
 
 const QUOTA_ITEM =
-  /^([a-z0-9]([-a-z0-9.\/]*[a-z0-9])?)=([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/;
+  /^([a-z0-9]([-a-z0-9./]*[a-z0-9])?)=([+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?)$/;
 
 /** `limits.memory=8Gi,pods=40` as a map; undefined for no value, null for a value that does not parse. */
 function parseQuota(v: string | undefined): Record<string, string> | undefined | null {
