@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
@@ -24,6 +24,10 @@ export interface EngineOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Directories outside the config's own tree that `include:` may read (`--allow-include`). */
   readonly includeDirs?: readonly string[];
+  /** Embedded store only: how long to queue behind another process holding the state dir (default 0: refuse). */
+  readonly lockWaitMs?: number;
+  /** Told the holder's pid once, when queueing behind it starts. */
+  readonly onLockWait?: (holderPid: string) => void;
 }
 
 /**
@@ -54,21 +58,50 @@ export class Engine {
   readonly sources: readonly Source[];
   readonly targets: readonly Target[];
   readonly store: Store;
+  /** Where the audit chain head is anchored after each run (`audit.anchorFile`, resolved). */
+  readonly auditAnchorFile: string;
+  readonly #logger: Logger;
 
   private constructor(init: {
     config: LoadedConfig<GatehouseConfig>;
     sources: Source[];
     targets: Target[];
     store: Store;
+    auditAnchorFile: string;
+    logger: Logger;
   }) {
     this.config = init.config;
     this.sources = init.sources;
     this.targets = init.targets;
     this.store = init.store;
+    this.auditAnchorFile = init.auditAnchorFile;
+    this.#logger = init.logger;
   }
 
-  close(): Promise<void> {
-    return this.store.close();
+  /** Anchors the audit chain head if this engine wrote audit records since the last anchor, then closes the store. */
+  async close(): Promise<void> {
+    try {
+      await this.anchorAudit();
+    } finally {
+      await this.store.close();
+    }
+  }
+
+  /**
+   * Appends the audit chain head to the anchor file when audit records were written since the last anchor, and logs
+   * it. A failure is logged, not thrown: what was applied and audited stands, and the next run anchors again.
+   */
+  private async anchorAudit(): Promise<void> {
+    try {
+      const anchor = await this.store.anchorAudit();
+      if (anchor)
+        this.#logger.info(
+          { auditHead: `${anchor.seq}:${anchor.hash}`, anchorFile: this.auditAnchorFile },
+          'audit chain head anchored',
+        );
+    } catch (e) {
+      this.#logger.error({ err: e, anchorFile: this.auditAnchorFile }, 'could not anchor the audit chain head');
+    }
   }
 
   static async open(options: EngineOptions): Promise<Engine> {
@@ -79,9 +112,17 @@ export class Engine {
       options.includeDirs ? { includeDirs: options.includeDirs } : {},
     );
     const databaseUrl = env.DATABASE_URL;
+    const stateDir = resolve(config.baseDir, config.value.state.dir);
+    const auditAnchorFile = resolve(
+      config.baseDir,
+      config.value.audit.anchorFile ?? join(stateDir, 'audit-anchors.jsonl'),
+    );
     const store = await openStore({
-      stateDir: resolve(config.baseDir, config.value.state.dir),
+      stateDir,
+      auditAnchorFile,
       ...(databaseUrl ? { databaseUrl } : {}),
+      ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
+      ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
     });
     try {
       const deps: PluginDeps = {
@@ -98,7 +139,7 @@ export class Engine {
       const targets = Object.entries(config.value.targets).map(([name, cfg]) =>
         plugin(targetPlugins, cfg.type).create(name, cfg, deps),
       );
-      return new Engine({ config, sources, targets, store });
+      return new Engine({ config, sources, targets, store, auditAnchorFile, logger: options.logger });
     } catch (e) {
       await store.close();
       throw e;
@@ -215,7 +256,7 @@ export class Engine {
       ...(options.deadline ? { deadline: options.deadline } : {}),
       ...(options.observed ? { observed: options.observed } : {}),
       ...(options.onResult ? { onResult: options.onResult } : {}),
-    });
+    }).finally(() => this.anchorAudit());
   }
 }
 

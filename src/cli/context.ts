@@ -13,6 +13,8 @@ export interface GlobalOptions {
   logLevel: string;
   /** `--allow-include DIR`, repeatable: trees outside the config's directory that `include:` may read. */
   allowInclude: string[];
+  /** `--wait` bare is `''` (main.ts rewrites it to `--wait=`) or `true`; `--wait=10s` a duration. */
+  wait?: string | true;
 }
 
 /** Configuration warnings go to stderr, one a line, so they never mix with a plan or JSON on stdout. */
@@ -44,7 +46,17 @@ export async function withEngine<T>(
 ): Promise<T> {
   const opts = globals(cmd);
   const logger = createLogger(opts.logLevel);
-  const engine = await Engine.open({ configFile: opts.config, logger, includeDirs: opts.allowInclude });
+  const lockWaitMs = lockWait(opts.wait);
+  const engine = await Engine.open({
+    configFile: opts.config,
+    logger,
+    includeDirs: opts.allowInclude,
+    ...(lockWaitMs === undefined ? {} : { lockWaitMs }),
+    onLockWait: (pid) =>
+      process.stderr.write(
+        `gatehouse: the state dir is in use by pid ${pid}; waiting ${lockWaitMs === Infinity ? 'until it is released' : `up to ${String(opts.wait)}`}\n`,
+      ),
+  });
   printConfigWarnings(engine.config.warnings);
   try {
     const interrupt = interruptSignal();
@@ -83,6 +95,19 @@ export function runDeadline(timeout: string): AbortSignal {
   // The deadline must never be what keeps a finished command alive.
   timer.unref();
   return ac.signal;
+}
+
+/** `--wait` without a value waits without limit (Ctrl-C stops it); `--wait=DURATION` at most that long. */
+function lockWait(wait: string | true | undefined): number | undefined {
+  if (wait === undefined) return undefined;
+  if (wait === true || wait === '') return Infinity;
+  try {
+    return parseDuration(wait);
+  } catch (e) {
+    throw new GatehouseError('CONFIG_INVALID', `--wait: ${(e as Error).message}; write it as --wait=10s`, {
+      terminal: true,
+    });
+  }
 }
 
 /** An AbortSignal that fires on SIGINT/SIGTERM so long operations stop between changes. */

@@ -34,6 +34,10 @@ const program = new Command('gatehouse')
       .choices(['debug', 'info', 'warn', 'error'])
       .default('warn'),
   )
+  .option(
+    '--wait [duration]',
+    'if another gatehouse process holds the state dir, queue behind it: --wait=DURATION (e.g. --wait=10m) at most that long, bare --wait without limit',
+  )
   .showHelpAfterError()
   .addHelpText(
     'after',
@@ -55,7 +59,8 @@ With --output json, every command prints one JSON document on stdout; an error i
   .addCommand(githubCommand());
 
 try {
-  await program.parseAsync(process.argv);
+  // `--wait` takes its value only as `--wait=DURATION`: bare, it must not swallow the next word (`--wait apply`).
+  await program.parseAsync(process.argv.map((arg) => (arg === '--wait' ? '--wait=' : arg)));
 } catch (e) {
   const code = isGatehouseError(e) ? e.code : 'INTERNAL';
   const message = describeError(e);

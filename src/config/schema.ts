@@ -44,6 +44,19 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
         .strict()
         .default({ timeout: '15m', requestTimeout: '30s' })
         .describe('Time limits for a run.'),
+      audit: z
+        .object({
+          anchorFile: z
+            .string()
+            .min(1)
+            .optional()
+            .describe(
+              'File outside the database to which the audit chain head is appended after each run that wrote audit records; `audit --verify` checks the log against every line. Relative to the configuration file; default <state.dir>/audit-anchors.jsonl.',
+            ),
+        })
+        .strict()
+        .default({})
+        .describe('The audit log.'),
       sources: z
         .record(nameSchema, sourceUnion)
         .default({})
@@ -104,6 +117,7 @@ export type GatehouseConfig = {
   state: { dir: string };
   plan: { maxAge: string };
   run: { timeout: string; requestTimeout: string };
+  audit: { anchorFile?: string };
   sources: Record<string, { type: string } & Record<string, unknown>>;
   targets: Record<string, { type: string } & Record<string, unknown>>;
 };

@@ -23,6 +23,11 @@ export interface Person {
   readonly id: string;
   readonly displayName?: string;
   readonly accounts: PersonAccounts;
+  /**
+   * Further attributes a source was configured to carry, by name (e.g. `uidNumber`, `homeDirectory` of an LDAP
+   * account), first value only. Targets that need them (kubernetes-tenants) name them in their config.
+   */
+  readonly attributes?: Readonly<Record<string, string>>;
 }
 
 export interface Group {

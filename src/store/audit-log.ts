@@ -6,6 +6,7 @@ import {
   type AuditLog,
   type AuditRecord,
 } from '../core/audit.ts';
+import { checkCheckpoints, readChainHead, type AuditAnchor, type AuditHead, type Checkpoint } from './audit-anchor.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
 import { storableText } from './storable-text.ts';
 import { storeError } from './store-error.ts';
@@ -102,45 +103,86 @@ export type AuditVerification =
  * consecutive seqs from 1, each hash covering its event and the previous hash, and the last record matching the head
  * (so removing records from the end is caught too). Reports the first broken seq; `records` counts those verified
  * before it. Records appended while it runs are beyond the head it read first, and are left for the next run.
+ *
+ * This checks the database against itself only: see `verifyAuditTrail` for what anchors add.
  */
 export async function verifyAuditLog(db: Queryable, options: { pageSize?: number } = {}): Promise<AuditVerification> {
-  const pageSize = options.pageSize ?? 1_000;
   try {
-    const { rows } = await db.query<{ seq: number; hash: string }>(
-      'SELECT seq, hash FROM audit_chain_head WHERE id = 1',
-    );
-    const head = rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash };
+    const head = await readChainHead(db);
     if (!head) return { ok: false, seq: 1, reason: 'the chain head row is missing', records: 0 };
-    let prev = GENESIS_HASH;
-    let verified = 0;
-    while (verified < head.seq) {
-      const page = await listPage(db, verified, pageSize, head.seq);
-      if (page.length === 0)
-        return {
-          ok: false,
-          seq: verified + 1,
-          reason: `record missing; chain head is at seq ${head.seq}`,
-          records: verified,
-        };
-      const gap = page.findIndex((r, i) => r.seq !== verified + 1 + i);
-      const result = verifyChain(gap < 0 ? page : page.slice(0, gap), prev);
-      if (!result.ok) return { ...result, records: result.seq - 1 };
-      if (gap >= 0)
-        return {
-          ok: false,
-          seq: verified + 1 + gap,
-          reason: `record missing; next stored is seq ${page[gap]?.seq}`,
-          records: verified + gap,
-        };
-      verified += page.length;
-      prev = page[page.length - 1]?.hash ?? prev;
-    }
-    if (prev !== head.hash)
-      return { ok: false, seq: head.seq, reason: 'last record does not match the chain head', records: verified };
-    return { ok: true, records: verified };
+    return await verifyChainTo(db, head, options.pageSize ?? 1_000);
   } catch (e) {
     throw storeError('audit log verification failed', e);
   }
+}
+
+export type AuditTrailVerification = AuditVerification & {
+  /** The chain head the verification ran to (absent only when the head row is missing). */
+  readonly head?: AuditHead;
+  /** How many anchors (and expected heads) were checked. */
+  readonly anchors: number;
+};
+
+/**
+ * `verifyAuditLog`, then every checkpoint held outside the database: each anchor (see `audit-anchor.ts`) and the
+ * optional `expectHead` must name a seq at or below the chain head whose record still has the anchored hash.
+ *
+ * Detects, besides what the chain catches: records cut from the end with the head rewound, and records rewritten with
+ * every later hash recomputed, as far back as the newest anchor (or expected head) covers. It cannot detect changes
+ * to records newer than the newest checkpoint, nor anything when the checkpoints were rewritten as well.
+ *
+ * Pass anchors read before this call: an anchor written while it runs is then never ahead of the head it reads.
+ */
+export async function verifyAuditTrail(
+  db: Queryable,
+  options: { anchors?: readonly AuditAnchor[]; expectHead?: AuditHead; pageSize?: number } = {},
+): Promise<AuditTrailVerification> {
+  const checkpoints: Checkpoint[] = (options.anchors ?? []).map((a) => ({
+    ...a,
+    label: `the anchor written ${a.at}`,
+  }));
+  if (options.expectHead) checkpoints.push({ ...options.expectHead, label: 'the expected head' });
+  try {
+    const head = await readChainHead(db);
+    if (!head) return { ok: false, seq: 1, reason: 'the chain head row is missing', records: 0, anchors: 0 };
+    const chain = await verifyChainTo(db, head, options.pageSize ?? 1_000);
+    if (!chain.ok) return { ...chain, head, anchors: 0 };
+    const broken = await checkCheckpoints(db, head, checkpoints);
+    if (broken) return { ok: false, ...broken, records: chain.records, head, anchors: checkpoints.length };
+    return { ...chain, head, anchors: checkpoints.length };
+  } catch (e) {
+    throw storeError('audit log verification failed', e);
+  }
+}
+
+async function verifyChainTo(db: Queryable, head: AuditHead, pageSize: number): Promise<AuditVerification> {
+  let prev = GENESIS_HASH;
+  let verified = 0;
+  while (verified < head.seq) {
+    const page = await listPage(db, verified, pageSize, head.seq);
+    if (page.length === 0)
+      return {
+        ok: false,
+        seq: verified + 1,
+        reason: `record missing; chain head is at seq ${head.seq}`,
+        records: verified,
+      };
+    const gap = page.findIndex((r, i) => r.seq !== verified + 1 + i);
+    const result = verifyChain(gap < 0 ? page : page.slice(0, gap), prev);
+    if (!result.ok) return { ...result, records: result.seq - 1 };
+    if (gap >= 0)
+      return {
+        ok: false,
+        seq: verified + 1 + gap,
+        reason: `record missing; next stored is seq ${page[gap]?.seq}`,
+        records: verified + gap,
+      };
+    verified += page.length;
+    prev = page[page.length - 1]?.hash ?? prev;
+  }
+  if (prev !== head.hash)
+    return { ok: false, seq: head.seq, reason: 'last record does not match the chain head', records: verified };
+  return { ok: true, records: verified };
 }
 
 function listPage(

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { GatehouseError } from '../core/errors.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
-import { lockStateDir, type StateDirLock } from './state-dir-lock.ts';
+import { lockStateDir, type LockOptions, type StateDirLock } from './state-dir-lock.ts';
 
 /** Where the embedded database lives inside the state dir. */
 export const PGLITE_DIR = 'pglite';
@@ -11,16 +11,17 @@ const INIT_PREFIX = 'pglite.init-';
 
 /**
  * Opens (creating on first use) the embedded PGlite database in `<stateDir>/pglite`, holding `<stateDir>/pglite.lock`
- * until `close`, so no second process opens the same files.
+ * until `close`, so no second process opens the same files. A live holder makes it throw `STORE_LOCKED` at once, or
+ * after `lock.waitMs` of waiting for it.
  *
  * Durability: commits are written to the WAL before `query`/`transaction` resolve, so a killed process (SIGKILL, OOM)
  * loses nothing committed; reopening replays the WAL. PGlite never fsyncs (it runs PostgreSQL with `fsync=off`, and its
  * Node filesystem layer has no fsync), so a power loss or kernel crash can lose recent commits or corrupt the files.
  * Where that matters, use PostgreSQL (`DATABASE_URL`).
  */
-export async function openPglite(stateDir: string): Promise<Db> {
+export async function openPglite(stateDir: string, options: { lock?: LockOptions } = {}): Promise<Db> {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  const lock = await lockStateDir(join(stateDir, 'pglite.lock'));
+  const lock = await lockStateDir(join(stateDir, 'pglite.lock'), options.lock);
   try {
     const dataDir = join(stateDir, PGLITE_DIR);
     if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(stateDir, dataDir);
@@ -94,4 +95,42 @@ class PgliteDb implements Db {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * Recognises PGlite failing on damaged files: its WebAssembly runtime aborting while it starts (`Aborted()`, e.g. a
+ * truncated control file or WAL it cannot replay), failing its start-up check, or PostgreSQL reporting a damaged page
+ * (SQLSTATE XX001/XX002). Returns `STORE_CORRUPT` saying what to do, or undefined for any other error (a missing
+ * permission, a full disk, a lock: those have their own messages).
+ *
+ * It never repairs or removes anything: the directory holds the audit log, and only its owner can decide between a
+ * backup and a fresh start.
+ */
+export function corruptStoreError(stateDir: string, e: unknown): GatehouseError | undefined {
+  const what = damageOf(e);
+  if (what === undefined) return undefined;
+  const dataDir = join(stateDir, PGLITE_DIR);
+  return new GatehouseError(
+    'STORE_CORRUPT',
+    `the embedded database in ${dataDir} is damaged (${what}); gatehouse has removed and repaired nothing. ` +
+      `Stop every gatehouse process using ${stateDir}, move ${dataDir} aside (keep it: it holds the audit log, ` +
+      'snapshots and target state), then restore it from a backup, or let the next run start an empty store (a new ' +
+      'audit log: move the audit anchor file aside with it). A power loss or a copy taken while gatehouse ran can cause ' +
+      'this; PostgreSQL (DATABASE_URL) is the durable choice',
+    {
+      terminal: true,
+      // The runtime's own text ("Aborted(). Build with -sASSERTIONS…") would mislead in a message; keep it for debugging.
+      details: { dataDir, error: e instanceof Error ? e.message : String(e) },
+    },
+  );
+}
+
+function damageOf(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  // WebAssembly.RuntimeError, by name: the project's type libraries do not declare WebAssembly.
+  if (e.name === 'RuntimeError' && /^Aborted\(/.test(e.message)) return 'PGlite aborted while opening it';
+  if (/PGlite failed to initialize/i.test(e.message)) return 'PGlite could not start on it';
+  const code = (e as { code?: unknown }).code;
+  if (code === 'XX001' || code === 'XX002') return e.message;
+  return undefined;
 }

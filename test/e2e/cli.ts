@@ -32,3 +32,36 @@ export function gatehouse(
     });
   });
 }
+
+/** A CLI process started in the background: its pid, its stderr so far, and its result once it exits. */
+export interface RunningCli {
+  readonly pid: number;
+  stderr(): string;
+  readonly result: Promise<CliResult>;
+}
+
+/** Starts the real CLI like `gatehouse`, without waiting for it, for tests that run commands side by side. */
+export function startGatehouse(
+  args: readonly string[],
+  options: { timeoutMs?: number; cwd?: string } = {},
+): RunningCli {
+  const child = spawn(process.execPath, [MAIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+  });
+  if (child.pid === undefined) throw new Error('could not start the CLI');
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const result = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+  return { pid: child.pid, stderr: () => stderr, result };
+}

@@ -25,6 +25,10 @@ function isStoreFailed(e: unknown): e is GatehouseError {
   return e instanceof GatehouseError && e.code === 'STORE_FAILED';
 }
 
+function isStoreLocked(e: unknown): e is GatehouseError {
+  return e instanceof GatehouseError && e.code === 'STORE_LOCKED';
+}
+
 describe('openStore errors never carry the password', () => {
   for (const url of [
     'postgres://gh:Sup3rSecretPw@127.0.0.1:1/gatehouse', // nothing listens on port 1
@@ -48,7 +52,7 @@ describe('PGlite state dir', () => {
     const store = await openStore({ stateDir });
     assert.equal(statSync(join(stateDir, 'pglite')).mode & 0o777, 0o700);
     await assert.rejects(openStore({ stateDir }), (e: unknown) => {
-      assert.ok(isStoreFailed(e));
+      assert.ok(isStoreLocked(e));
       assert.equal(e.terminal, true);
       assert.match(e.message, new RegExp(`in use by another gatehouse process \\(pid ${process.pid}, this one\\)`));
       return true;
@@ -75,7 +79,7 @@ describe('PGlite state dir', () => {
       });
       await assert.rejects(
         openStore({ stateDir }),
-        (e: unknown) => isStoreFailed(e) && e.message.includes(`(pid ${child.pid})`),
+        (e: unknown) => isStoreLocked(e) && e.message.includes(`(pid ${child.pid})`),
       );
     } finally {
       child.kill('SIGKILL');

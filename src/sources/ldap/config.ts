@@ -22,9 +22,13 @@ export const peopleSchema = z
           ),
         mail: attributeName.default('mail'),
         displayName: attributeName.default('displayName'),
+        extra: z
+          .array(attributeName)
+          .default([])
+          .describe('More attributes carried on each person (first value), e.g. uidNumber, gidNumber, homeDirectory.'),
       })
       .strict()
-      .default({ uid: 'uid', discordId: 'employeeNumber', mail: 'mail', displayName: 'displayName' }),
+      .default({ uid: 'uid', discordId: 'employeeNumber', mail: 'mail', displayName: 'displayName', extra: [] }),
     lock: z
       .object({
         nsAccountLock: z.boolean().default(true).describe('nsAccountLock: TRUE marks a locked account (FreeIPA).'),

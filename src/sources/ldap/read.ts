@@ -50,7 +50,7 @@ export async function readLdap(
       locked++;
       return;
     }
-    const person = toPerson(uid, e.all(pa.discordId), e.all(pa.mail), e.first(pa.displayName));
+    const person = withExtra(toPerson(uid, e.all(pa.discordId), e.all(pa.mail), e.first(pa.displayName)), e, pa.extra);
     people.push(person);
     if (keyed) {
       const key = normalizeDn(e.dn);
@@ -85,7 +85,7 @@ export async function readLdap(
 export function peopleAttributes(config: LdapSourceConfig): string[] {
   const pa = config.people.attributes;
   const lock = config.people.lock;
-  const out = [pa.uid, pa.discordId, pa.mail, pa.displayName];
+  const out = [pa.uid, pa.discordId, pa.mail, pa.displayName, ...pa.extra];
   if (config.lockedAccounts === 'exclude') {
     for (const a of LOCK_ATTRIBUTES) if (lock[a]) out.push(a);
   }
@@ -104,6 +104,17 @@ function toPerson(
   if (discord) accounts.discord = discord;
   if (mails.length > 0) accounts.emails = mails.length === 1 ? mails : [...mails].sort();
   return displayName ? { id: `ldap:${uid}`, displayName, accounts } : { id: `ldap:${uid}`, accounts };
+}
+
+/** The configured extra attributes an entry has (first value each); none configured leaves the person as it is. */
+function withExtra(person: Person, e: LdapEntry, names: readonly string[]): Person {
+  if (names.length === 0) return person;
+  const attributes: Record<string, string> = {};
+  for (const n of names) {
+    const v = e.first(n);
+    if (v !== undefined) attributes[n] = v;
+  }
+  return { ...person, attributes };
 }
 
 function byId(a: Person, b: Person): number {
