@@ -154,7 +154,9 @@ export const GUARDS: readonly GuardRow[] = [
   },
   {
     guard: 'max-shrink',
-    stops: 'more than a fraction of an allowlist losing access in one run',
+    stops:
+      'more than `fraction` of an allowlist losing access in one run (losing at most `minCount` entries always ' +
+      'passes; a plain number is the fraction)',
     defaults: [{ section: 'targets.nftables', path: 'sets[].maxShrink' }],
   },
   {

@@ -18,7 +18,7 @@ describe('generated documentation', () => {
     }
     assert.match(reference, /`plan\.maxAge` \(duration, default `"24h"`\)/);
     assert.match(reference, /`run\.timeout` \(duration, default `"15m"`\)/);
-    assert.match(reference, /`sets\[\]\.maxShrink` \(number, default `0\.5`\)/);
+    assert.match(reference, /`sets\[\]\.maxShrink` \(number or object, default `\{"fraction":0\.5,"minCount":1\}`\)/);
   });
 
   it('the reference is readable in a terminal: no line longer than 130 characters', () => {
@@ -31,7 +31,10 @@ describe('generated documentation', () => {
   it('the safety model lists every guard with the default the schema declares', () => {
     const safety = renderGuardDefaults();
     for (const g of GUARDS) assert.ok(safety.includes(`**${g.guard}**`), g.guard);
-    assert.match(safety, /\*\*max-shrink\*\*[^*]*`0\.5`\s+\(`targets\.<name>\.sets\[\]\.maxShrink`, type nftables\)/);
+    assert.match(
+      safety,
+      /\*\*max-shrink\*\*[^*]*`\{"fraction":0\.5,"minCount":1\}`\s+\(`targets\.<name>\.sets\[\]\.maxShrink`, type nftables\)/,
+    );
     assert.match(safety, /\*\*github: min admins\*\*[^*]*`2`/);
   });
 });
