@@ -67,7 +67,7 @@ Examples:
             auditAnchorFile,
           });
           printConfigWarnings(engine.config.warnings);
-          return runtimeOf(engine, `serve:${hostname()}`);
+          return runtimeOf(engine, `serve:${hostname()}:${process.pid}`);
         },
         leadership,
         pingStore: async () => void (await store.db.query('SELECT 1')),
