@@ -11,7 +11,7 @@ import { reconcileOnce, type ReconcileInput, type ReconcileOutcome } from './cor
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
 import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
-import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
+import type { PluginDeps, SourcePlugin, TargetPlugin, Telemetry } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
 import { openStore, type Store } from './store/index.ts';
 
@@ -24,6 +24,8 @@ export interface EngineOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Directories outside the config's own tree that `include:` may read (`--allow-include`). */
   readonly includeDirs?: readonly string[];
+  /** Figures plugins report for metrics (the daemon's). */
+  readonly telemetry?: Telemetry;
   /** Embedded store only: how long to queue behind another process holding the state dir (default 0: refuse). */
   readonly lockWaitMs?: number;
   /** Told the holder's pid once, when queueing behind it starts. */
@@ -170,6 +172,7 @@ export class Engine {
       cache: store.cache,
       state: store.state,
       requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     };
     const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
       plugin(sourcePlugins, cfg.type).create(name, cfg, deps),

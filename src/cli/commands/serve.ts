@@ -65,6 +65,9 @@ Examples:
             env,
             includeDirs,
             auditAnchorFile,
+            telemetry: {
+              rateLimitRemaining: (target, n) => metrics.githubRateRemaining.set({ target }, n),
+            },
           });
           printConfigWarnings(engine.config.warnings);
           return runtimeOf(engine, `serve:${hostname()}:${process.pid}`);
