@@ -9,8 +9,7 @@ const personSchema = z
       .string()
       // `:` lets a person declared here be one another source names by its own ids (`discord:<user id>`), so the
       // accounts given here (e.g. github) join that source's groups.
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'person ids are letters, digits, ., _, : and -')
-      .describe('Person id; `discord:<user id>` gives accounts to a person the discord source names.'),
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'person ids are letters, digits, ., _, : and -'),
     displayName: z.string().optional(),
     github: z
       .number()
