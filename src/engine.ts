@@ -11,7 +11,7 @@ import { reconcileOnce, type ReconcileInput, type ReconcileOutcome } from './cor
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
 import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
-import type { PluginDeps, SourcePlugin, TargetPlugin } from './plugins.ts';
+import type { PluginDeps, SourcePlugin, TargetPlugin, Telemetry } from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
 import { openStore, type Store } from './store/index.ts';
 
@@ -24,6 +24,8 @@ export interface EngineOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Directories outside the config's own tree that `include:` may read (`--allow-include`). */
   readonly includeDirs?: readonly string[];
+  /** Figures plugins report for metrics (the daemon's). */
+  readonly telemetry?: Telemetry;
   /** Embedded store only: how long to queue behind another process holding the state dir (default 0: refuse). */
   readonly lockWaitMs?: number;
   /** Told the holder's pid once, when queueing behind it starts. */
@@ -61,6 +63,7 @@ export class Engine {
   /** Where the audit chain head is anchored after each run (`audit.anchorFile`, resolved). */
   readonly auditAnchorFile: string;
   readonly #logger: Logger;
+  readonly #ownsStore: boolean;
 
   private constructor(init: {
     config: LoadedConfig<GatehouseConfig>;
@@ -69,7 +72,9 @@ export class Engine {
     store: Store;
     auditAnchorFile: string;
     logger: Logger;
+    ownsStore: boolean;
   }) {
+    this.#ownsStore = init.ownsStore;
     this.config = init.config;
     this.sources = init.sources;
     this.targets = init.targets;
@@ -78,12 +83,15 @@ export class Engine {
     this.#logger = init.logger;
   }
 
-  /** Anchors the audit chain head if this engine wrote audit records since the last anchor, then closes the store. */
+  /**
+   * Anchors the audit chain head if this engine wrote audit records since the last anchor, then closes the store if
+   * this engine opened it (`open`); an engine built on a shared store (`onStore`) leaves it open.
+   */
   async close(): Promise<void> {
     try {
       await this.anchorAudit();
     } finally {
-      await this.store.close();
+      if (this.#ownsStore) await this.store.close();
     }
   }
 
@@ -91,7 +99,7 @@ export class Engine {
    * Appends the audit chain head to the anchor file when audit records were written since the last anchor, and logs
    * it. A failure is logged, not thrown: what was applied and audited stands, and the next run anchors again.
    */
-  private async anchorAudit(): Promise<void> {
+  async anchorAudit(): Promise<void> {
     try {
       const anchor = await this.store.anchorAudit();
       if (anchor)
@@ -125,25 +133,54 @@ export class Engine {
       ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
     });
     try {
-      const deps: PluginDeps = {
-        baseDir: config.baseDir,
-        logger: options.logger,
-        env,
-        cache: store.cache,
-        state: store.state,
-        requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
-      };
-      const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
-        plugin(sourcePlugins, cfg.type).create(name, cfg, deps),
-      );
-      const targets = Object.entries(config.value.targets).map(([name, cfg]) =>
-        plugin(targetPlugins, cfg.type).create(name, cfg, deps),
-      );
-      return new Engine({ config, sources, targets, store, auditAnchorFile, logger: options.logger });
+      return Engine.#build(config, store, auditAnchorFile, options, true);
     } catch (e) {
       await store.close();
       throw e;
     }
+  }
+
+  /**
+   * Loads the configuration and builds its sources and targets on a store that outlives it: the daemon opens the
+   * store once and builds a new engine on every reload. `state.dir` and `audit.anchorFile` changes take effect only
+   * when the store is opened again (a restart).
+   *
+   * @throws ConfigError (CONFIG_INVALID) for an invalid configuration; the store is untouched.
+   */
+  static async onStore(store: Store, options: EngineOptions & { auditAnchorFile: string }): Promise<Engine> {
+    const env = options.env ?? process.env;
+    const config = await loadGatehouseConfig(
+      options.configFile,
+      env,
+      options.includeDirs ? { includeDirs: options.includeDirs } : {},
+    );
+    return Engine.#build(config, store, options.auditAnchorFile, options, false);
+  }
+
+  static #build(
+    config: LoadedConfig<GatehouseConfig>,
+    store: Store,
+    auditAnchorFile: string,
+    options: EngineOptions,
+    ownsStore: boolean,
+  ): Engine {
+    const env = options.env ?? process.env;
+    const deps: PluginDeps = {
+      baseDir: config.baseDir,
+      logger: options.logger,
+      env,
+      cache: store.cache,
+      state: store.state,
+      requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+    };
+    const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
+      plugin(sourcePlugins, cfg.type).create(name, cfg, deps),
+    );
+    const targets = Object.entries(config.value.targets).map(([name, cfg]) =>
+      plugin(targetPlugins, cfg.type).create(name, cfg, deps),
+    );
+    return new Engine({ config, sources, targets, store, auditAnchorFile, logger: options.logger, ownsStore });
   }
 
   /** Reads every source (snapshot fallback), without observing any target. */
@@ -168,9 +205,9 @@ export class Engine {
       | 'confirm'
       | 'onProgress'
       | 'onResult'
-    > & { saved?: Plan },
+    > & { saved?: Plan; record?: boolean },
   ): Promise<ReconcileOutcome> {
-    const { saved, ...rest } = options;
+    const { saved, record = true, ...rest } = options;
     return reconcileOnce({
       ...rest,
       configDigest: this.config.digest,
@@ -178,7 +215,7 @@ export class Engine {
       targets: this.targets,
       snapshots: this.store.snapshots,
       audit: this.store.audit,
-      record: (plan) => this.#record(plan.id),
+      ...(record ? { record: (plan: Plan) => this.#record(plan.id) } : {}),
       ...(saved ? { saved: { plan: saved, records: this.store.plans, maxAge: this.config.value.plan.maxAge } } : {}),
     });
   }

@@ -5,8 +5,15 @@ import type { Clock } from './core/clock.ts';
 import type { Source, Target } from './core/contracts.ts';
 import type { TargetState } from './core/target-state.ts';
 
+/** Figures a plugin reports for the daemon's metrics; absent outside `serve`. */
+export interface Telemetry {
+  /** The API's remaining request quota, as its last answer said (GitHub's `x-ratelimit-remaining`). */
+  rateLimitRemaining(plugin: string, remaining: number): void;
+}
+
 /** What every plugin factory receives. */
 export interface PluginDeps {
+  readonly telemetry?: Telemetry;
   /** Directory of the root config file; relative paths in plugin config resolve against it. */
   readonly baseDir: string;
   readonly logger: Logger;

@@ -98,7 +98,7 @@ export function runDeadline(timeout: string): AbortSignal {
 }
 
 /** `--wait` without a value waits without limit (Ctrl-C stops it); `--wait=DURATION` at most that long. */
-function lockWait(wait: string | true | undefined): number | undefined {
+export function lockWait(wait: string | true | undefined): number | undefined {
   if (wait === undefined) return undefined;
   if (wait === true || wait === '') return Infinity;
   try {

@@ -9,6 +9,7 @@ import { githubCommand } from './commands/github.ts';
 import { nftablesCommand } from './commands/nftables.ts';
 import { planCommand } from './commands/plan.ts';
 import { schemaCommand } from './commands/schema.ts';
+import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
 import { EXIT } from './exit-codes.ts';
 import { printJson } from './output.ts';
@@ -53,6 +54,7 @@ With --output json, every command prints one JSON document on stdout; an error i
   .addCommand(validateCommand())
   .addCommand(planCommand())
   .addCommand(applyCommand())
+  .addCommand(serveCommand())
   .addCommand(auditCommand())
   .addCommand(schemaCommand())
   .addCommand(nftablesCommand())

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretField } from '../core/config/secret-field.ts';
 import { DURATION_PATTERN } from '../core/duration.ts';
 import type { SourcePlugin, TargetPlugin } from '../plugins.ts';
 
@@ -12,7 +13,8 @@ const duration = () => z.string().regex(DURATION_PATTERN, 'a whole number and on
  */
 export function buildConfigSchema(sources: readonly SourcePlugin[], targets: readonly TargetPlugin[]) {
   const sourceUnion = union(sources.map((p) => p.schema));
-  const targetUnion = union(targets.map((p) => p.schema));
+  // Every target takes `mode`, whatever its type: a daemon setting the core owns, not each plugin.
+  const targetUnion = union(targets.map((p) => withMode(p.schema)));
   return z
     .object({
       state: z
@@ -57,6 +59,7 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
         .strict()
         .default({})
         .describe('The audit log.'),
+      serve: serveSchema.default(SERVE_DEFAULTS).describe('`gatehouse serve`: the always-on daemon.'),
       sources: z
         .record(nameSchema, sourceUnion)
         .default({})
@@ -82,7 +85,7 @@ export function crossReferenceIssues(raw: unknown, targets: readonly TargetPlugi
   const entries = cfg.targets !== null && typeof cfg.targets === 'object' ? Object.entries(cfg.targets) : [];
   for (const [name, t] of entries) {
     const plugin = targets.find((p) => p.type === (t as { type?: unknown } | null)?.type);
-    const parsed = plugin?.schema.safeParse(t);
+    const parsed = plugin ? withMode(plugin.schema).safeParse(t) : undefined;
     if (!plugin || !parsed?.success) continue;
     for (const ref of plugin.sourceRefs(parsed.data)) {
       if (!sources.includes(ref.source)) {
@@ -118,6 +121,77 @@ export type GatehouseConfig = {
   plan: { maxAge: string };
   run: { timeout: string; requestTimeout: string };
   audit: { anchorFile?: string };
+  serve: ServeConfig;
   sources: Record<string, { type: string } & Record<string, unknown>>;
-  targets: Record<string, { type: string } & Record<string, unknown>>;
+  targets: Record<string, { type: string; mode: 'apply' | 'plan-only' } & Record<string, unknown>>;
 };
+
+/** `host:port` with an IPv4 address, a bracketed IPv6 address or a name; port 0 picks a free one (tests). */
+const LISTEN = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+const listen = () =>
+  z
+    .string()
+    .regex(LISTEN, 'host:port, e.g. 127.0.0.1:8080 or [::1]:8080')
+    .refine((v) => Number(LISTEN.exec(v)?.[2]) <= 65_535, 'port above 65535');
+
+const SERVE_DEFAULTS = {
+  listen: '127.0.0.1:8080',
+  fullPass: '10m',
+  minInterval: '0s',
+  concurrency: 2,
+} as const;
+
+const serveSchema = z
+  .object({
+    listen: listen()
+      .default(SERVE_DEFAULTS.listen)
+      .describe('Address of the HTTP server: /healthz, /readyz, /metrics, /webhooks/github.'),
+    metricsListen: listen()
+      .optional()
+      .describe(
+        'Serve /metrics on this address instead (e.g. an internal interface); the main listener then omits it.',
+      ),
+    fullPass: duration()
+      .default(SERVE_DEFAULTS.fullPass)
+      .describe('Periodic full pass: every target is reconciled this often (±10% jitter), events or not.'),
+    minInterval: duration()
+      .default(SERVE_DEFAULTS.minInterval)
+      .describe('Least time between two reconciles of one target (0s: an event starts one at once when idle).'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(SERVE_DEFAULTS.concurrency)
+      .describe('Reconciles of different targets that may run at once (one target never runs twice at once).'),
+    githubWebhook: z
+      .object({
+        secret: secretField(z.string().min(16)).describe(
+          'The webhook secret; write ${env:NAME} or ${file:PATH}. Deliveries without its HMAC get 401.',
+        ),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .min(1_024)
+          .max(26_214_400)
+          .default(1_048_576)
+          .describe('Largest delivery accepted (413 beyond).'),
+      })
+      .strict()
+      .optional()
+      .describe(
+        'POST /webhooks/github: organization, membership, team and member events reconcile the github targets.',
+      ),
+  })
+  .strict();
+
+export type ServeConfig = z.output<typeof serveSchema>;
+
+function withMode(schema: z.ZodType): z.ZodType {
+  return (schema as z.ZodObject).safeExtend({
+    mode: z
+      .enum(['apply', 'plan-only'])
+      .default('apply')
+      .describe('serve: apply changes, or only plan them (report drift, change nothing).'),
+  });
+}

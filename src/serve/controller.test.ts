@@ -5,7 +5,7 @@ import type { Leadership } from '../store/leader.ts';
 import { Controller, type ReconcileReport, type ReconcileRequest } from './controller.ts';
 import { ServeMetrics } from './metrics.ts';
 
-const OK: ReconcileReport = { outcome: 'ok', applied: 1, failed: 0, skipped: 0, blocked: 0, sources: [] };
+const OK: ReconcileReport = { outcome: 'ok', applied: 1, failed: 0, skipped: 0, blocked: 0, pending: 0, sources: [] };
 
 class SwitchableLeadership implements Leadership {
   leading: boolean;

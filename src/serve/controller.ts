@@ -13,6 +13,8 @@ export interface ReconcileReport {
   readonly failed: number;
   readonly skipped: number;
   readonly blocked: number;
+  /** Runnable changes not applied (mode plan-only): drift a human should see. */
+  readonly pending: number;
   readonly sources: readonly { readonly name: string; readonly status: string }[];
   readonly error?: { readonly code: string; readonly message: string; readonly terminal?: boolean };
 }
@@ -217,6 +219,7 @@ export class Controller implements Runnable {
         failed: 0,
         skipped: 0,
         blocked: 0,
+        pending: 0,
         sources: [],
         error: { code: 'INTERNAL', message: e instanceof Error ? e.message : String(e) },
       };
@@ -233,6 +236,7 @@ export class Controller implements Runnable {
     ] as const)
       if (n > 0) metrics.changes.inc({ target: name, result }, n);
     metrics.blockedNow.set({ target: name }, report.blocked);
+    metrics.pendingNow.set({ target: name }, report.pending);
     for (const s of report.sources)
       for (const status of ['live', 'snapshot', 'missing'])
         metrics.sourceStatus.set({ source: s.name, status }, s.status === status ? 1 : 0);

@@ -36,6 +36,13 @@ export class ServeMetrics {
     registers: [this.registry],
   });
 
+  readonly pendingNow = new Gauge({
+    name: 'gatehouse_pending_changes',
+    help: 'Changes the latest plan of each plan-only target would make: drift nobody applies.',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+
   readonly sourceStatus = new Gauge({
     name: 'gatehouse_source_read_status',
     help: 'Latest read of each source: 1 for its current status (live, snapshot, missing), 0 for the others.',

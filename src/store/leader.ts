@@ -209,3 +209,44 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     }),
   ]);
 }
+
+/**
+ * For a CLI `apply` on PostgreSQL: takes the same advisory lock the daemon's leader holds, for the duration of the
+ * apply, so a CLI and `gatehouse serve` never write at once. Refused with `STORE_LOCKED` naming the holder, or, with
+ * `waitMs`, retried every second until then. The embedded store needs none of this: its state-dir lock already admits
+ * one process.
+ */
+export async function takeApplyLock(
+  connectionString: string,
+  options: { identity: string; waitMs?: number; onWait?: (holder: string) => void },
+): Promise<{ release(): Promise<void> }> {
+  const client = new pg.Client({ connectionString, application_name: options.identity.slice(0, 63) });
+  client.on('error', () => {});
+  await client.connect();
+  const deadline = Date.now() + (options.waitMs ?? 0);
+  let announced = false;
+  try {
+    for (;;) {
+      const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS ok', [
+        LEADER_LOCK_KEY.toString(),
+      ]);
+      if (r.rows[0]?.ok === true) return { release: () => client.end().catch(() => {}) };
+      const holder =
+        (await currentLeader((sql, params) => client.query<{ who: string }>(sql, params)).catch(() => undefined)) ??
+        'another gatehouse process';
+      if (Date.now() >= deadline) {
+        throw new GatehouseError(
+          'STORE_LOCKED',
+          `another gatehouse process applies changes on this database: ${holder}; while \`gatehouse serve\` leads, let it apply (or stop it), or queue with --wait`,
+          { terminal: true, details: { holder } },
+        );
+      }
+      if (!announced) options.onWait?.(holder);
+      announced = true;
+      await new Promise((r) => setTimeout(r, Math.min(1_000, Math.max(0, deadline - Date.now()))));
+    }
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw e;
+  }
+}

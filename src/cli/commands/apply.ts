@@ -3,8 +3,11 @@ import { Command } from 'commander';
 import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
 import type { Plan } from '../../core/plan.ts';
+import { hostname } from 'node:os';
+import { takeApplyLock } from '../../store/leader.ts';
 import { readPlanFile } from '../plan-file.ts';
-import { withEngine } from '../context.ts';
+import type { Engine } from '../../engine.ts';
+import { lockWait, withEngine, type GlobalOptions, type RunSignals } from '../context.ts';
 import { exitCodeOf } from '../exit-codes.ts';
 import { actor, paint, print, printJson, progress } from '../output.ts';
 import { showPlan } from './plan.ts';
@@ -33,6 +36,23 @@ Examples:
       // Read before the store is opened: a wrong path fails at once.
       const saved = planFile === undefined ? undefined : readPlanFile(planFile);
       await withEngine(cmd, async (engine, _logger, g, run) => {
+        // On PostgreSQL, a CLI apply holds the leader lock while it writes, so it never writes beside `serve`.
+        const url = process.env.DATABASE_URL;
+        const waitMs = lockWait(g.wait);
+        const applyLock = url
+          ? await takeApplyLock(url, {
+              identity: `gatehouse apply ${hostname()}:${process.pid}`,
+              ...(waitMs === undefined ? {} : { waitMs }),
+              onWait: (holder) => process.stderr.write(`gatehouse: waiting for ${holder} to stop applying\n`),
+            })
+          : undefined;
+        try {
+          await applyWith(engine, g, run);
+        } finally {
+          await applyLock?.release();
+        }
+      });
+      async function applyWith(engine: Engine, g: GlobalOptions, run: RunSignals): Promise<void> {
         let shown = false;
         const planning = progress(
           saved ? 'checking the plan' : 'planning',
@@ -72,7 +92,7 @@ Examples:
         if (g.output === 'json') printJson({ planId: outcome.plan.id, plan: outcome.plan, results: outcome.results });
         else print(outcome.counts.runnable === 0 ? 'Nothing to apply.\n' : renderResults(outcome.results, paint));
         process.exitCode = exitCodeOf(outcome.outcome);
-      });
+      }
     });
 }
 

@@ -6,6 +6,7 @@ import type { CacheEntry } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
+import { pollForChanges } from '../../core/poll.ts';
 import { allowEmptySchema } from '../allow-empty.ts';
 import { httpRequest, safeUrl } from '../http.ts';
 import { matcher } from './match.ts';
@@ -43,6 +44,15 @@ const schema = z
     timeoutMs: z.number().int().min(100).max(300_000).default(15_000).describe('Timeout of each HTTP attempt.'),
     maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts, including the first.'),
     allowEmpty: allowEmptySchema,
+    pollInterval: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400_000)
+      .default(300_000)
+      .describe(
+        'serve: milliseconds between polls of the feed; a changed answer reconciles the targets drawing on it at once. 0 disables (the periodic full pass still runs).',
+      ),
   })
   .strict()
   .refine((c) => (c.url === undefined) !== (c.file === undefined), {
@@ -74,6 +84,9 @@ export const geofeedSource = defineSource({
       name,
       type: 'geofeed',
       allowEmpty: config.allowEmpty,
+      watch(signal, notify) {
+        return pollForChanges((s) => this.read(s), config.pollInterval, signal, notify);
+      },
       async read(signal): Promise<SourceRead> {
         const incomplete = (note: string): SourceRead => ({ complete: false, facts: {}, notes: [note] });
         let text: string;

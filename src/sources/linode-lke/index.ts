@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
+import { pollForChanges } from '../../core/poll.ts';
 import { allowEmptySchema } from '../allow-empty.ts';
 import { LinodeClient } from './client.ts';
 import { readLke } from './read.ts';
@@ -37,6 +38,15 @@ const schema = z
     maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts per request, including the first.'),
     concurrency: z.number().int().min(1).max(32).default(4).describe('Instance lookups in flight at once.'),
     allowEmpty: allowEmptySchema,
+    pollInterval: z
+      .number()
+      .int()
+      .min(0)
+      .max(86_400_000)
+      .default(60_000)
+      .describe(
+        'serve: milliseconds between polls of the LKE API; a changed answer reconciles the targets drawing on it at once. 0 disables (the periodic full pass still runs).',
+      ),
   })
   .strict()
   .refine((c) => c.ipv4 || c.ipv6, { message: 'at least one of ipv4 and ipv6 must be true', path: ['ipv4'] })
@@ -68,6 +78,9 @@ export const linodeLkeSource = defineSource({
       name,
       type: 'linode-lke',
       allowEmpty: config.allowEmpty,
+      watch(signal, notify) {
+        return pollForChanges((s) => this.read(s), config.pollInterval, signal, notify);
+      },
       async read(signal): Promise<SourceRead> {
         try {
           const read = await readLke(

@@ -5,7 +5,11 @@ import { defineSource } from '../../plugins.ts';
 
 const personSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'person ids are letters, digits, ., _ and -'),
+    id: z
+      .string()
+      // `:` lets a person declared here be one another source names by its own ids (`discord:<user id>`), so the
+      // accounts given here (e.g. github) join that source's groups.
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'person ids are letters, digits, ., _, : and -'),
     displayName: z.string().optional(),
     github: z
       .number()

@@ -3,6 +3,7 @@ import { registerSecret } from '../../core/redact.ts';
 import type { PluginDeps } from '../../plugins.ts';
 import { applyGithubChange } from './apply.ts';
 import { createGithubClient, type ClientOptions, type GithubClient } from './client.ts';
+import type { Telemetry } from '../../plugins.ts';
 import { ConditionalReader } from './conditional.ts';
 import { targetSources, type GithubConfig } from './config.ts';
 import { desiredState } from './desired.ts';
@@ -53,6 +54,7 @@ export function createGithubTarget(
     ...(overrides.secondaryRetries === undefined ? {} : { secondaryRetries: overrides.secondaryRetries }),
   };
   const octokit = overrides.client ?? createGithubClient(clientOptions);
+  if (deps.telemetry) reportRateLimit(octokit, name, deps.telemetry);
   const reader = new ConditionalReader(octokit, deps.cache, config.apiUrl);
   const now = overrides.now ?? (() => new Date());
   const teams = Object.keys(config.teams);
@@ -96,4 +98,17 @@ export function createGithubTarget(
         signal,
       ),
   };
+}
+
+/** Passes GitHub's `x-ratelimit-remaining` of every answer (a 304 or an error included) to the daemon's metrics. */
+function reportRateLimit(octokit: GithubClient, name: string, telemetry: Telemetry): void {
+  const report = (headers: Record<string, unknown> | undefined) => {
+    const remaining = Number(headers?.['x-ratelimit-remaining']);
+    if (Number.isFinite(remaining)) telemetry.rateLimitRemaining(name, remaining);
+  };
+  octokit.hook.after('request', (response) => report(response.headers));
+  octokit.hook.error('request', (error) => {
+    report((error as { response?: { headers?: Record<string, unknown> } }).response?.headers);
+    throw error;
+  });
 }

@@ -1,0 +1,88 @@
+import { parseDuration } from '../core/duration.ts';
+import { describeError, isGatehouseError } from '../core/errors.ts';
+import type { ReconcileOutcome } from '../core/reconcile.ts';
+import type { Engine } from '../engine.ts';
+import type { ReconcileReport, ReconcileRequest } from './controller.ts';
+import type { Runtime, ServeSettings } from './daemon.ts';
+
+/** The daemon's view of one loaded configuration: its targets with their modes, sources, reconcile, settings. */
+export function runtimeOf(engine: Engine, actor: string): Runtime {
+  const cfg = engine.config.value;
+  const targets = engine.targets.map((t) => ({
+    name: t.name,
+    mode: cfg.targets[t.name]?.mode ?? 'apply',
+    sources: t.sources,
+  }));
+  return {
+    targets,
+    sources: engine.sources,
+    githubTargets: engine.targets.filter((t) => t.type === 'github').map((t) => t.name),
+    settings: settingsOf(engine),
+    reconcile: (req) => reconcileTarget(engine, actor, req),
+    close: () => engine.close(),
+  };
+}
+
+async function reconcileTarget(engine: Engine, actor: string, req: ReconcileRequest): Promise<ReconcileReport> {
+  let outcome: ReconcileOutcome;
+  try {
+    outcome = await engine.reconcile({
+      mode: req.apply ? 'apply' : 'plan',
+      scope: [req.target],
+      actor,
+      // Reading stops on either stop; a change in flight sees only the hard one, so SIGTERM lets it finish.
+      signal: AbortSignal.any([req.stop, req.signal]),
+      writeSignal: req.signal,
+      stop: req.stop,
+      beforeWrite: req.beforeWrite,
+      record: false,
+    });
+  } catch (e) {
+    return {
+      outcome: 'error',
+      applied: 0,
+      failed: 0,
+      skipped: 0,
+      blocked: 0,
+      pending: 0,
+      sources: [],
+      error: {
+        code: isGatehouseError(e) ? e.code : 'INTERNAL',
+        message: describeError(e),
+        terminal: isGatehouseError(e) && e.terminal,
+      },
+    };
+  } finally {
+    if (req.apply) await engine.anchorAudit();
+  }
+  const { counts, plan } = outcome;
+  const failedTarget = plan.targets.find((t) => t.error);
+  return {
+    outcome: outcome.outcome,
+    planId: plan.id,
+    applied: counts.applied,
+    failed: counts.failed,
+    skipped: counts.skipped,
+    blocked: counts.blocked,
+    pending: outcome.applied ? 0 : counts.runnable,
+    sources: plan.sources.map((s) => ({ name: s.name, status: s.status })),
+    ...(failedTarget?.error ? { error: { code: failedTarget.error.code, message: failedTarget.error.message } } : {}),
+  };
+}
+
+function settingsOf(engine: Engine): ServeSettings {
+  const s = engine.config.value.serve;
+  return {
+    listen: hostPort(s.listen),
+    ...(s.metricsListen ? { metricsListen: hostPort(s.metricsListen) } : {}),
+    fullPassMs: parseDuration(s.fullPass),
+    minIntervalMs: parseDuration(s.minInterval),
+    concurrency: s.concurrency,
+    ...(s.githubWebhook ? { githubWebhook: s.githubWebhook } : {}),
+  };
+}
+
+function hostPort(v: string): { host: string; port: number } {
+  const i = v.lastIndexOf(':');
+  return { host: v.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(v.slice(i + 1)) };
+}
