@@ -166,8 +166,11 @@ const serveSchema = z
       .describe('Reconciles of different targets that may run at once (one target never runs twice at once).'),
     githubWebhook: z
       .object({
-        secret: secretField(z.string().min(16)).describe(
-          'The webhook secret; write ${env:NAME} or ${file:PATH}. Deliveries without its HMAC get 401.',
+        secret: secretField(
+          z
+            .string()
+            .min(16)
+            .describe('The webhook secret; write ${env:NAME} or ${file:PATH}. Deliveries without its HMAC get 401.'),
         ),
         maxBodyBytes: z
           .number()

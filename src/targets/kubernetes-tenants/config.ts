@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { secretField } from '../../core/config/secret-field.ts';
 import { DURATION_PATTERN } from '../../core/duration.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
 
@@ -46,9 +47,7 @@ export const connectionSchema = z
     context: z.string().min(1).optional().describe('Context of the kubeconfig to use (default: its current context).'),
     inCluster: z.boolean().default(false).describe("Use the pod's service account (in-cluster configuration)."),
     server: z.url().optional().describe('API server URL, with `token` (instead of a kubeconfig).'),
-    token: z
-      .string()
-      .min(1)
+    token: secretField(z.string().min(1))
       .optional()
       .describe('Bearer token for `server`. Write ${env:…} or ${file:…}; never inline.'),
     caFile: z.string().min(1).optional().describe("CA bundle that signs the API server's certificate, for `server`."),
