@@ -26,7 +26,7 @@ describe(
     let s: Slapd;
     let config: string;
     const env = { LDAP_PASSWORD: BIND_PASSWORD };
-    const writeConfig = async (o: { postmap?: string; filter?: string } = {}) => {
+    const writeConfig = async (o: { postmap?: string; filter?: string; allowEmpty?: boolean } = {}) => {
       await writeFile(
         config,
         `state: { dir: state }
@@ -35,7 +35,7 @@ sources:
     type: ldap
     connection: { url: "${s.url}", bindDn: "${BIND_DN}", bindPassword: "\${env:LDAP_PASSWORD}", timeoutMs: 20000 }
     people: { base: "${PEOPLE}"${o.filter ? `, filter: "${o.filter}"` : ''} }
-    groups: { base: "${GROUPS}" }
+    groups: { base: "${GROUPS}" }${o.allowEmpty ? '\n    allowEmpty: true' : ''}
 targets:
   mail:
     type: postfix-sender-logins
@@ -103,9 +103,14 @@ targets:
       assert.equal((await from('alice', 'devops@example.org')).code, 553);
     });
 
-    it('never-empty fires on an empty directory read and the table stays', async () => {
+    it('an empty directory read is suspicious (snapshot used); allowed empty, never-empty fires; the table stays', async () => {
       const db = await readFile(`${pf.table}.db`);
       await writeConfig({ filter: '(uid=nobody-matches-this)' });
+      const suspicious = await cli('apply', '--auto-approve');
+      assert.equal(suspicious.code, 3, suspicious.stdout + suspicious.stderr);
+      assert.match(suspicious.stdout, /no entries.*snapshot|snapshot/);
+      assert.deepEqual(await readFile(`${pf.table}.db`), db);
+      await writeConfig({ filter: '(uid=nobody-matches-this)', allowEmpty: true });
       const r = await cli('apply', '--auto-approve');
       assert.equal(r.code, 3, r.stdout + r.stderr);
       assert.match(r.stdout, /never-empty: sender login table .* would become empty/);
