@@ -123,7 +123,10 @@ export type GatehouseConfig = {
   audit: { anchorFile?: string };
   serve: ServeConfig;
   sources: Record<string, { type: string } & Record<string, unknown>>;
-  targets: Record<string, { type: string; mode: 'apply' | 'plan-only' } & Record<string, unknown>>;
+  targets: Record<
+    string,
+    { type: string; mode: 'apply' | 'plan-only'; minInterval?: string } & Record<string, unknown>
+  >;
 };
 
 /** `host:port` with an IPv4 address, a bracketed IPv6 address or a name; port 0 picks a free one (tests). */
@@ -196,5 +199,8 @@ function withMode(schema: z.ZodType): z.ZodType {
       .enum(['apply', 'plan-only'])
       .default('apply')
       .describe('serve: apply changes, or only plan them (report drift, change nothing).'),
+    minInterval: duration()
+      .optional()
+      .describe('serve: least time between two reconciles of this target (default serve.minInterval).'),
   });
 }

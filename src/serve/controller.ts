@@ -36,6 +36,8 @@ export type Reconcile = (req: ReconcileRequest) => Promise<ReconcileReport>;
 export interface ControlledTarget {
   readonly name: string;
   readonly mode: 'apply' | 'plan-only';
+  /** Least time between two reconciles of this target; overrides the controller's `minIntervalMs`. */
+  readonly minIntervalMs?: number;
   /** Sources it draws on: an event from one of them enqueues this target. */
   readonly sources: readonly string[];
 }
@@ -89,6 +91,7 @@ export class Controller implements Runnable {
     this.#queue = new WorkQueue({
       clock: this.#clock,
       minIntervalMs: options.minIntervalMs ?? 0,
+      minIntervalFor: (key) => this.#byName.get(key)?.minIntervalMs,
       backoffBaseMs: options.backoffBaseMs ?? 1_000,
       backoffCapMs: options.backoffCapMs ?? 300_000,
     });

@@ -8,11 +8,15 @@ import type { Runtime, ServeSettings } from './daemon.ts';
 /** The daemon's view of one loaded configuration: its targets with their modes, sources, reconcile, settings. */
 export function runtimeOf(engine: Engine, actor: string): Runtime {
   const cfg = engine.config.value;
-  const targets = engine.targets.map((t) => ({
-    name: t.name,
-    mode: cfg.targets[t.name]?.mode ?? 'apply',
-    sources: t.sources,
-  }));
+  const targets = engine.targets.map((t) => {
+    const minInterval = cfg.targets[t.name]?.minInterval;
+    return {
+      name: t.name,
+      mode: cfg.targets[t.name]?.mode ?? 'apply',
+      sources: t.sources,
+      ...(minInterval === undefined ? {} : { minIntervalMs: parseDuration(minInterval) }),
+    };
+  });
   return {
     targets,
     sources: engine.sources,

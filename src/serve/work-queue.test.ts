@@ -80,6 +80,21 @@ describe('WorkQueue', () => {
     assert.deepEqual(await readyKeys(q), ['a']);
   });
 
+  it('a key may have its own minimum interval', async () => {
+    const clock = manualClock();
+    const q = new WorkQueue({ clock, minIntervalMs: 0, minIntervalFor: (k) => (k === 'slow' ? 5_000 : undefined) });
+    q.add('slow');
+    q.add('fast');
+    assert.deepEqual(await readyKeys(q), ['slow', 'fast']);
+    q.done('slow', { ok: true });
+    q.done('fast', { ok: true });
+    q.add('slow');
+    q.add('fast');
+    assert.deepEqual(await readyKeys(q), ['fast']);
+    clock.advance(5_000);
+    assert.deepEqual(await readyKeys(q), ['slow']);
+  });
+
   it('backs off exponentially after failures up to the cap, and resets on success', async () => {
     const clock = manualClock();
     const q = new WorkQueue({ clock, backoffBaseMs: 100, backoffCapMs: 350 });

@@ -7,7 +7,8 @@
  * - adding a key that is already waiting does nothing (duplicates collapse);
  * - adding a key that is being worked on marks it dirty: when the work finishes, it is handed out once more, however
  *   many adds arrived meanwhile (a storm costs one follow-up, not one run per event);
- * - a key is not started sooner than `minIntervalMs` after its previous start;
+ * - a key is not started sooner than its minimum interval (`minIntervalMs`, or `minIntervalFor(key)`) after its
+ *   previous start;
  * - after a failure the key comes back after an exponential backoff (`backoffBaseMs` doubling up to `backoffCapMs`);
  *   a success resets it. An add during backoff does not shorten it: a failing target is not hammered by events.
  *
@@ -27,6 +28,8 @@ export const systemClock: Clock = {
 
 export interface WorkQueueOptions {
   readonly minIntervalMs?: number;
+  /** A key's own minimum interval, overriding `minIntervalMs` when it returns a number. */
+  readonly minIntervalFor?: (key: string) => number | undefined;
   readonly backoffBaseMs?: number;
   readonly backoffCapMs?: number;
   readonly clock?: Clock;
@@ -49,7 +52,8 @@ interface KeyState {
 }
 
 export class WorkQueue {
-  readonly #o: Required<Omit<WorkQueueOptions, 'clock'>>;
+  readonly #o: Required<Omit<WorkQueueOptions, 'clock' | 'minIntervalFor'>>;
+  readonly #minIntervalFor: (key: string) => number | undefined;
   readonly #clock: Clock;
   readonly #keys = new Map<string, KeyState>();
   readonly #ready: string[] = [];
@@ -63,6 +67,7 @@ export class WorkQueue {
       backoffCapMs: options.backoffCapMs ?? 300_000,
     };
     this.#clock = options.clock ?? systemClock;
+    this.#minIntervalFor = options.minIntervalFor ?? (() => undefined);
   }
 
   /** Keys waiting to be handed out (ready or scheduled), for the queue-depth metric. */
@@ -172,7 +177,7 @@ export class WorkQueue {
     s.queued = false;
     s.running = true;
     s.lastStart = now;
-    s.notBefore = now + this.#o.minIntervalMs;
+    s.notBefore = now + (this.#minIntervalFor(key) ?? this.#o.minIntervalMs);
     s.startedSince = s.since;
     s.since = undefined;
     return key;
