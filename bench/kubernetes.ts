@@ -22,7 +22,7 @@ import type { Person } from '../src/core/model.ts';
 import { buildPlan } from '../src/core/pipeline.ts';
 import { MemoryTargetState } from '../src/core/target-state.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
-import { KubeClient, RateLimiter, loadKubeConfig } from '../src/targets/kubernetes-tenants/client.ts';
+import { KubeClient, RateLimiter, loadKubeConfig } from '../src/adapters/kubernetes/client.ts';
 import { createKubernetesTenantsTarget, kubernetesTenantsSchema } from '../src/targets/kubernetes-tenants/index.ts';
 import { mapLimit } from '../src/core/map-limit.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';

@@ -1,7 +1,7 @@
 import type { Target } from '../../core/contracts.ts';
 import type { PluginDeps } from '../../plugins.ts';
 import { applyTenants } from './apply.ts';
-import { KubeClient, RateLimiter, loadKubeConfig } from './client.ts';
+import { KubeClient, RateLimiter, loadKubeConfig } from '../../adapters/kubernetes/client.ts';
 import { groupRefOf, type KubernetesTenantsConfig } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffTenants, tenantNotes } from './diff.ts';

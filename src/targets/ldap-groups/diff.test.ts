@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { completenessGuard } from '../../core/guards.ts';
-import { normalizeDn } from '../../sources/ldap/dn.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';

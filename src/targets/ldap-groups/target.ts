@@ -1,6 +1,6 @@
 import type { Target } from '../../core/contracts.ts';
 import type { PluginDeps } from '../../plugins.ts';
-import { openSession, type LdapSession } from '../../sources/ldap/connection.ts';
+import { openSession, type LdapSession } from '../../adapters/ldap/connection.ts';
 import { applyLdapGroups } from './apply.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import { desiredState, referencedSources } from './desired.ts';

@@ -6,7 +6,7 @@ import { nftFailure, type NftRunner } from './nft.ts';
 import { includeHeader, renderBatch, renderProbe } from './render.ts';
 import { normalize, sameList, toPrefix } from './set-math.ts';
 import type { ManagedSet, NftIncludeChange, NftSetChange, SetContents, TableRef } from './types.ts';
-import { stageFile } from './write-file-atomic.ts';
+import { stageFile } from '../../adapters/write-file-atomic.ts';
 
 export interface ApplyOptions {
   readonly target: string;

@@ -20,7 +20,6 @@ export const nftablesTarget = defineTarget({
 export { nftablesSchema, NFT_IDENTIFIER, managedSets, type NftablesConfig } from './config.ts';
 export { createNftablesTarget, type NftablesTarget } from './target.ts';
 export { renderBatch, renderInclude, ELEMENTS_PER_LINE } from './render.ts';
-export { writeFileAtomic } from './write-file-atomic.ts';
 export { bootstrapInclude, HOST_CONFIG_SNIPPET, hostConfigSnippet } from './host-config.ts';
 export { commandRunner, NftCommandError, type NftRunner } from './nft.ts';
 export type * from './types.ts';
