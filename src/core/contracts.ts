@@ -1,3 +1,4 @@
+import type { ErrorCode } from './errors.ts';
 import type { Facts, ResolvedSource, SourceRead } from './model.ts';
 import type { GuardVerdict } from './plan.ts';
 
@@ -42,7 +43,7 @@ export interface ChangeResult {
   readonly id: string;
   readonly status: 'applied' | 'failed' | 'skipped';
   readonly message?: string;
-  readonly errorCode?: string;
+  readonly errorCode?: ErrorCode;
 }
 
 /** Everything a target needs to compute its desired state: the resolved facts of the sources it draws from. */
