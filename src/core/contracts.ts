@@ -63,8 +63,13 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
   readonly name: string;
   readonly type: string;
   readonly atomic?: boolean;
-  /** Source names this target draws from, for completeness checks. */
+  /** Source names this target draws from, for completeness checks. Derived from the plugin's `sourceRefs`. */
   readonly sources: readonly string[];
+  /**
+   * Schema of one change of this target, for reading back a saved plan: a change that does not fit it was not made
+   * by this kind of target (or was edited) and the plan is refused as PLAN_INVALID. Set from the plugin's declaration.
+   */
+  readonly changeSchema?: ChangeSchema;
   desired(ctx: DesiredContext): Desired;
   observe(signal: AbortSignal): Promise<Observed>;
   diff(desired: Desired, observed: Observed): C[];
@@ -90,6 +95,16 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
   ): C[] | undefined;
   apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;
   applyAll?(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+}
+
+/** What a saved plan's change is checked with: a zod schema, seen structurally so the core needs no zod import. */
+export interface ChangeSchema {
+  safeParse(value: unknown): {
+    readonly success: boolean;
+    readonly error?: {
+      readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+    };
+  };
 }
 
 /** The shape every long-running part shares: runs until `signal` aborts, then resolves. */

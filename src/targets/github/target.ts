@@ -1,10 +1,10 @@
 import type { Target } from '../../core/contracts.ts';
 import { registerSecret } from '../../core/redact.ts';
-import type { PluginDeps } from '../../plugins.ts';
+import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { applyGithubChange } from './apply.ts';
 import { createGithubClient, type ClientOptions, type GithubClient } from './client.ts';
 import { ConditionalReader } from './conditional.ts';
-import { targetSources, type GithubConfig } from './config.ts';
+import type { GithubConfig } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffGithub } from './diff.ts';
 import { findings } from './findings.ts';
@@ -37,7 +37,7 @@ export function createGithubTarget(
   config: GithubConfig,
   deps: PluginDeps,
   overrides: GithubTargetOverrides = {},
-): GithubTarget {
+): TargetBody<GithubTarget> {
   if ('token' in config.auth) registerSecret(config.auth.token);
   else registerSecret(config.auth.app.privateKey);
   const logger = deps.logger.child({ target: name, type: 'github' });
@@ -60,7 +60,6 @@ export function createGithubTarget(
     name,
     type: 'github',
     atomic: false,
-    sources: targetSources(config),
     stats: reader.stats,
     desired: (ctx) => desiredState(config, ctx),
     async observe(signal) {

@@ -1,9 +1,9 @@
 import type { Target } from '../../core/contracts.ts';
-import type { PluginDeps } from '../../plugins.ts';
+import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { openSession, type LdapSession } from '../../adapters/ldap/connection.ts';
 import { applyLdapGroups } from './apply.ts';
 import type { LdapGroupsConfig } from './config.ts';
-import { desiredState, referencedSources } from './desired.ts';
+import { desiredState } from './desired.ts';
 import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { guardLdapGroups } from './guard.ts';
 import { LockRecords } from './lock-records.ts';
@@ -20,7 +20,11 @@ export type LdapGroupsTarget = Target<LdapGroupsDesired, LdapGroupsObserved, Lda
  * observe and each apply opens one bound connection and closes it. The locks it applies are recorded in `deps.state`
  * (see {@link LockRecords}), so that by default it undoes only its own.
  */
-export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, deps: PluginDeps): LdapGroupsTarget {
+export function createLdapGroupsTarget(
+  name: string,
+  config: LdapGroupsConfig,
+  deps: PluginDeps,
+): TargetBody<LdapGroupsTarget> {
   let ops = 0;
   const withSession = async <T>(fn: (s: LdapSession) => Promise<T>): Promise<T> => {
     const s = await openSession(config.connection, {
@@ -36,13 +40,11 @@ export function createLdapGroupsTarget(name: string, config: LdapGroupsConfig, d
       await s.close();
     }
   };
-  const sources = referencedSources(config);
   const records = new LockRecords(deps.state, name);
   return {
     name,
     type: 'ldap-groups',
     atomic: false,
-    sources,
     get ldapOps() {
       return ops;
     },
