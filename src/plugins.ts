@@ -58,7 +58,7 @@ export interface TargetPluginDefinition<S extends z.ZodType = z.ZodType, T exten
    * Zod schema of one change this target proposes (every kind it has). A saved plan whose change does not fit it is
    * refused as PLAN_INVALID: a plan is read back only by the kind of target that made it.
    */
-  readonly changeSchema?: z.ZodType<Change>;
+  readonly changeSchema: z.ZodType<Change>;
   create(name: string, config: z.output<S>, deps: PluginDeps): TargetBody<T>;
 }
 
@@ -66,7 +66,7 @@ export interface TargetPlugin<S extends z.ZodType = z.ZodType, T extends Target 
   readonly type: string;
   readonly schema: S;
   sourceRefs(config: z.output<S>): SourceRef[];
-  readonly changeSchema?: z.ZodType<Change>;
+  readonly changeSchema: z.ZodType<Change>;
   /** Builds the target; its `sources` are the distinct sources of `sourceRefs(config)`, in order of first reference. */
   create(name: string, config: z.output<S>, deps: PluginDeps): T;
 }
@@ -95,6 +95,6 @@ export function completeTarget<S extends z.ZodType, T extends Target>(
   const sources = [...new Set(plugin.sourceRefs(config).map((r) => r.source))];
   return Object.assign(body, {
     sources,
-    ...(plugin.changeSchema ? { changeSchema: plugin.changeSchema } : {}),
+    changeSchema: plugin.changeSchema,
   }) as unknown as T;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { changeOf } from '../../src/core/change-schema.ts';
 import { completeTarget } from '../../src/plugins.ts';
 import { targetPlugins } from '../../src/registry.ts';
 import { testDeps } from '../../src/testing/plugin-deps.ts';
@@ -67,7 +68,7 @@ describe('Target.sources is derived from the plugin’s sourceRefs', () => {
   }
 
   it('a factory that sets its own sources cannot make them disagree', () => {
-    const plugin = { sourceRefs: () => [{ path: ['a'], source: 'x' }] };
+    const plugin = { sourceRefs: () => [{ path: ['a'], source: 'x' }], changeSchema: changeOf('fake', {}) };
     const body = {
       name: 't',
       type: 'fake',
