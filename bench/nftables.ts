@@ -101,7 +101,7 @@ async function main(): Promise<void> {
           nft: { command: ['ip', 'netns', 'exec', ns, 'nft'] },
         }),
         testDeps({ baseDir: dir }),
-      ) as NftablesTarget;
+      );
 
     const gen = performance.now();
     const sets = [generate(100_000, 1), generate(100_000, 2)];

@@ -92,7 +92,7 @@ export function dbTarget(l: DbLab, overrides: Record<string, unknown> = {}, name
     ...overrides,
   });
   const deps = testDeps({ baseDir: l.dir });
-  return nftablesTarget.create(name, config, deps) as NftablesTarget;
+  return nftablesTarget.create(name, config, deps);
 }
 
 /** A DesiredContext with one live source `clients` holding `addresses`. */
