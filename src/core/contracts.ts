@@ -55,9 +55,9 @@ export interface DesiredContext {
  * A place where access is granted.
  *
  * Reconciliation is level-based: every run re-observes, whatever woke it. `observe` reads only; `diff` is pure and
- * deterministic; `apply` applies one change and is idempotent, so re-running after a partial failure converges.
- * Targets whose changes must commit together (one kernel transaction) implement `applyAll` instead, and are `atomic`:
- * a guard that blocks one change blocks them all.
+ * deterministic; `apply` is idempotent, so re-running after a partial failure converges. Targets whose changes must
+ * commit together (one kernel transaction) are `atomic`: `apply` gets them all at once, and a guard that blocks one
+ * change blocks them all.
  */
 export interface Target<Desired = unknown, Observed = unknown, C extends Change = Change> {
   readonly name: string;
@@ -93,8 +93,31 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
     desired: Desired,
     observed: Observed,
   ): C[] | undefined;
-  apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;
-  applyAll?(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /**
+   * Applies `changes` and returns one result per change, in order; a failing change is a `failed` result, not a throw
+   * (a throw fails every change of the call). An `atomic` target gets every runnable change of a run in one call and
+   * commits them together. Any other target gets one change per call: between calls the run audits each change and
+   * checks it may still write (the daemon's leadership), so a lost lock stops it before its next change.
+   */
+  apply(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /**
+   * Opens what the changes of one run share (e.g. one LDAP connection and bind), just before the run's first write.
+   * The run then applies through the session, with the same contract as `apply`, and closes it when done, whatever
+   * happened. Without it, `apply` is called directly.
+   */
+  openSession?(signal: AbortSignal): Promise<TargetSession<C>>;
+  /**
+   * Non-atomic targets: how many changes may be applied at once, among consecutive changes of the same kind (a target
+   * orders its changes by kind when kinds depend on each other). Default 1. Each one is still checked and audited.
+   */
+  readonly applyConcurrency?: number;
+}
+
+/** The changes of one run of one target, applied over something they share. See `Target.openSession`. */
+export interface TargetSession<C extends Change = Change> {
+  apply(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /** Releases what the session holds. Never throws. */
+  close(): Promise<void>;
 }
 
 /** What a saved plan's change is checked with: a zod schema, seen structurally so the core needs no zod import. */

@@ -76,6 +76,7 @@ describe('Target.sources is derived from the plugin’s sourceRefs', () => {
       desired: () => 0,
       observe: () => Promise.resolve(0),
       diff: () => [],
+      apply: () => Promise.resolve([]),
     };
     assert.deepEqual(completeTarget(plugin, {}, body).sources, ['x']);
   });

@@ -1,4 +1,4 @@
-import type { Target } from '../../core/contracts.ts';
+import type { ChangeResult, Target } from '../../core/contracts.ts';
 import { registerSecret } from '../../core/redact.ts';
 import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { applyGithubChange } from './apply.ts';
@@ -88,11 +88,11 @@ export function createGithubTarget(
     diff: diffGithub,
     notes: findings,
     guard: (changes, desired, observed) => guardGithub(changes, desired, observed),
-    apply: (change, signal) =>
-      applyGithubChange(
-        { org: config.org, octokit, reader, cache: deps.cache, teams: new Set(teams), now },
-        change,
-        signal,
-      ),
+    apply: async (changes, signal) => {
+      const ctx = { org: config.org, octokit, reader, cache: deps.cache, teams: new Set(teams), now };
+      const results: ChangeResult[] = [];
+      for (const change of changes) results.push(await applyGithubChange(ctx, change, signal));
+      return results;
+    },
   };
 }

@@ -58,7 +58,8 @@ export function createKubernetesTenantsTarget(
       diffTenants(config, desired, observed, { target: name, kubeconfigServer: kubeconfigServer() }),
     notes: (desired, observed) => tenantNotes(config, desired, observed),
     guard: (changes, _desired, observed) => guardTenants(config, changes, observed),
-    applyAll: (changes, signal) =>
+    applyConcurrency: config.apply.concurrency,
+    apply: (changes, signal) =>
       applyTenants(
         { config, target: name, client: getClient(), state: deps.state, kubeconfigServer: kubeconfigServer(), now },
         changes,

@@ -17,7 +17,7 @@ export type LdapGroupsTarget = Target<LdapGroupsDesired, LdapGroupsObserved, Lda
 
 /**
  * Builds the ldap-groups target. Not atomic: each change stands alone (a failed group does not hold back a lock). Each
- * observe and each apply opens one bound connection and closes it. The locks it applies are recorded in `deps.state`
+ * observe opens one bound connection and closes it; so does each run of changes (`openSession`). The locks it applies are recorded in `deps.state`
  * (see {@link LockRecords}), so that by default it undoes only its own.
  */
 export function createLdapGroupsTarget(
@@ -26,18 +26,23 @@ export function createLdapGroupsTarget(
   deps: PluginDeps,
 ): TargetBody<LdapGroupsTarget> {
   let ops = 0;
-  const withSession = async <T>(fn: (s: LdapSession) => Promise<T>): Promise<T> => {
-    const s = await openSession(config.connection, {
+  const connect = () =>
+    openSession(config.connection, {
       origin: `target ${name}`,
       baseDir: deps.baseDir,
       code: 'TARGET_FAILED',
       requestTimeoutMs: deps.requestTimeoutMs,
     });
+  const release = async (s: LdapSession) => {
+    ops += s.ops;
+    await s.close();
+  };
+  const withSession = async <T>(fn: (s: LdapSession) => Promise<T>): Promise<T> => {
+    const s = await connect();
     try {
       return await fn(s);
     } finally {
-      ops += s.ops;
-      await s.close();
+      await release(s);
     }
   };
   const records = new LockRecords(deps.state, name);
@@ -53,6 +58,14 @@ export function createLdapGroupsTarget(
     diff: (desired, observed) => diffLdapGroups(config, desired, observed),
     notes: (desired, observed) => ldapGroupsNotes(config, desired, observed),
     guard: (changes, desired, observed) => guardLdapGroups(config, changes, desired, observed),
-    applyAll: (changes, signal) => withSession((s) => applyLdapGroups(config, s, changes, signal, records)),
+    apply: (changes, signal) => withSession((s) => applyLdapGroups(config, s, changes, signal, records)),
+    // One bound connection for every change of a run: the run still checks and audits each change between calls.
+    openSession: async () => {
+      const s = await connect();
+      return {
+        apply: (changes, signal) => applyLdapGroups(config, s, changes, signal, records),
+        close: () => release(s).catch(() => {}),
+      };
+    },
   };
 }

@@ -14,7 +14,7 @@ import { withholdNftables } from './withhold.ts';
 export type NftablesTarget = Target<NftDesired, NftObserved, NftChange>;
 
 /**
- * Builds the nftables target. Touches nothing until `observe` / `applyAll` run.
+ * Builds the nftables target. Touches nothing until `observe` / `apply` run.
  * @param runner how to run nft; defaults to `config.nft.command`. Unit tests pass a fake.
  */
 export function createNftablesTarget(
@@ -36,7 +36,7 @@ export function createNftablesTarget(
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
     withhold: withholdNftables,
-    applyAll: (changes, signal) =>
+    apply: (changes, signal) =>
       applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
   };
 }

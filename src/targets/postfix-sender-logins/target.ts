@@ -14,7 +14,7 @@ export type PostfixSenderLoginsTarget = Target<SenderDesired, SenderObserved, Ta
 
 /**
  * Builds the postfix-sender-logins target. Atomic: its one change is the whole table. Touches nothing until `observe`
- * or `applyAll` run.
+ * or `apply` run.
  */
 export function createPostfixSenderLoginsTarget(
   name: string,
@@ -37,7 +37,7 @@ export function createPostfixSenderLoginsTarget(
     diff: (desired, observed) => diffSenderLogins(options, desired, observed),
     notes: (desired) => [...desired.problems],
     guard: (changes, desired, observed) => guardSenderLogins(config, changes, desired, observed),
-    applyAll: (changes, signal) =>
+    apply: (changes, signal) =>
       applySenderLogins(
         { target: name, path, tools, ...(config.postfix.reload ? { reload: config.postfix.reload } : {}) },
         changes,
