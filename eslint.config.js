@@ -1,5 +1,42 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/** Plugin folders: `src/sources/<name>/` and `src/targets/<name>/`. */
+const pluginFolders = ['sources', 'targets'].flatMap((kind) =>
+  readdirSync(join(import.meta.dirname, 'src', kind), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => ({ kind, name: d.name })),
+);
+
+/**
+ * A plugin imports the core, `src/adapters/` (vendor plumbing shared by sources and targets), `src/plugins.ts`, its own
+ * folder, and files beside the plugin folders — never another plugin's folder: what two plugins share belongs in
+ * adapters, so either can change or go without breaking the other.
+ */
+function pluginBoundary({ kind, name }) {
+  const other = kind === 'sources' ? 'targets' : 'sources';
+  const message = `a plugin in src/${kind}/${name}/ imports no other plugin's folder; move what is shared to src/adapters/`;
+  return {
+    files: [`src/${kind}/${name}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            // A sibling plugin reached from this folder (`../static/index.ts`).
+            { regex: `^\\.\\./(?!${name}/)[^./][^/]*/`, message },
+            // A plugin of the same kind by a longer path (`../../sources/static/index.ts`).
+            { regex: `(^|/)${kind}/(?!${name}/)[^/]+/`, message },
+            // Any plugin of the other kind.
+            { regex: `(^|/)${other}/[^/]+/`, message },
+          ],
+        },
+      ],
+    },
+  };
+}
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.gatehouse/', 'out/', 'coverage/'] },
@@ -48,4 +85,5 @@ export default tseslint.config(
       ],
     },
   },
+  ...pluginFolders.map(pluginBoundary),
 );

@@ -24,7 +24,7 @@ import { buildPlan } from '../src/core/pipeline.ts';
 import type { TargetPlan } from '../src/core/plan.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
 import { staticSource } from '../src/sources/static/index.ts';
-import { createGithubTarget, GatehouseOctokit, githubSchema } from '../src/targets/github/index.ts';
+import { GatehouseOctokit, githubSchema, githubTarget } from '../src/targets/github/index.ts';
 import { startGithubFake, type RequestCounts } from '../test/fakes/github/index.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
 
@@ -79,7 +79,7 @@ try {
     writeSpacingMs: 0,
     readConcurrency: 8,
   });
-  const target = createGithubTarget('gh', config, deps);
+  const target = githubTarget.create('gh', config, deps);
 
   async function run(label: string, apply: boolean) {
     const source = staticSource.create('people', staticSource.schema.parse({ type: 'static', people, groups }), deps);

@@ -22,8 +22,8 @@ import type { Person } from '../src/core/model.ts';
 import { buildPlan } from '../src/core/pipeline.ts';
 import { MemoryTargetState } from '../src/core/target-state.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
-import { KubeClient, RateLimiter, loadKubeConfig } from '../src/targets/kubernetes-tenants/client.ts';
-import { createKubernetesTenantsTarget, kubernetesTenantsSchema } from '../src/targets/kubernetes-tenants/index.ts';
+import { KubeClient, RateLimiter, loadKubeConfig } from '../src/adapters/kubernetes/client.ts';
+import { kubernetesTenantsSchema, kubernetesTenantsTarget } from '../src/targets/kubernetes-tenants/index.ts';
 import { mapLimit } from '../src/core/map-limit.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
 import { fakeKubeConfigYaml, startKubeFake } from '../test/fakes/kubernetes/index.ts';
@@ -60,7 +60,7 @@ try {
   });
   const state = new MemoryTargetState();
   const store = new MemoryStore();
-  const target = createKubernetesTenantsTarget('bench', config, testDeps({ baseDir: dir, state }));
+  const target = kubernetesTenantsTarget.create('bench', config, testDeps({ baseDir: dir, state }));
 
   const run = async (label: string) => {
     fake.resetCounts();

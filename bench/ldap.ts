@@ -28,7 +28,7 @@ import { MemoryStore } from '../src/core/testing/memory-store.ts';
 import { ldapSource } from '../src/sources/ldap/index.ts';
 import { peopleAttributes } from '../src/sources/ldap/read.ts';
 import { staticSource } from '../src/sources/static/index.ts';
-import { createLdapGroupsTarget, ldapGroupsTarget } from '../src/targets/ldap-groups/index.ts';
+import { ldapGroupsTarget } from '../src/targets/ldap-groups/index.ts';
 import { BIND_DN, BIND_PASSWORD, GROUPS, PEOPLE, startSlapd } from '../test/harness/slapd.ts';
 import { EMPTY_MEMBER, directoryLdif, snowflake } from '../test/ldap/directory.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
@@ -176,7 +176,7 @@ try {
     staticSource.schema.parse({ type: 'static', people, groups: staticGroups }),
     deps,
   );
-  const target = createLdapGroupsTarget(
+  const target = ldapGroupsTarget.create(
     'ldap',
     ldapGroupsTarget.schema.parse({
       type: 'ldap-groups',

@@ -2,9 +2,9 @@
  * nftables target benchmark. Run on demand, as root: `node_modules/.bin/node bench/nftables.ts`.
  *
  * In a throwaway network namespace (never the host's ruleset):
- *  1. Replace a 100k-element interval set: raw `nft -f` of the batch vs the target's applyAll, and vs a whole
- *     observe + diff + guard + applyAll pass. Goal: applyAll ≤ 1.2× raw.
- *  2. The cost of the `nft -c` pre-check: the full batch vs the structural probe applyAll uses.
+ *  1. Replace a 100k-element interval set: raw `nft -f` of the batch vs the target's apply, and vs a whole
+ *     observe + diff + guard + apply pass. Goal: apply ≤ 1.2× raw.
+ *  2. The cost of the `nft -c` pre-check: the full batch vs the structural probe apply uses.
  *  3. A 10-element change on a 10k set, end to end, next to raw 10-element `add/delete element` edits.
  * Elements are a seeded mix of /32s and prefixes, so runs compare. Each figure is the median of REPS runs; runs
  * alternate between two different sets so every replace really replaces.
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
           nft: { command: ['ip', 'netns', 'exec', ns, 'nft'] },
         }),
         testDeps({ baseDir: dir }),
-      ) as NftablesTarget;
+      );
 
     const gen = performance.now();
     const sets = [generate(100_000, 1), generate(100_000, 2)];
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
         desiredMs.push(await time(() => Promise.resolve((desired = t.desired(ctxOf(sets[k] as Prefix[]))))));
         const observed = await t.observe(AbortSignal.timeout(300_000));
         const changes = t.diff(desired as never, observed);
-        applyOnly.push(await time(() => t.applyAll!(changes, AbortSignal.timeout(300_000))));
+        applyOnly.push(await time(() => t.apply(changes, AbortSignal.timeout(300_000))));
         await load(k + 1);
         pass.push(
           await time(async () => {
@@ -150,22 +150,18 @@ async function main(): Promise<void> {
             observeMs.push(await time(async () => (o = await t.observe(AbortSignal.timeout(300_000)))));
             const c = t.diff(desired as never, o as never);
             t.guard?.(c, desired as never, o as never, ctxOf([]));
-            const results = await t.applyAll!(c, AbortSignal.timeout(300_000));
+            const results = await t.apply(c, AbortSignal.timeout(300_000));
             if (results.some((r) => r.status !== 'applied')) throw new Error(JSON.stringify(results).slice(0, 500));
           }),
         );
       }
     }
     rows.push([
-      'target applyAll, 100k replace (incl. probe + include write)',
+      'target apply, 100k replace (incl. probe + include write)',
       median(applyOnly),
       `${(median(applyOnly) / base).toFixed(2)}×`,
     ]);
-    rows.push([
-      'target observe+diff+guard+applyAll, 100k replace',
-      median(pass),
-      `${(median(pass) / base).toFixed(2)}×`,
-    ]);
+    rows.push(['target observe+diff+guard+apply, 100k replace', median(pass), `${(median(pass) / base).toFixed(2)}×`]);
     rows.push([
       '  of which observe (nft -j list set + parse)',
       median(observeMs),
@@ -198,7 +194,7 @@ async function main(): Promise<void> {
     const extra = (sets[1] as Prefix[]).slice(0, 5);
     const variants = [tenK, aggregate([...tenK.slice(5), ...extra])];
     const t = target();
-    await t.applyAll!(
+    await t.apply(
       t.diff(t.desired(ctxOf(tenK)), await t.observe(AbortSignal.timeout(60_000))),
       AbortSignal.timeout(60_000),
     );
@@ -210,7 +206,7 @@ async function main(): Promise<void> {
           const o = await t.observe(AbortSignal.timeout(60_000));
           const c = t.diff(desired, o);
           t.guard?.(c, desired, o, ctxOf([]));
-          await t.applyAll!(c, AbortSignal.timeout(60_000));
+          await t.apply(c, AbortSignal.timeout(60_000));
         }),
       );
     }
@@ -222,7 +218,7 @@ async function main(): Promise<void> {
       const [from, to] = i % 2 === 0 ? [tenK.slice(0, 5), extra] : [extra, tenK.slice(0, 5)];
       raw10.push(await time(() => nft(['-f', '-'], edit('delete', from) + edit('add', to))));
     }
-    rows.push(['10-element change on 10k: target observe+diff+guard+applyAll', median(small10), '']);
+    rows.push(['10-element change on 10k: target observe+diff+guard+apply', median(small10), '']);
     rows.push(['10-element change on 10k: raw nft delete/add element', median(raw10), '']);
 
     console.log(`\nmedian of ${REPS}–${REPS * 2} runs; ratios against raw nft -f of the 100k batch\n`);
@@ -230,7 +226,7 @@ async function main(): Promise<void> {
     console.log(`${'scenario'.padEnd(w)}  ${'ms'.padStart(7)}  ratio`);
     for (const [name, ms, ratio] of rows) console.log(`${name.padEnd(w)}  ${ms.toFixed(0).padStart(7)}  ${ratio}`);
     const goal = median(applyOnly) / base;
-    console.log(`\napplyAll / raw = ${goal.toFixed(2)}× (goal ≤ 1.20×: ${goal <= 1.2 ? 'met' : 'NOT met'})`);
+    console.log(`\napply / raw = ${goal.toFixed(2)}× (goal ≤ 1.20×: ${goal <= 1.2 ? 'met' : 'NOT met'})`);
   } finally {
     await lab.cleanup();
     await rm(dir, { recursive: true, force: true });

@@ -103,7 +103,7 @@ try {
           const changes = target.diff(d, o);
           const verdicts = target.guard?.(changes, d, o, ctxs[v] as DesiredContext) ?? [];
           if (verdicts.some((x) => x.outcome === 'reject' && x.changeIds.length > 0)) throw new Error('guard rejected');
-          const res = await target.applyAll!(changes, signal);
+          const res = await target.apply(changes, signal);
           if (res.some((x) => x.status !== 'applied')) throw new Error(JSON.stringify(res));
         }),
       );

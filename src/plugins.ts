@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { KeyValueCache } from './core/cache.ts';
 import type { Clock } from './core/clock.ts';
-import type { Source, Target } from './core/contracts.ts';
+import type { Change, Source, Target } from './core/contracts.ts';
 import type { TargetState } from './core/target-state.ts';
 
 /** Figures a plugin reports for the daemon's metrics; absent outside `serve`. */
@@ -49,17 +49,59 @@ export interface SourcePlugin<S extends z.ZodType = z.ZodType> {
   create(name: string, config: z.output<S>, deps: PluginDeps): Source;
 }
 
-export interface TargetPlugin<S extends z.ZodType = z.ZodType> {
+/**
+ * What a target plugin's factory builds: a target without the parts `defineTarget` derives from the plugin's
+ * declarations (`sources` from `sourceRefs`, `changeSchema` from the plugin's), so they cannot disagree.
+ */
+export type TargetBody<T extends Target = Target> = Omit<T, 'sources' | 'changeSchema'>;
+
+/** A target plugin as written: `defineTarget` turns it into a {@link TargetPlugin}. */
+export interface TargetPluginDefinition<S extends z.ZodType = z.ZodType, T extends Target = Target> {
+  readonly type: string;
+  readonly schema: S;
+  /** Every reference from the config to a source. The target's `sources` are exactly these sources. */
+  sourceRefs(config: z.output<S>): SourceRef[];
+  /**
+   * Zod schema of one change this target proposes (every kind it has). A saved plan whose change does not fit it is
+   * refused as PLAN_INVALID: a plan is read back only by the kind of target that made it.
+   */
+  readonly changeSchema: z.ZodType<Change>;
+  create(name: string, config: z.output<S>, deps: PluginDeps): TargetBody<T>;
+}
+
+export interface TargetPlugin<S extends z.ZodType = z.ZodType, T extends Target = Target> {
   readonly type: string;
   readonly schema: S;
   sourceRefs(config: z.output<S>): SourceRef[];
-  create(name: string, config: z.output<S>, deps: PluginDeps): Target;
+  readonly changeSchema: z.ZodType<Change>;
+  /** Builds the target; its `sources` are the distinct sources of `sourceRefs(config)`, in order of first reference. */
+  create(name: string, config: z.output<S>, deps: PluginDeps): T;
 }
 
 export function defineSource<S extends z.ZodType>(p: SourcePlugin<S>): SourcePlugin<S> {
   return p;
 }
 
-export function defineTarget<S extends z.ZodType>(p: TargetPlugin<S>): TargetPlugin<S> {
-  return p;
+/** Declares a target plugin; its targets get `sources` and `changeSchema` from the declaration (see `completeTarget`). */
+export function defineTarget<S extends z.ZodType, T extends Target>(
+  p: TargetPluginDefinition<S, T>,
+): TargetPlugin<S, T> {
+  return { ...p, create: (name, config, deps) => completeTarget(p, config, p.create(name, config, deps)) };
+}
+
+/**
+ * Adds to a target built by a plugin's factory what the plugin declares: `sources` (the distinct sources of
+ * `sourceRefs(config)`) and `changeSchema`. For code that calls a factory directly (tests passing fakes); the plugin's
+ * own `create` does this already. Keeps the body's identity (its getters keep working).
+ */
+export function completeTarget<S extends z.ZodType, T extends Target>(
+  plugin: Pick<TargetPluginDefinition<S, T>, 'sourceRefs' | 'changeSchema'>,
+  config: z.output<S>,
+  body: TargetBody<T>,
+): T {
+  const sources = [...new Set(plugin.sourceRefs(config).map((r) => r.source))];
+  return Object.assign(body, {
+    sources,
+    changeSchema: plugin.changeSchema,
+  }) as unknown as T;
 }

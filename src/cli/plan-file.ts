@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { GatehouseError } from '../core/errors.ts';
+import { ERROR_CODES, GatehouseError } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { sealPlan } from '../core/plan.ts';
 
@@ -26,6 +26,7 @@ const planSchema = z.object({
       changes: z.array(change),
       verdicts: z.array(z.looseObject({ guard: z.string(), outcome: z.enum(['pass', 'reject']) })),
       blocked: z.array(z.string()),
+      error: z.object({ code: z.enum(ERROR_CODES), message: z.string() }).optional(),
     }),
   ),
 });

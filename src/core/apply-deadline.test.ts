@@ -18,13 +18,17 @@ function slowTarget(deadline: AbortController) {
     desired: () => null,
     observe: () => Promise.resolve({ v: 1 }),
     diff: () => changes,
-    async apply(c, signal): Promise<ChangeResult> {
-      if (c.id === 'a') {
-        deadline.abort(new Error('deadline'));
-        await new Promise((r) => setTimeout(r, 20));
+    async apply(cs, signal): Promise<ChangeResult[]> {
+      const results: ChangeResult[] = [];
+      for (const c of cs) {
+        if (c.id === 'a') {
+          deadline.abort(new Error('deadline'));
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        seen.push({ id: c.id, signalAborted: signal.aborted });
+        results.push({ id: c.id, status: 'applied' });
       }
-      seen.push({ id: c.id, signalAborted: signal.aborted });
-      return { id: c.id, status: 'applied' };
+      return results;
     },
   };
   return { target, seen };
@@ -83,7 +87,7 @@ describe('applyPlan with a run deadline, atomic target', () => {
       desired: () => null,
       observe: () => Promise.resolve({ v: 1 }),
       diff: () => changes,
-      applyAll(cs): Promise<ChangeResult[]> {
+      apply(cs): Promise<ChangeResult[]> {
         calls.push(...cs.map((c) => c.id));
         return Promise.resolve(cs.map((c) => ({ id: c.id, status: 'applied' as const })));
       },

@@ -1,7 +1,8 @@
 import type { AuditEvent, AuditLog } from './audit.ts';
 import { digest } from './canonical-json.ts';
-import type { Change, ChangeResult, Target } from './contracts.ts';
+import type { Change, ChangeResult, Target, TargetSession } from './contracts.ts';
 import { GatehouseError, describeError, isGatehouseError } from './errors.ts';
+import { mapLimit } from './map-limit.ts';
 import { runnableChanges, type Plan, type TargetPlan } from './plan.ts';
 import { redact } from './redact.ts';
 
@@ -93,7 +94,8 @@ type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) 
 
 /**
  * Every change is audited as `started` before it is attempted and with its result right after, so neither a crash
- * nor a kill between the write and the audit leaves an applied change without a trace.
+ * nor a kill between the write and the audit leaves an applied change without a trace. An atomic target's changes go
+ * in one call (one transaction); any other target's one per call, each after checking it may still write.
  */
 async function applyTarget(
   target: Target,
@@ -120,56 +122,89 @@ async function applyTarget(
       return refused;
     }
   };
-  if (target.applyAll) {
-    const refusal = changes[0] === undefined ? undefined : await mayNotWrite(changes[0]);
-    if (refusal) {
-      // The batch is one transaction: not started at all, like each change of a non-atomic target would be.
-      const skipped = changes.map((c): ChangeResult => ({ ...refusal, id: c.id }));
-      for (const [i, c] of changes.entries()) {
-        await audit(c, skipped[i] as ChangeResult);
-        done(skipped[i] as ChangeResult);
-      }
-      return skipped;
-    }
-    for (const c of changes) await audit(c, { status: 'started' });
-    let results: ChangeResult[];
-    try {
-      results = await target.applyAll(changes, signal);
-    } catch (e) {
-      results = changes.map((c) => failed(c, e));
-    }
-    for (const [i, c] of changes.entries()) {
-      const r = results[i] ?? { id: c.id, status: 'failed', message: 'no result' };
-      await audit(c, r);
-      done(r);
-    }
-    return results;
-  }
-  const apply = target.apply?.bind(target);
-  if (!apply)
-    throw new GatehouseError('TARGET_FAILED', `target ${target.name} cannot apply changes`, { terminal: true });
-  const results: ChangeResult[] = [];
-  for (const c of changes) {
-    const r0 = await mayNotWrite(c);
-    if (r0) {
-      const r = r0;
-      await audit(c, r);
-      done(r);
-      results.push(r);
-      continue;
-    }
-    await audit(c, { status: 'started' });
-    let r: ChangeResult;
-    try {
-      r = await apply(c, signal);
-    } catch (e) {
-      r = failed(c, e);
-    }
+  const record = async (c: Change, r: ChangeResult): Promise<ChangeResult> => {
     await audit(c, r);
     done(r);
-    results.push(r);
+    return r;
+  };
+  const runner = sessionOf(target, signal);
+  try {
+    if (target.atomic) {
+      const refusal = changes[0] === undefined ? undefined : await mayNotWrite(changes[0]);
+      // The batch is one transaction: not started at all, like each change of a non-atomic target would be.
+      if (refusal) return await recordAll(changes, (c) => ({ ...refusal, id: c.id }), record);
+      for (const c of changes) await audit(c, { status: 'started' });
+      const results = await runner.apply(changes);
+      return await recordAll(changes, (c, i) => results[i] ?? failed(c, new Error('no result')), record);
+    }
+    const applyOne = async (c: Change): Promise<ChangeResult> => {
+      const refusal = await mayNotWrite(c);
+      if (refusal) return record(c, refusal);
+      await audit(c, { status: 'started' });
+      const [r] = await runner.apply([c]);
+      return record(c, r ?? failed(c, new Error('no result')));
+    };
+    const results: ChangeResult[] = [];
+    const limit = Math.max(1, target.applyConcurrency ?? 1);
+    // Never aborted: an abort is each change's to record (as skipped), not a reason to stop recording.
+    const unaborted = new AbortController().signal;
+    for (const run of runsOfKind(changes)) {
+      results.push(...(limit === 1 ? await serial(run, applyOne) : await mapLimit(run, limit, unaborted, applyOne)));
+    }
+    return results;
+  } finally {
+    await runner.close();
   }
-  return results;
+}
+
+/**
+ * The target's session for this run, opened on first use (a run that writes nothing opens none); a session that
+ * cannot be opened fails the changes it was opened for.
+ */
+function sessionOf(target: Target, signal: AbortSignal) {
+  let opened: Promise<TargetSession> | undefined;
+  return {
+    async apply(changes: readonly Change[]): Promise<ChangeResult[]> {
+      try {
+        if (!target.openSession) return await target.apply(changes, signal);
+        opened ??= target.openSession(signal);
+        return await (await opened).apply(changes, signal);
+      } catch (e) {
+        return changes.map((c) => failed(c, e));
+      }
+    },
+    async close(): Promise<void> {
+      const session = await opened?.catch(() => undefined);
+      await session?.close();
+    },
+  };
+}
+
+async function recordAll(
+  changes: readonly Change[],
+  result: (c: Change, i: number) => ChangeResult,
+  record: (c: Change, r: ChangeResult) => Promise<ChangeResult>,
+): Promise<ChangeResult[]> {
+  const out: ChangeResult[] = [];
+  for (const [i, c] of changes.entries()) out.push(await record(c, result(c, i)));
+  return out;
+}
+
+async function serial<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (const item of items) out.push(await fn(item));
+  return out;
+}
+
+/** Consecutive changes of the same kind: a target orders kinds that depend on each other, runs keep that order. */
+function runsOfKind(changes: readonly Change[]): Change[][] {
+  const runs: Change[][] = [];
+  for (const c of changes) {
+    const last = runs.at(-1);
+    if (last && last[0]?.kind === c.kind) last.push(c);
+    else runs.push([c]);
+  }
+  return runs;
 }
 
 function failed(c: Change, e: unknown): ChangeResult {

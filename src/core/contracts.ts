@@ -1,3 +1,4 @@
+import type { ErrorCode } from './errors.ts';
 import type { Facts, ResolvedSource, SourceRead } from './model.ts';
 import type { GuardVerdict } from './plan.ts';
 
@@ -42,7 +43,7 @@ export interface ChangeResult {
   readonly id: string;
   readonly status: 'applied' | 'failed' | 'skipped';
   readonly message?: string;
-  readonly errorCode?: string;
+  readonly errorCode?: ErrorCode;
 }
 
 /** Everything a target needs to compute its desired state: the resolved facts of the sources it draws from. */
@@ -54,16 +55,21 @@ export interface DesiredContext {
  * A place where access is granted.
  *
  * Reconciliation is level-based: every run re-observes, whatever woke it. `observe` reads only; `diff` is pure and
- * deterministic; `apply` applies one change and is idempotent, so re-running after a partial failure converges.
- * Targets whose changes must commit together (one kernel transaction) implement `applyAll` instead, and are `atomic`:
- * a guard that blocks one change blocks them all.
+ * deterministic; `apply` is idempotent, so re-running after a partial failure converges. Targets whose changes must
+ * commit together (one kernel transaction) are `atomic`: `apply` gets them all at once, and a guard that blocks one
+ * change blocks them all.
  */
 export interface Target<Desired = unknown, Observed = unknown, C extends Change = Change> {
   readonly name: string;
   readonly type: string;
   readonly atomic?: boolean;
-  /** Source names this target draws from, for completeness checks. */
+  /** Source names this target draws from, for completeness checks. Derived from the plugin's `sourceRefs`. */
   readonly sources: readonly string[];
+  /**
+   * Schema of one change of this target, for reading back a saved plan: a change that does not fit it was not made
+   * by this kind of target (or was edited) and the plan is refused as PLAN_INVALID. Set from the plugin's declaration.
+   */
+  readonly changeSchema?: ChangeSchema;
   desired(ctx: DesiredContext): Desired;
   observe(signal: AbortSignal): Promise<Observed>;
   diff(desired: Desired, observed: Observed): C[];
@@ -87,8 +93,41 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
     desired: Desired,
     observed: Observed,
   ): C[] | undefined;
-  apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;
-  applyAll?(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /**
+   * Applies `changes` and returns one result per change, in order; a failing change is a `failed` result, not a throw
+   * (a throw fails every change of the call). An `atomic` target gets every runnable change of a run in one call and
+   * commits them together. Any other target gets one change per call: between calls the run audits each change and
+   * checks it may still write (the daemon's leadership), so a lost lock stops it before its next change.
+   */
+  apply(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /**
+   * Opens what the changes of one run share (e.g. one LDAP connection and bind), just before the run's first write.
+   * The run then applies through the session, with the same contract as `apply`, and closes it when done, whatever
+   * happened. Without it, `apply` is called directly.
+   */
+  openSession?(signal: AbortSignal): Promise<TargetSession<C>>;
+  /**
+   * Non-atomic targets: how many changes may be applied at once, among consecutive changes of the same kind (a target
+   * orders its changes by kind when kinds depend on each other). Default 1. Each one is still checked and audited.
+   */
+  readonly applyConcurrency?: number;
+}
+
+/** The changes of one run of one target, applied over something they share. See `Target.openSession`. */
+export interface TargetSession<C extends Change = Change> {
+  apply(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /** Releases what the session holds. Never throws. */
+  close(): Promise<void>;
+}
+
+/** What a saved plan's change is checked with: a zod schema, seen structurally so the core needs no zod import. */
+export interface ChangeSchema {
+  safeParse(value: unknown): {
+    readonly success: boolean;
+    readonly error?: {
+      readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+    };
+  };
 }
 
 /** The shape every long-running part shares: runs until `signal` aborts, then resolves. */

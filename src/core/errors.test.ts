@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeError, GatehouseError } from './errors.ts';
+import type { ChangeResult } from './contracts.ts';
+import { describeError, ERROR_CODES, GatehouseError, type ErrorCode } from './errors.ts';
+import type { TargetPlan } from './plan.ts';
 
 describe('describeError', () => {
   it('follows the cause chain', () => {
@@ -19,5 +21,19 @@ describe('describeError', () => {
   it('renders non-Error values', () => {
     assert.equal(describeError('plain'), 'plain');
     assert.equal(describeError({ status: 500 }), '{"status":500}');
+  });
+});
+
+describe('error codes are typed', () => {
+  it('a change result or a target plan carries a stable code, never a free string (checked by tsc)', () => {
+    const ok: ChangeResult = { id: 'a', status: 'failed', errorCode: 'TARGET_FAILED' };
+    // @ts-expect-error: a free string is not an ErrorCode.
+    const free: ChangeResult = { id: 'a', status: 'failed', errorCode: 'SOMETHING_FAILED' };
+    // @ts-expect-error: a free string is not an ErrorCode.
+    const plan: TargetPlan['error'] = { code: 'SOMETHING_FAILED', message: 'm' };
+    assert.ok(ERROR_CODES.includes(ok.errorCode as ErrorCode));
+    assert.ok(!ERROR_CODES.includes(free.errorCode as ErrorCode));
+    assert.ok(!ERROR_CODES.includes(plan?.code as ErrorCode));
+    assert.equal(new Set(ERROR_CODES).size, ERROR_CODES.length);
   });
 });

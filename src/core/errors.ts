@@ -1,25 +1,29 @@
 /**
- * Stable error codes. They are API: they appear in exit codes, metric labels, HTTP bodies and the audit log.
+ * Stable error codes. They are API: they appear in exit codes, metric labels, HTTP bodies, saved plans and the audit
+ * log. Every code a result, a plan or an error carries is one of these; saved plans are checked against this list.
  */
-export type ErrorCode =
-  | 'CONFIG_INVALID'
-  | 'SOURCE_INCOMPLETE'
-  | 'SOURCE_INVALID_DATA'
-  | 'GUARD_REJECTED'
-  | 'PLAN_STALE'
-  | 'PLAN_INVALID'
-  | 'TARGET_FORBIDDEN'
-  | 'TARGET_FAILED'
-  | 'STORE_FAILED'
-  | 'AUDIT_CHAIN_BROKEN'
-  | 'ABORTED'
-  | 'PLAN_EXPIRED'
-  | 'STORE_LOCKED'
-  | 'STORE_CORRUPT'
-  | 'TIMEOUT'
+export const ERROR_CODES = [
+  'CONFIG_INVALID',
+  'SOURCE_INCOMPLETE',
+  'SOURCE_INVALID_DATA',
+  'GUARD_REJECTED',
+  'PLAN_STALE',
+  'PLAN_INVALID',
+  'TARGET_FORBIDDEN',
+  'TARGET_FAILED',
+  'STORE_FAILED',
+  'AUDIT_CHAIN_BROKEN',
+  'ABORTED',
+  'PLAN_EXPIRED',
+  'STORE_LOCKED',
+  'STORE_CORRUPT',
+  'TIMEOUT',
   /** A command-line argument names something that cannot be used: a missing plan file, a missing output directory. */
-  | 'USAGE'
-  | 'INTERNAL';
+  'USAGE',
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export interface GatehouseErrorOptions {
   cause?: unknown;

@@ -84,13 +84,13 @@ class ListTarget implements Target<string[], string[], ListChange> {
       return [neverEmptyGuard(delta, false), maxShrinkGuard(delta, 0.5)].filter((v) => v !== undefined);
     });
   }
-  apply(change: ListChange): Promise<ChangeResult> {
+  apply(changes: readonly ListChange[]): Promise<ChangeResult[]> {
     if (this.failNext) {
       this.failNext = false;
       return Promise.reject(new GatehouseError('TARGET_FAILED', 'injected failure'));
     }
-    this.state = [...change.elements];
-    return Promise.resolve({ id: change.id, status: 'applied' });
+    for (const change of changes) this.state = [...change.elements];
+    return Promise.resolve(changes.map((change) => ({ id: change.id, status: 'applied' as const })));
   }
 }
 

@@ -1,5 +1,6 @@
 import { digest } from './canonical-json.ts';
 import type { Change } from './contracts.ts';
+import type { ErrorCode } from './errors.ts';
 import type { ResolvedSource } from './model.ts';
 
 /** A guard's decision about some changes of one target. Only `reject` verdicts with change ids block anything. */
@@ -36,7 +37,7 @@ export interface TargetPlan {
   /** Findings for a human that are not changes (from `Target.notes`). */
   readonly notes?: readonly string[];
   /** Set when the target could not be observed; such a target has no changes. */
-  readonly error?: { readonly code: string; readonly message: string };
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
 /**

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { z } from 'zod';
 import { applyPlan } from './apply.ts';
+import { changeOf } from './change-schema.ts';
 import { GatehouseError, type ErrorCode } from './errors.ts';
 import { buildPlan } from './pipeline.ts';
 import { sealPlan, type Plan } from './plan.ts';
@@ -90,6 +92,27 @@ describe('saved plans are decided from the world', () => {
     });
     await assert.rejects(applySaved(forged), refusedWith('PLAN_INVALID', /never made it/));
     assert.deepEqual(target.state, []);
+  });
+
+  it('refuses a change that does not fit its target’s change schema (PLAN_INVALID naming target and change id), audited', async () => {
+    const { src, target, plan, applySaved, store } = world();
+    Object.assign(target, {
+      changeSchema: changeOf('replace', { elements: z.array(z.string()) }),
+    });
+    src.serve(['10.0.0.1']);
+    const saved = await plan();
+    // Fits: the plan as made is applied.
+    const fits = await plan();
+    assert.equal((await applySaved(fits))[0]?.results[0]?.status, 'applied');
+    const forged = reseal(saved, (p) => {
+      p.targets = p.targets.map((t) => ({ ...t, changes: t.changes.map((c) => ({ ...c, elements: 'everything' })) }));
+    });
+    await store.recordPlan(forged.id, new Date(Date.UTC(2026, 0, 1)));
+    await assert.rejects(
+      applySaved(forged),
+      refusedWith('PLAN_INVALID', /target allow: change list is not a list change at elements/),
+    );
+    assert.ok((await store.list()).some((r) => r.action === 'plan-refused' && r.planId === forged.id));
   });
 
   it('applies what the world says, never what the file says, even under a recorded id', async () => {

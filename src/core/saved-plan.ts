@@ -1,5 +1,6 @@
 import { refusePlan } from './apply.ts';
 import type { AuditLog } from './audit.ts';
+import { misfitChange } from './change-schema.ts';
 import { parseDuration } from './duration.ts';
 import { buildPlan, type PlanInput } from './pipeline.ts';
 import type { Plan } from './plan.ts';
@@ -20,7 +21,8 @@ export interface SavedPlanInput extends PlanInput {
 const SHOWN_DIFFERENCES = 5;
 
 /**
- * Decides a saved plan from the world, not from the file. Refuses it (audited as `plan-refused`) when this
+ * Decides a saved plan from the world, not from the file. Refuses it (audited as `plan-refused`) when a change does
+ * not fit the change schema of the target that planned it (PLAN_INVALID, naming target and change id), when this
  * installation never made it (PLAN_INVALID: made elsewhere, or edited and re-sealed), when it was made longer than
  * `maxAge` ago (PLAN_EXPIRED), or when the plan computed now — sources re-read, targets re-observed, guards re-run —
  * is not the same plan (PLAN_STALE, naming what differs). Otherwise returns the plan computed now, with its
@@ -32,6 +34,8 @@ export async function replanSaved(input: SavedPlanInput): Promise<{ plan: Plan; 
   const now = input.now ?? (() => new Date());
   const { saved } = input;
   const at = { audit: input.audit, actor: input.actor, planId: saved.id, now };
+  const misfit = misfitChange(saved, input.targets);
+  if (misfit !== undefined) return refusePlan(at, 'PLAN_INVALID', `${misfit}; plan again`);
   const madeAt = await input.records.planMadeAt(saved.id);
   if (madeAt === undefined) {
     return refusePlan(

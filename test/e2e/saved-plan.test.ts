@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sealPlan, type Plan } from '../../src/core/plan.ts';
 import { gatehouse } from './cli.ts';
@@ -122,6 +122,28 @@ describe('gatehouse apply FILE decides from the world', () => {
     const r = await gatehouse(['-c', config, 'apply', join(dir, 'forged2.json')]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /\[PLAN_INVALID\]/);
+    assert.equal(await readFile(include, 'utf8'), '# hand edit\n');
+  });
+
+  it('refuses a re-sealed plan whose change does not fit its target, naming target and change', async () => {
+    await mkdir(dirname(include), { recursive: true });
+    await writeFile(include, '# hand edit\n');
+    const { plan } = await savePlan('to-misfit.json');
+    const target = plan.targets.find((t) => t.changes.some((c) => c.kind === 'nft-set'));
+    assert.ok(target);
+    const change = target.changes.find((c) => c.kind === 'nft-set');
+    assert.ok(change);
+    const forged = reseal(plan, (p) => {
+      p.targets = p.targets.map((t) => ({
+        ...t,
+        changes: t.changes.map((c) => (c.id === change.id ? ({ ...c, elements: '0.0.0.0/0' } as typeof c) : c)),
+      }));
+    });
+    await writeFile(join(dir, 'misfit.json'), JSON.stringify(forged));
+    const r = await gatehouse(['-c', config, 'apply', join(dir, 'misfit.json')]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const named = `target ${target.name}: change ${change.id} is not a nftables change at elements`;
+    assert.ok(r.stderr.includes(named) && r.stderr.includes('[PLAN_INVALID]'), r.stderr);
     assert.equal(await readFile(include, 'utf8'), '# hand edit\n');
   });
 

@@ -10,10 +10,11 @@ import { staticSource } from '../../src/sources/static/index.ts';
 import {
   createGithubTarget,
   githubSchema,
+  githubTarget,
   type GithubTarget,
   type GithubTargetOverrides,
 } from '../../src/targets/github/index.ts';
-import type { PluginDeps } from '../../src/plugins.ts';
+import { completeTarget, type PluginDeps } from '../../src/plugins.ts';
 import type { GithubFake } from '../fakes/github/index.ts';
 import { testDeps } from '../../src/testing/plugin-deps.ts';
 
@@ -65,7 +66,8 @@ export class World {
   }
 
   target(): GithubTarget {
-    return createGithubTarget('gh', githubSchema.parse(this.config), this.deps(), this.overrides);
+    const config = githubSchema.parse(this.config);
+    return completeTarget(githubTarget, config, createGithubTarget('gh', config, this.deps(), this.overrides));
   }
 
   async plan(target: GithubTarget = this.target()) {

@@ -13,8 +13,10 @@ import { openStore, type Store } from '../../src/store/index.ts';
 import {
   createKubernetesTenantsTarget,
   kubernetesTenantsSchema,
+  kubernetesTenantsTarget,
   type KubernetesTenantsTarget,
 } from '../../src/targets/kubernetes-tenants/index.ts';
+import { completeTarget } from '../../src/plugins.ts';
 import { testDeps } from '../../src/testing/plugin-deps.ts';
 import { fakeKubeConfigYaml, startKubeFake, type KubeFake } from '../fakes/kubernetes/index.ts';
 import { BIND_DN, BIND_PASSWORD, GROUPS, PEOPLE, skipUnlessSlapd, startSlapd, type Slapd } from '../harness/slapd.ts';
@@ -85,9 +87,13 @@ describe('directory accounts → Kubernetes tenants, end to end with slapd', { s
       disabled: { gracePeriod: '30d' },
       apply: { qps: 200, burst: 50 },
     });
-    return createKubernetesTenantsTarget('cluster', config, testDeps({ baseDir: dir, state: store.state }), {
-      now: () => clock,
-    });
+    return completeTarget(
+      kubernetesTenantsTarget,
+      config,
+      createKubernetesTenantsTarget('cluster', config, testDeps({ baseDir: dir, state: store.state }), {
+        now: () => clock,
+      }),
+    );
   }
 
   async function run() {

@@ -7,8 +7,10 @@ import { MemoryStore } from '../../src/core/testing/memory-store.ts';
 import {
   createKubernetesTenantsTarget,
   kubernetesTenantsSchema,
+  kubernetesTenantsTarget,
   type KubernetesTenantsTarget,
 } from '../../src/targets/kubernetes-tenants/index.ts';
+import { completeTarget } from '../../src/plugins.ts';
 import { testDeps } from '../../src/testing/plugin-deps.ts';
 import type { KubeFake } from '../fakes/kubernetes/index.ts';
 
@@ -63,9 +65,12 @@ export function makeTarget(
   overrides: Record<string, unknown> = {},
   now?: () => Date,
 ): KubernetesTenantsTarget {
-  return createKubernetesTenantsTarget('k8s', tenantsConfig(fake, overrides), testDeps({ baseDir, state }), {
-    ...(now ? { now } : {}),
-  });
+  const config = tenantsConfig(fake, overrides);
+  return completeTarget(
+    kubernetesTenantsTarget,
+    config,
+    createKubernetesTenantsTarget('k8s', config, testDeps({ baseDir, state }), { ...(now ? { now } : {}) }),
+  );
 }
 
 /** One plan and apply through the core pipeline, as a run does. */

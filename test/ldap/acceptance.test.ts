@@ -7,11 +7,7 @@ import { buildPlan } from '../../src/core/pipeline.ts';
 import { renderPlan } from '../../src/core/render.ts';
 import { MemoryStore } from '../../src/core/testing/memory-store.ts';
 import { discordSource } from '../../src/sources/discord/index.ts';
-import {
-  createLdapGroupsTarget,
-  ldapGroupsTarget,
-  type LdapGroupsTarget,
-} from '../../src/targets/ldap-groups/index.ts';
+import { ldapGroupsTarget, type LdapGroupsTarget } from '../../src/targets/ldap-groups/index.ts';
 import { faults, startDiscordFake, type DiscordFake } from '../fakes/discord/index.ts';
 import {
   BIND_DN,
@@ -91,7 +87,7 @@ describe('Discord roles → LDAP groups, end to end against slapd', { skip: skip
       protected: [uidOf(40)],
       ...overrides,
     });
-    return createLdapGroupsTarget('ldap', config, deps);
+    return ldapGroupsTarget.create('ldap', config, deps);
   }
 
   async function run(t: LdapGroupsTarget, snapshots = store) {

@@ -49,7 +49,7 @@ describe('nftables target, real kernel: a failed batch changes nothing', { skip:
     const desired = t.desired(clients(B.v4, B.v6, 'fd00:231:3::1', 'fd00:231:4::1'));
     const changes = t.diff(desired, await t.observe(signal()));
     await redeclareV6('type ipv6_addr; flags interval; size 2;');
-    const results = (await t.applyAll?.(changes, signal())) ?? [];
+    const results = (await t.apply(changes, signal())) ?? [];
     assert.deepEqual(
       results.map((r) => `${r.id} ${r.status}`),
       ['set:allow_v4 failed', 'set:allow_v6 failed', 'include skipped'],
@@ -63,7 +63,7 @@ describe('nftables target, real kernel: a failed batch changes nothing', { skip:
     const t = dbTarget(l);
     const changes = t.diff(t.desired(clients(B.v4, B.v6)), await t.observe(signal()));
     await redeclareV6('type ipv4_addr; flags interval;');
-    const results = (await t.applyAll?.(changes, signal())) ?? [];
+    const results = (await t.apply(changes, signal())) ?? [];
     assert.deepEqual(
       results.map((r) => r.status),
       ['failed', 'failed', 'skipped'],
@@ -85,7 +85,7 @@ describe('nftables target, real kernel: a failed batch changes nothing', { skip:
     const changes = t.diff(t.desired(clients(B.v4, B.v6)), await t.observe(signal()));
     await l.nft(['flush', 'chain', 'inet', 'gh', 'input']);
     await l.nft(['delete', 'set', 'inet', 'gh', 'allow_v6']);
-    const results = (await t.applyAll?.(changes, signal())) ?? [];
+    const results = (await t.apply(changes, signal())) ?? [];
     assert.match(results[0]?.message ?? '', /No such file or directory/);
     assert.deepEqual(await kernelElements(l, 'allow_v4'), [A.v4]);
     await assert.rejects(

@@ -42,7 +42,7 @@ describe('nftables target, real kernel: the include file', { skip: skipUnlessRoo
       changes.map((c) => `${c.kind} ${c.id} ${c.summary}`),
       [`nft-include include write include file ${path} (missing)`],
     );
-    const results = (await t.applyAll?.(changes, signal())) ?? [];
+    const results = (await t.apply(changes, signal())) ?? [];
     assert.deepEqual(
       results.map((r) => r.status),
       ['applied'],

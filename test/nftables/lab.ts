@@ -92,7 +92,7 @@ export function dbTarget(l: DbLab, overrides: Record<string, unknown> = {}, name
     ...overrides,
   });
   const deps = testDeps({ baseDir: l.dir });
-  return nftablesTarget.create(name, config, deps) as NftablesTarget;
+  return nftablesTarget.create(name, config, deps);
 }
 
 /** A DesiredContext with one live source `clients` holding `addresses`. */
@@ -115,7 +115,7 @@ export function clients(...addresses: string[]): DesiredContext {
 }
 
 /**
- * One reconcile pass, as the pipeline runs it: desired, observe, diff, guards, applyAll. Throws if a guard rejects.
+ * One reconcile pass, as the pipeline runs it: desired, observe, diff, guards, apply. Throws if a guard rejects.
  * Returns the change ids and results.
  */
 export async function reconcile(t: NftablesTarget, ctx: DesiredContext, signal: AbortSignal) {
@@ -124,7 +124,7 @@ export async function reconcile(t: NftablesTarget, ctx: DesiredContext, signal: 
   const changes = t.diff(desired, observed);
   const rejected = (t.guard?.(changes, desired, observed, ctx) ?? []).filter((v) => v.outcome === 'reject');
   if (rejected.length > 0) throw new Error(`guards rejected: ${rejected.map((v) => v.message).join('; ')}`);
-  const results: ChangeResult[] = changes.length > 0 ? ((await t.applyAll?.(changes, signal)) ?? []) : [];
+  const results: ChangeResult[] = changes.length > 0 ? ((await t.apply(changes, signal)) ?? []) : [];
   return { changes: changes.map((c) => c.id), results };
 }
 

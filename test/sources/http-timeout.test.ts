@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { isGatehouseError } from '../../src/core/errors.ts';
-import { httpRequest } from '../../src/sources/http.ts';
+import { httpRequest } from '../../src/adapters/http.ts';
 import { startStuckServer, type StuckServer } from '../fakes/silent-server.ts';
 
 let silent: StuckServer;

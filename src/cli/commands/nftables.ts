@@ -4,12 +4,12 @@ import { Command } from 'commander';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { loadGatehouseConfig } from '../../engine.ts';
+import { writeFileAtomic } from '../../adapters/write-file-atomic.ts';
 import {
   bootstrapInclude,
   HOST_CONFIG_SNIPPET,
   hostConfigSnippet,
   nftablesSchema,
-  writeFileAtomic,
 } from '../../targets/nftables/index.ts';
 import { globals, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';

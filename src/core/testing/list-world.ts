@@ -68,8 +68,8 @@ export class ListTarget implements Target<string[], string[], ListChange> {
       return [neverEmptyGuard(delta, false), maxShrinkGuard(delta, 0.5)].filter((v) => v !== undefined);
     });
   }
-  apply(change: ListChange): Promise<ChangeResult> {
-    this.state = [...change.elements];
-    return Promise.resolve({ id: change.id, status: 'applied' });
+  apply(changes: readonly ListChange[]): Promise<ChangeResult[]> {
+    for (const change of changes) this.state = [...change.elements];
+    return Promise.resolve(changes.map((change) => ({ id: change.id, status: 'applied' as const })));
   }
 }

@@ -8,7 +8,7 @@ import type { SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
 import { pollForChanges } from '../../core/poll.ts';
 import { allowEmptySchema } from '../allow-empty.ts';
-import { httpRequest, safeUrl } from '../http.ts';
+import { httpRequest, safeUrl } from '../../adapters/http.ts';
 import { matcher } from './match.ts';
 import { parseGeofeed } from './parse.ts';
 

@@ -4,8 +4,8 @@ import { GatehouseError, describeError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
-import { KubeClient, RateLimiter, loadKubeConfig } from '../../targets/kubernetes-tenants/client.ts';
-import { connectionSchema } from '../../targets/kubernetes-tenants/config.ts';
+import { KubeClient, RateLimiter, loadKubeConfig } from '../../adapters/kubernetes/client.ts';
+import { connectionSchema } from '../../adapters/kubernetes/connection.ts';
 
 export const kubernetesNodesSchema = z
   .object({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { allowEmptySchema } from '../allow-empty.ts';
-import { connectionSchema, filterString } from './connection.ts';
+import { connectionSchema, filterString } from '../../adapters/ldap/connection.ts';
 
 const scope = z.enum(['one', 'sub']).default('sub');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ldapSourceSchema } from './config.ts';
-import { entryReader } from './connection.ts';
+import { entryReader } from '../../adapters/ldap/connection.ts';
 import { peopleAttributes } from './read.ts';
 
 describe('entryReader (ldapts entry objects, read in place)', () => {

@@ -3,7 +3,7 @@ import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
 import { ldapSourceSchema } from './config.ts';
-import { openSession } from './connection.ts';
+import { openSession } from '../../adapters/ldap/connection.ts';
 import { readLdap } from './read.ts';
 import { pollChanges, type ChangeCursor } from './watch.ts';
 
@@ -89,8 +89,8 @@ export {
   type LdapConnectionConfig,
   type LdapEntry,
   type LdapSession,
-} from './connection.ts';
-export { childDn, escapeDnValue, isUnder, normalizeDn, parseDn } from './dn.ts';
-export { isLocked, lockState, PERMANENT_LOCK_TIME, SNOWFLAKE, type LockState } from './lock.ts';
+} from '../../adapters/ldap/connection.ts';
+export { childDn, escapeDnValue, isUnder, normalizeDn, parseDn } from '../../adapters/ldap/dn.ts';
+export { isLocked, lockState, PERMANENT_LOCK_TIME, SNOWFLAKE, type LockState } from '../../adapters/ldap/lock.ts';
 export { readLdap } from './read.ts';
 export { resolveMemberOf, resolveMembers } from './nested.ts';

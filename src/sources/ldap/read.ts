@@ -2,9 +2,9 @@ import { AndFilter, EqualityFilter, FilterParser, OrFilter, type Filter } from '
 import { GatehouseError } from '../../core/errors.ts';
 import type { Group, Person, PersonAccounts, SourceRead } from '../../core/model.ts';
 import type { LdapSourceConfig } from './config.ts';
-import type { LdapEntry, LdapSession } from './connection.ts';
-import { normalizeDn } from './dn.ts';
-import { LOCK_ATTRIBUTES, SNOWFLAKE, isLocked, lockState } from './lock.ts';
+import type { LdapEntry, LdapSession } from '../../adapters/ldap/connection.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
+import { LOCK_ATTRIBUTES, SNOWFLAKE, isLocked, lockState } from '../../adapters/ldap/lock.ts';
 import { resolveMemberOf, resolveMembers } from './nested.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { GreaterThanEqualsFilter } from 'ldapts';
-import type { LdapSession } from './connection.ts';
+import type { LdapSession } from '../../adapters/ldap/connection.ts';
 
 /** Generalized time (`YYYYMMDDHHMMSSZ`) as directories write `modifyTimestamp`. */
 export function generalizedTime(d: Date): string {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatehouseError } from '../../core/errors.ts';
 import type { Clock } from '../../core/clock.ts';
-import { httpRequest, safeUrl, type RetryEvent } from '../http.ts';
+import { httpRequest, safeUrl, type RetryEvent } from '../../adapters/http.ts';
 
 /*
  * Why not the official @linode/api-v4 SDK: it configures one module-global axios instance and one module-global token

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffGithub } from './diff.ts';
+import { diffGithub as uncheckedDiffGithub } from './diff.ts';
+import { githubChangeSchema } from './change-schema.ts';
+import type { Change } from '../../core/contracts.ts';
+import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { desired, observed } from './test-fixtures.ts';
 import type { GithubChange, GithubDesired, GithubObserved, ObservedInvitation } from './types.ts';
+
+/** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
+const samples = new Map<string, Change>();
+const diffGithub = schemaChecked(githubChangeSchema, uncheckedDiffGithub, samples);
 
 const inv = (
   id: number,
@@ -345,5 +352,17 @@ describe('diffGithub', () => {
     const before = JSON.stringify([d, o]);
     assert.deepEqual(diffGithub(d, o), diffGithub(d, o));
     assert.equal(JSON.stringify([d, o]), before);
+  });
+});
+
+// Runs after every test above: they are what produced the samples.
+describe('github change schema (saved plans are read back by the target that made them)', () => {
+  it('every kind of change appeared in the tests above, and each fitted the schema', () => {
+    assert.deepEqual([...samples.keys()].sort(), githubChangeSchema.options.map((o) => o.shape.kind.value).sort());
+  });
+
+  it('refuses forged changes of every kind', () => {
+    for (const [kind, change] of samples)
+      assert.deepEqual(acceptedForgeries(githubChangeSchema, change, 'ldap-lock'), [], kind);
   });
 });

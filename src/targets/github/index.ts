@@ -1,4 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
+import { githubChangeSchema } from './change-schema.ts';
 import { githubSchema, groupRefs } from './config.ts';
 import { createGithubTarget } from './target.ts';
 
@@ -11,6 +12,7 @@ import { createGithubTarget } from './target.ts';
 export const githubTarget = defineTarget({
   type: 'github',
   schema: githubSchema,
+  changeSchema: githubChangeSchema,
   sourceRefs: (config) => [
     ...groupRefs(config).map((g) => ({ path: g.path, source: g.ref.source })),
     ...(config.people ?? []).map((source, i) => ({ path: ['people', i], source })),
@@ -29,3 +31,4 @@ export { guardGithub } from './guard.ts';
 export { findings } from './findings.ts';
 export { dumpConfig, type DumpOptions } from './dump.ts';
 export type * from './types.ts';
+export { githubChangeSchema } from './change-schema.ts';

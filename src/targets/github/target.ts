@@ -1,11 +1,11 @@
-import type { Target } from '../../core/contracts.ts';
+import type { ChangeResult, Target } from '../../core/contracts.ts';
 import { registerSecret } from '../../core/redact.ts';
-import type { PluginDeps } from '../../plugins.ts';
+import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { applyGithubChange } from './apply.ts';
 import { createGithubClient, type ClientOptions, type GithubClient } from './client.ts';
 import type { Telemetry } from '../../plugins.ts';
 import { ConditionalReader } from './conditional.ts';
-import { targetSources, type GithubConfig } from './config.ts';
+import type { GithubConfig } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffGithub } from './diff.ts';
 import { findings } from './findings.ts';
@@ -38,7 +38,7 @@ export function createGithubTarget(
   config: GithubConfig,
   deps: PluginDeps,
   overrides: GithubTargetOverrides = {},
-): GithubTarget {
+): TargetBody<GithubTarget> {
   if ('token' in config.auth) registerSecret(config.auth.token);
   else registerSecret(config.auth.app.privateKey);
   const logger = deps.logger.child({ target: name, type: 'github' });
@@ -62,7 +62,6 @@ export function createGithubTarget(
     name,
     type: 'github',
     atomic: false,
-    sources: targetSources(config),
     stats: reader.stats,
     desired: (ctx) => desiredState(config, ctx),
     async observe(signal) {
@@ -91,12 +90,12 @@ export function createGithubTarget(
     diff: diffGithub,
     notes: findings,
     guard: (changes, desired, observed) => guardGithub(changes, desired, observed),
-    apply: (change, signal) =>
-      applyGithubChange(
-        { org: config.org, octokit, reader, cache: deps.cache, teams: new Set(teams), now },
-        change,
-        signal,
-      ),
+    apply: async (changes, signal) => {
+      const ctx = { org: config.org, octokit, reader, cache: deps.cache, teams: new Set(teams), now };
+      const results: ChangeResult[] = [];
+      for (const change of changes) results.push(await applyGithubChange(ctx, change, signal));
+      return results;
+    },
   };
 }
 

@@ -2,7 +2,7 @@ import type { ChangeResult } from '../../core/contracts.ts';
 import { GatehouseError, describeError } from '../../core/errors.ts';
 import { mapLimit } from '../../core/map-limit.ts';
 import type { TargetState } from '../../core/target-state.ts';
-import { KubeApiError, type KubeClient } from './client.ts';
+import { KubeApiError, type KubeClient } from '../../adapters/kubernetes/client.ts';
 import type { KubernetesTenantsConfig } from './config.ts';
 import { issueKubeconfig } from './credentials.ts';
 import { FIELD_MANAGER, disabledPrefix } from './observe.ts';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { secretField } from '../../core/config/secret-field.ts';
 import { DURATION_PATTERN } from '../../core/duration.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
+import { connectionSchema } from '../../adapters/kubernetes/connection.ts';
 
 /** Same rule as source names in the config schema; a group reference starts with one. */
 const SOURCE_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -40,24 +40,6 @@ const limitsSchema = z
     max: resources.default({}).describe('Largest container limits allowed.'),
   })
   .strict();
-
-export const connectionSchema = z
-  .object({
-    kubeconfig: z.string().min(1).optional().describe('Path of a kubeconfig file (relative to the config file).'),
-    context: z.string().min(1).optional().describe('Context of the kubeconfig to use (default: its current context).'),
-    inCluster: z.boolean().default(false).describe("Use the pod's service account (in-cluster configuration)."),
-    server: z.url().optional().describe('API server URL, with `token` (instead of a kubeconfig).'),
-    token: secretField(z.string().min(1))
-      .optional()
-      .describe('Bearer token for `server`. Write ${env:…} or ${file:…}; never inline.'),
-    caFile: z.string().min(1).optional().describe("CA bundle that signs the API server's certificate, for `server`."),
-  })
-  .strict()
-  .refine(
-    (c) => [c.kubeconfig !== undefined, c.inCluster, c.server !== undefined].filter(Boolean).length === 1,
-    'set exactly one of kubeconfig, inCluster: true, or server (+ token)',
-  )
-  .refine((c) => c.server === undefined || c.token !== undefined, 'server needs a token');
 
 export const kubernetesTenantsSchema = z
   .object({
@@ -199,4 +181,3 @@ export const kubernetesTenantsSchema = z
   );
 
 export type KubernetesTenantsConfig = z.output<typeof kubernetesTenantsSchema>;
-export type ConnectionConfig = KubernetesTenantsConfig['connection'];

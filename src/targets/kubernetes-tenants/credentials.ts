@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { parseDuration } from '../../core/duration.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import type { KubeClient } from './client.ts';
+import type { KubeClient } from '../../adapters/kubernetes/client.ts';
 import type { KubernetesTenantsConfig } from './config.ts';
 import { makeCsr } from './csr.ts';
 import type { KubeconfigChange } from './types.ts';

@@ -1,11 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DesiredContext } from '../../core/contracts.ts';
+import type { Change, DesiredContext } from '../../core/contracts.ts';
 import { kubernetesTenantsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
-import { diffTenants } from './diff.ts';
+import { diffTenants as uncheckedDiffTenants } from './diff.ts';
+import { tenantsChangeSchema } from './change-schema.ts';
+import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { guardTenants } from './guard.ts';
 import type { KubernetesTenantsDesired, KubernetesTenantsObserved, Manifest, ObservedObject } from './types.ts';
+
+/** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
+const samples = new Map<string, Change>();
+const diffTenants = schemaChecked(tenantsChangeSchema, uncheckedDiffTenants, samples);
 
 const config = (extra: Record<string, unknown> = {}) =>
   kubernetesTenantsSchema.parse({
@@ -179,6 +185,12 @@ describe('kubernetes-tenants diff (pure)', () => {
     );
   });
 
+  it('the disabled record of an account whose namespace is gone is forgotten; a wanted account is re-enabled instead', () => {
+    const d = desired(['a1']);
+    const o = { ...converged(d), disabledAt: { gone: '2026-01-01T00:00:00Z', a1: '2026-01-01T00:00:00Z' } };
+    assert.deepEqual(ids(config(), d, o), ['tenant:a1', 'forget:gone']);
+  });
+
   it('an unknown group or a member with a data problem disables nobody', () => {
     assert.deepEqual(ids(undefined, desired(['ann', 'ben'], config(), false), converged(d)), []);
     const held = desired(['ann', 'ben']);
@@ -270,5 +282,17 @@ describe('kubernetes-tenants diff (pure)', () => {
     assert.deepEqual(hardOf('ben'), { 'limits.memory': '1024Mi', pods: '99' });
     assert.deepEqual(hardOf('cid'), { 'limits.memory': '1024Mi', pods: '10' });
     assert.deepEqual(d.problems, ['cid: gatehouseQuota is not name=quantity,…; the default quota applies']);
+  });
+});
+
+// Runs after every test above: they are what produced the samples.
+describe('kubernetes-tenants change schema (saved plans are read back by the target that made them)', () => {
+  it('every kind of change appeared in the tests above, and each fitted the schema', () => {
+    assert.deepEqual([...samples.keys()].sort(), tenantsChangeSchema.options.map((o) => o.shape.kind.value).sort());
+  });
+
+  it('refuses forged changes of every kind', () => {
+    for (const [kind, change] of samples)
+      assert.deepEqual(acceptedForgeries(tenantsChangeSchema, change, 'postfix-sender-logins'), [], kind);
   });
 });

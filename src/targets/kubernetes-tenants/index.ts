@@ -1,4 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
+import { tenantsChangeSchema } from './change-schema.ts';
 import { groupRefOf, kubernetesTenantsSchema } from './config.ts';
 import { createKubernetesTenantsTarget } from './target.ts';
 
@@ -11,6 +12,7 @@ import { createKubernetesTenantsTarget } from './target.ts';
 export const kubernetesTenantsTarget = defineTarget({
   type: 'kubernetes-tenants',
   schema: kubernetesTenantsSchema,
+  changeSchema: tenantsChangeSchema,
   sourceRefs: (config) => [{ path: ['group'], source: groupRefOf(config.group).source }],
   create: (name, config, deps) => createKubernetesTenantsTarget(name, config, deps),
 });
@@ -23,3 +25,4 @@ export { guardTenants } from './guard.ts';
 export { makeCsr } from './csr.ts';
 export * from './manifests.ts';
 export type * from './types.ts';
+export { tenantsChangeSchema } from './change-schema.ts';

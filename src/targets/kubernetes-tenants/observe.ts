@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { TargetState } from '../../core/target-state.ts';
-import type { KubeClient } from './client.ts';
+import type { KubeClient } from '../../adapters/kubernetes/client.ts';
 import {
   DISABLED_LABEL,
   KUBECONFIG_ANNOTATION,

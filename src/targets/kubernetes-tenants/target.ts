@@ -1,8 +1,8 @@
 import type { Target } from '../../core/contracts.ts';
-import type { PluginDeps } from '../../plugins.ts';
+import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { applyTenants } from './apply.ts';
-import { KubeClient, RateLimiter, loadKubeConfig } from './client.ts';
-import { groupRefOf, type KubernetesTenantsConfig } from './config.ts';
+import { KubeClient, RateLimiter, loadKubeConfig } from '../../adapters/kubernetes/client.ts';
+import type { KubernetesTenantsConfig } from './config.ts';
 import { desiredState } from './desired.ts';
 import { diffTenants, tenantNotes } from './diff.ts';
 import { guardTenants } from './guard.ts';
@@ -34,7 +34,7 @@ export function createKubernetesTenantsTarget(
   config: KubernetesTenantsConfig,
   deps: PluginDeps,
   options: TargetOptions = {},
-): KubernetesTenantsTarget {
+): TargetBody<KubernetesTenantsTarget> {
   const now = options.now ?? (() => new Date());
   let client: KubeClient | undefined;
   const getClient = () =>
@@ -48,7 +48,6 @@ export function createKubernetesTenantsTarget(
     name,
     type: 'kubernetes-tenants',
     atomic: false,
-    sources: [groupRefOf(config.group).source],
     get requests() {
       return client?.requests ?? 0;
     },
@@ -59,7 +58,8 @@ export function createKubernetesTenantsTarget(
       diffTenants(config, desired, observed, { target: name, kubeconfigServer: kubeconfigServer() }),
     notes: (desired, observed) => tenantNotes(config, desired, observed),
     guard: (changes, _desired, observed) => guardTenants(config, changes, observed),
-    applyAll: (changes, signal) =>
+    applyConcurrency: config.apply.concurrency,
+    apply: (changes, signal) =>
       applyTenants(
         { config, target: name, client: getClient(), state: deps.state, kubeconfigServer: kubeconfigServer(), now },
         changes,

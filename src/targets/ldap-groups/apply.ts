@@ -1,8 +1,8 @@
 import type { ChangeResult } from '../../core/contracts.ts';
 import { GatehouseError, describeError } from '../../core/errors.ts';
-import { describeLdap, isValueDrift, type LdapSession } from '../../sources/ldap/connection.ts';
-import { normalizeDn } from '../../sources/ldap/dn.ts';
-import { PERMANENT_LOCK_TIME } from '../../sources/ldap/lock.ts';
+import { describeLdap, isValueDrift, type LdapSession } from '../../adapters/ldap/connection.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
+import { PERMANENT_LOCK_TIME } from '../../adapters/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import type { LockRecords } from './lock-records.ts';
 import type { LdapGroupsChange } from './types.ts';

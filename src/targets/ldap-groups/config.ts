@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
-import { connectionSchema, filterString } from '../../sources/ldap/connection.ts';
+import { connectionSchema, filterString } from '../../adapters/ldap/connection.ts';
 
 const attributeName = z.string().regex(/^[A-Za-z][A-Za-z0-9-]*$/, 'an LDAP attribute name');
 

@@ -1,13 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { DesiredContext } from '../../core/contracts.ts';
+import type { Change, DesiredContext } from '../../core/contracts.ts';
 import { completenessGuard } from '../../core/guards.ts';
-import { normalizeDn } from '../../sources/ldap/dn.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
-import { diffLdapGroups, ldapGroupsNotes } from './diff.ts';
+import { diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
+import { ldapGroupsChangeSchema } from './change-schema.ts';
+import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { guardLdapGroups } from './guard.ts';
 import type { LdapGroupsObserved } from './types.ts';
+
+/** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
+const samples = new Map<string, Change>();
+const diffLdapGroups = schemaChecked(ldapGroupsChangeSchema, uncheckedDiffLdapGroups, samples);
 
 const P = 'ou=people,dc=x';
 const G = 'cn=sre,ou=groups,dc=x';
@@ -222,5 +228,17 @@ describe('ldap-groups diff and guards (pure)', () => {
     assert.match(v.map((x) => x.message).join('\n'), /base role unknown \(source discord could not be read\)/);
     const lock = { kind: 'ldap-lock', id: 'lock:u1', summary: '', destructive: true };
     assert.deepEqual(completenessGuard(['discord'], [lock], c)[0]?.changeIds, ['lock:u1']);
+  });
+});
+
+// Runs after every test above: they are what produced the samples.
+describe('ldap-groups change schema (saved plans are read back by the target that made them)', () => {
+  it('every kind of change appeared in the tests above, and each fitted the schema', () => {
+    assert.deepEqual([...samples.keys()].sort(), ldapGroupsChangeSchema.options.map((o) => o.shape.kind.value).sort());
+  });
+
+  it('refuses forged changes of every kind', () => {
+    for (const [kind, change] of samples)
+      assert.deepEqual(acceptedForgeries(ldapGroupsChangeSchema, change, 'k8s-forget'), [], kind);
   });
 });

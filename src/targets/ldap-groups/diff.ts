@@ -1,5 +1,5 @@
-import { childDn, normalizeDn } from '../../sources/ldap/dn.ts';
-import { PERMANENT_LOCK_TIME, isLocked } from '../../sources/ldap/lock.ts';
+import { childDn, normalizeDn } from '../../adapters/ldap/dn.ts';
+import { PERMANENT_LOCK_TIME, isLocked } from '../../adapters/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import type {
   CreateAccountChange,

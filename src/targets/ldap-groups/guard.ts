@@ -1,6 +1,6 @@
 import { maxShrinkGuard } from '../../core/guards.ts';
 import type { GuardVerdict } from '../../core/plan.ts';
-import { normalizeDn } from '../../sources/ldap/dn.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import { isManaged } from './diff.ts';
 import type { LdapGroupsChange, LdapGroupsDesired, LdapGroupsObserved } from './types.ts';

@@ -1,4 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
+import { ldapGroupsChangeSchema } from './change-schema.ts';
 import { groupRefOf, ldapGroupsSchema } from './config.ts';
 import { createLdapGroupsTarget } from './target.ts';
 
@@ -10,6 +11,7 @@ import { createLdapGroupsTarget } from './target.ts';
 export const ldapGroupsTarget = defineTarget({
   type: 'ldap-groups',
   schema: ldapGroupsSchema,
+  changeSchema: ldapGroupsChangeSchema,
   sourceRefs: (config) => [
     ...(config.baseRole ? [{ path: ['baseRole'], source: groupRefOf(config.baseRole).source }] : []),
     ...config.mappings.map((m, i) => ({ path: ['mappings', i, 'group'], source: groupRefOf(m.group).source })),
@@ -25,3 +27,4 @@ export { AccountIndex, diffLdapGroups, isManaged, ldapGroupsNotes, slug } from '
 export { guardLdapGroups } from './guard.ts';
 export { applyLdapGroups } from './apply.ts';
 export type * from './types.ts';
+export { ldapGroupsChangeSchema } from './change-schema.ts';

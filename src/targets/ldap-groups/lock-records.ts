@@ -1,5 +1,5 @@
 import type { TargetState } from '../../core/target-state.ts';
-import { normalizeDn } from '../../sources/ldap/dn.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
 
 /**
  * Which accounts this target locked itself, in the durable target state: one entry per account under

@@ -1,8 +1,8 @@
 import { AndFilter, FilterParser } from 'ldapts';
 import { GatehouseError } from '../../core/errors.ts';
-import type { LdapSession } from '../../sources/ldap/connection.ts';
-import { normalizeDn } from '../../sources/ldap/dn.ts';
-import { LOCK_ATTRIBUTES, SNOWFLAKE, lockState } from '../../sources/ldap/lock.ts';
+import type { LdapSession } from '../../adapters/ldap/connection.ts';
+import { normalizeDn } from '../../adapters/ldap/dn.ts';
+import { LOCK_ATTRIBUTES, SNOWFLAKE, lockState } from '../../adapters/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import type { LockRecords } from './lock-records.ts';
 import type { LdapGroupsObserved, ObservedAccount, ObservedGroup } from './types.ts';

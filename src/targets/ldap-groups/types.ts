@@ -1,5 +1,5 @@
 import type { Change } from '../../core/contracts.ts';
-import type { LockState } from '../../sources/ldap/lock.ts';
+import type { LockState } from '../../adapters/ldap/lock.ts';
 
 /** One account under people.base, as observed. Plain JSON: the pipeline digests it. */
 export interface ObservedAccount {

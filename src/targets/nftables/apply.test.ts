@@ -11,7 +11,7 @@ import type { NftChange, NftSetChange } from './types.ts';
 
 const signal = AbortSignal.timeout(60_000);
 
-describe('applyAll (fake nft)', () => {
+describe('apply (fake nft)', () => {
   let root: string;
   let dir: string;
   let nft: FakeNft;
@@ -43,7 +43,7 @@ describe('applyAll (fake nft)', () => {
       ['set:allow_v4', 'set:allow_v6', 'include'],
     );
     nft.calls.length = 0;
-    const results = await t.applyAll?.(changes, signal);
+    const results = await t.apply(changes, signal);
     assert.deepEqual(
       results?.map((r) => `${r.id} ${r.status}`),
       ['set:allow_v4 applied', 'set:allow_v6 applied', 'include applied'],
@@ -70,7 +70,7 @@ describe('applyAll (fake nft)', () => {
       c.kind === 'nft-set' && c.family === 4 ? { ...c, elements: ['0.0.0.0/0'] } : c,
     );
     nft.calls.length = 0;
-    const results = await t.applyAll?.(opened, signal);
+    const results = await t.apply(opened, signal);
     assert.ok(results?.every((r) => r.status === 'failed' && r.errorCode === 'PLAN_INVALID'));
     assert.match(results?.[0]?.message ?? '', /0\.0\.0\.0\/0 is wider than \/8 \(IPv4\); list it in allowWide/);
     assert.deepEqual(
@@ -83,7 +83,7 @@ describe('applyAll (fake nft)', () => {
       config({ includeFile: 'db.nft', allowWide: ['0.0.0.0/0'] }),
       deps(dir),
       nft,
-    ).applyAll?.(opened, signal);
+    ).apply(opened, signal);
     assert.deepEqual(
       allowed?.map((r) => r.status),
       ['applied', 'applied', 'applied'],
@@ -96,7 +96,7 @@ describe('applyAll (fake nft)', () => {
     const changes = await plan(t);
     nft.failWith = (args) =>
       args.join(' ') === '-f -' ? 'Error: Could not process rule: Too many open files in system' : undefined;
-    const results = await t.applyAll?.(changes, signal);
+    const results = await t.apply(changes, signal);
     assert.deepEqual(
       results?.map((r) => `${r.id} ${r.status} ${r.errorCode ?? ''}`),
       ['set:allow_v4 failed TARGET_FAILED', 'set:allow_v6 failed TARGET_FAILED', 'include skipped '],
@@ -111,7 +111,7 @@ describe('applyAll (fake nft)', () => {
     const changes = await plan(t);
     nft.calls.length = 0;
     nft.failWith = (args) => (args[0] === '-c' ? 'Error: No such file or directory' : undefined);
-    const results = await t.applyAll?.(changes, signal);
+    const results = await t.apply(changes, signal);
     assert.match(results?.[0]?.message ?? '', /pre-check \(nft -c\) of the changed sets failed: .*No such file/);
     assert.deepEqual(
       nft.calls.map((c) => c.args.join(' ')),
@@ -123,7 +123,7 @@ describe('applyAll (fake nft)', () => {
     const t = target();
     const changes = await plan(t);
     nft.failWith = () => 'Error: Could not process rule: Operation not permitted';
-    const results = await t.applyAll?.(changes, signal);
+    const results = await t.apply(changes, signal);
     assert.equal(results?.[0]?.errorCode, 'TARGET_FORBIDDEN');
     assert.match(results?.[0]?.message ?? '', /CAP_NET_ADMIN/);
   });
@@ -141,7 +141,7 @@ describe('applyAll (fake nft)', () => {
       const changes: Change[] = await plan(t);
       changes[0] = edit(changes[0] as NftSetChange);
       nft.calls.length = 0;
-      const results = await t.applyAll?.(changes as NftChange[], signal);
+      const results = await t.apply(changes as NftChange[], signal);
       assert.deepEqual(
         results?.map((r) => r.status),
         ['failed', 'failed', 'failed'],
@@ -158,7 +158,7 @@ describe('applyAll (fake nft)', () => {
       changes.map((c) => c.id),
       ['set:allow_v4', 'set:allow_v6', 'include'],
     );
-    const results = await t.applyAll?.(changes, signal);
+    const results = await t.apply(changes, signal);
     assert.deepEqual(
       results?.map((r) => `${r.id} ${r.status}`),
       ['set:allow_v4 applied', 'set:allow_v6 applied', 'include applied'],
@@ -176,7 +176,7 @@ describe('applyAll (fake nft)', () => {
     const t = target();
     const changes = await plan(t);
     await mkdir(join(dir, 'db.nft', 'x'), { recursive: true }); // renaming a file onto a directory fails
-    const results = await t.applyAll?.(changes, signal);
+    const results = await t.apply(changes, signal);
     assert.deepEqual(
       results?.map((r) => `${r.id} ${r.status}`),
       ['set:allow_v4 applied', 'set:allow_v6 applied', 'include failed'],

@@ -1,12 +1,12 @@
 import type { Logger } from 'pino';
 import { tooWide, type Family, type WidthPolicy } from '../../core/address.ts';
 import type { Change, ChangeResult } from '../../core/contracts.ts';
-import { GatehouseError, describeError, isGatehouseError } from '../../core/errors.ts';
+import { GatehouseError, describeError, isGatehouseError, type ErrorCode } from '../../core/errors.ts';
 import { nftFailure, type NftRunner } from './nft.ts';
 import { includeHeader, renderBatch, renderProbe } from './render.ts';
 import { normalize, sameList, toPrefix } from './set-math.ts';
 import type { ManagedSet, NftIncludeChange, NftSetChange, SetContents, TableRef } from './types.ts';
-import { stageFile } from './write-file-atomic.ts';
+import { stageFile } from '../../adapters/write-file-atomic.ts';
 
 export interface ApplyOptions {
   readonly target: string;
@@ -47,7 +47,7 @@ export async function applyNftables(
   signal: AbortSignal,
 ): Promise<ChangeResult[]> {
   const results = new Map<string, ChangeResult>();
-  const set = (id: string, status: ChangeResult['status'], message: string, errorCode?: string) =>
+  const set = (id: string, status: ChangeResult['status'], message: string, errorCode?: ErrorCode) =>
     results.set(id, { id, status, message, ...(errorCode === undefined ? {} : { errorCode }) });
   const ordered = () => changes.map((c) => results.get(c.id) ?? { id: c.id, status: 'skipped' as const });
 

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffNftables } from './diff.ts';
+import { diffNftables as uncheckedDiffNftables } from './diff.ts';
+import { nftChangeSchema } from './change-schema.ts';
+import type { Change } from '../../core/contracts.ts';
+import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { renderInclude } from './render.ts';
 import { prefixes } from './test-fixtures.ts';
 import type { NftDesired, NftObserved } from './types.ts';
+
+/** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
+const samples = new Map<string, Change>();
+const diffNftables = schemaChecked(nftChangeSchema, uncheckedDiffNftables, samples);
 
 const table = { family: 'inet', name: 'gh' } as const;
 const common = { name: 'db', allowEmpty: false, maxShrink: { fraction: 0.5, minCount: 1 } };
@@ -163,5 +170,17 @@ describe('diffNftables', () => {
     const before = JSON.stringify([d, o]);
     assert.deepEqual(diffNftables(d, o), diffNftables(d, o));
     assert.equal(JSON.stringify([d, o]), before);
+  });
+});
+
+// Runs after every test above: they are what produced the samples.
+describe('nftables change schema (saved plans are read back by the target that made them)', () => {
+  it('every kind of change appeared in the tests above, and each fitted the schema', () => {
+    assert.deepEqual([...samples.keys()].sort(), nftChangeSchema.options.map((o) => o.shape.kind.value).sort());
+  });
+
+  it('refuses forged changes of every kind', () => {
+    for (const [kind, change] of samples)
+      assert.deepEqual(acceptedForgeries(nftChangeSchema, change, 'github-invite'), [], kind);
   });
 });

@@ -1,4 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
+import { nftChangeSchema } from './change-schema.ts';
 import { nftablesSchema } from './config.ts';
 import { createNftablesTarget } from './target.ts';
 
@@ -12,6 +13,7 @@ export const nftablesTarget = defineTarget({
   type: 'nftables',
   schema: nftablesSchema,
   /** Paths are relative to this target's config block. */
+  changeSchema: nftChangeSchema,
   sourceRefs: (config) =>
     config.sets.flatMap((s, i) => s.from.map((source, j) => ({ path: ['sets', i, 'from', j], source }))),
   create: (name, config, deps) => createNftablesTarget(name, config, deps),
@@ -20,7 +22,7 @@ export const nftablesTarget = defineTarget({
 export { nftablesSchema, NFT_IDENTIFIER, managedSets, type NftablesConfig } from './config.ts';
 export { createNftablesTarget, type NftablesTarget } from './target.ts';
 export { renderBatch, renderInclude, ELEMENTS_PER_LINE } from './render.ts';
-export { writeFileAtomic } from './write-file-atomic.ts';
 export { bootstrapInclude, HOST_CONFIG_SNIPPET, hostConfigSnippet } from './host-config.ts';
 export { commandRunner, NftCommandError, type NftRunner } from './nft.ts';
 export type * from './types.ts';
+export { nftChangeSchema } from './change-schema.ts';

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { CommandError, runCommand } from '../../adapters/command.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { redact } from '../../core/redact.ts';
 
@@ -44,38 +44,13 @@ export function summarizeStderr(stderr: string): string {
 /** Runs `[...command, ...args]` (e.g. `['sudo', 'nft']` or `['ip', 'netns', 'exec', 'ns1', 'nft']`). */
 export function commandRunner(command: readonly string[]): NftRunner {
   return {
-    run(args, { input, signal }) {
-      const argv = [...command, ...args];
-      const [file, ...rest] = argv as [string, ...string[]];
-      return new Promise((resolvePromise, reject) => {
-        if (signal.aborted) {
-          reject(new GatehouseError('ABORTED', 'aborted before running nft'));
-          return;
-        }
-        const child = spawn(file, rest, {
-          stdio: ['pipe', 'pipe', 'pipe'],
-          signal: AbortSignal.any([signal, AbortSignal.timeout(NFT_TIMEOUT_MS)]),
-        });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        // nft may exit before reading all of stdin (syntax error on line 1); its exit status tells what happened.
-        child.stdin.on('error', () => {});
-        child.stdin.end(input ?? '');
-        child.on('error', (e) => {
-          const cmd = redact(argv.join(' '));
-          if (signal.aborted) reject(new GatehouseError('ABORTED', `aborted: ${cmd}`, { cause: e }));
-          else if (e.name === 'AbortError') {
-            reject(new GatehouseError('TARGET_FAILED', `${cmd} did not finish within ${NFT_TIMEOUT_MS / 1000} s`));
-          } else reject(new GatehouseError('TARGET_FAILED', `cannot run ${cmd}`, { cause: e }));
-        });
-        child.on('close', (code) => {
-          if (code === 0) resolvePromise(Buffer.concat(out).toString('utf8'));
-          else
-            reject(new NftCommandError(argv.map(redact), code, summarizeStderr(Buffer.concat(err).toString('utf8'))));
-        });
-      });
+    async run(args, { input, signal }) {
+      try {
+        return await runCommand([...command, ...args], { input, signal, timeoutMs: NFT_TIMEOUT_MS });
+      } catch (e) {
+        if (e instanceof CommandError) throw new NftCommandError(e.argv, e.exitCode, summarizeStderr(e.stderr));
+        throw e;
+      }
     },
   };
 }

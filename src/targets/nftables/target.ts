@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Target } from '../../core/contracts.ts';
-import type { PluginDeps } from '../../plugins.ts';
+import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { applyNftables } from './apply.ts';
 import { managedSets, widthPolicy, type NftablesConfig } from './config.ts';
 import { desiredState } from './desired.ts';
@@ -14,7 +14,7 @@ import { withholdNftables } from './withhold.ts';
 export type NftablesTarget = Target<NftDesired, NftObserved, NftChange>;
 
 /**
- * Builds the nftables target. Touches nothing until `observe` / `applyAll` run.
+ * Builds the nftables target. Touches nothing until `observe` / `apply` run.
  * @param runner how to run nft; defaults to `config.nft.command`. Unit tests pass a fake.
  */
 export function createNftablesTarget(
@@ -22,7 +22,7 @@ export function createNftablesTarget(
   config: NftablesConfig,
   deps: PluginDeps,
   runner: NftRunner = commandRunner(config.nft.command),
-): NftablesTarget {
+): TargetBody<NftablesTarget> {
   const includeFile = config.includeFile === undefined ? null : resolve(deps.baseDir, config.includeFile);
   const table = { family: config.table.family, name: config.table.name };
   const sets = managedSets(config);
@@ -31,13 +31,12 @@ export function createNftablesTarget(
     name,
     type: 'nftables',
     atomic: true,
-    sources: [...new Set(config.sets.flatMap((s) => s.from))],
     desired: (ctx) => desiredState(name, config, includeFile, ctx),
     observe: (signal) => observeNftables(options, signal),
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
     withhold: withholdNftables,
-    applyAll: (changes, signal) =>
+    apply: (changes, signal) =>
       applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
   };
 }

@@ -11,6 +11,8 @@ import type { Plan } from '../../core/plan.ts';
 import { renderPlan } from '../../core/render.ts';
 import { MemoryStore } from '../../core/testing/memory-store.ts';
 import { FakeNft } from './fake-nft.ts';
+import { completeTarget } from '../../plugins.ts';
+import { nftablesTarget } from './index.ts';
 import { createNftablesTarget } from './target.ts';
 import { config, deps, prefixes } from './test-fixtures.ts';
 
@@ -47,7 +49,7 @@ describe('guards hold back the removal, never the grant (nftables, pipeline, fak
       includeFile: join(dir, `${Math.random().toString(36).slice(2)}.nft`),
       sets: [{ name: 'db', ipv4: 'allow_v4', ipv6: 'allow_v6', from: ['clients', 'office'], ...setOptions }],
     });
-    const target = createNftablesTarget('fw', cfg, deps(dir), nft);
+    const target = completeTarget(nftablesTarget, cfg, createNftablesTarget('fw', cfg, deps(dir), nft));
     const store = new MemoryStore();
     const plan = () =>
       buildPlan({

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffSenderLogins } from './diff.ts';
+import { diffSenderLogins as uncheckedDiffSenderLogins } from './diff.ts';
+import { tableChangeSchema } from './change-schema.ts';
+import type { Change } from '../../core/contracts.ts';
+import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import type { SenderDesired, SenderEntry, SenderObserved } from './types.ts';
+
+/** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
+const samples = new Map<string, Change>();
+const diffSenderLogins = schemaChecked(tableChangeSchema, uncheckedDiffSenderLogins, samples);
 
 const options = { path: '/etc/postfix/sender_logins', mapType: 'hash' } as const;
 
@@ -104,4 +111,16 @@ describe('postfix-sender-logins diff', () => {
       if (ch) assert.equal(ch.id, 'table:/etc/postfix/sender_logins');
     });
   }
+});
+
+// Runs after every test above: they are what produced the samples.
+describe('postfix-sender-logins change schema (saved plans are read back by the target that made them)', () => {
+  it('every kind of change appeared in the tests above, and each fitted the schema', () => {
+    assert.deepEqual([...samples.keys()].sort(), [tableChangeSchema.shape.kind.value].sort());
+  });
+
+  it('refuses forged changes of every kind', () => {
+    for (const [kind, change] of samples)
+      assert.deepEqual(acceptedForgeries(tableChangeSchema, change, 'nft-set'), [], kind);
+  });
 });

@@ -1,4 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
+import { tableChangeSchema } from './change-schema.ts';
 import { groupRefOf, postfixSenderLoginsSchema } from './config.ts';
 import { createPostfixSenderLoginsTarget } from './target.ts';
 
@@ -10,6 +11,7 @@ import { createPostfixSenderLoginsTarget } from './target.ts';
 export const postfixSenderLoginsTarget = defineTarget({
   type: 'postfix-sender-logins',
   schema: postfixSenderLoginsSchema,
+  changeSchema: tableChangeSchema,
   sourceRefs: (config) => [
     ...config.people.from.map((source, i) => ({ path: ['people', 'from', i], source })),
     ...(config.people.group ? [{ path: ['people', 'group'], source: groupRefOf(config.people.group).source }] : []),
@@ -29,3 +31,4 @@ export { guardSenderLogins } from './guard.ts';
 export { installTable } from './install-table.ts';
 export { parseTable, renderLine, renderTable } from './render.ts';
 export type * from './types.ts';
+export { tableChangeSchema } from './change-schema.ts';

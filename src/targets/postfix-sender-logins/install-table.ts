@@ -1,14 +1,14 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { open, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { stageFile } from '../../adapters/write-file-atomic.ts';
 import { compiledSuffix, type MapType } from './config.ts';
 import { postmap, type PostfixTools } from './postmap.ts';
 
 /**
  * Makes `content` the live table at `path`, or leaves the live table untouched.
  *
- * The source file is written under a temporary name beside the table (same file system, so renames are atomic) and,
- * for compiled types, compiled there by `postmap`. Only when postmap succeeded does the compiled file replace the live
+ * The source file is staged (`stageFile`: written and fsynced under a temporary name beside the table, same file
+ * system, so renames are atomic) and, for compiled types, compiled there by `postmap`. Only when postmap succeeded does the compiled file replace the live
  * one by rename, then the source file; a failing postmap removes the temporary files and throws its message.
  *
  * Why not delete and rebuild: smtpd answers `451 Temporary lookup failure` while the compiled file is missing, until
@@ -28,12 +28,13 @@ export async function installTable(
   mode = 0o644,
 ): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true });
-  // Dot-prefixed: a glob in main.cf or a backup job never picks up a half-built table.
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // Written and fsynced under a dot-prefixed temporary name beside the table: a glob in main.cf or a backup job never
+  // picks up a half-built table, and stale temporaries of a killed run are removed.
+  const staged = await stageFile(path, content, mode);
+  const tmp = staged.tempPath;
   const suffix = compiledSuffix(type);
   const cleanup = async () => {
-    await unlink(tmp).catch(() => {});
+    await staged.abort();
     if (suffix) {
       await unlink(tmp + suffix).catch(() => {});
       // Berkeley DB (hash, btree) builds into `__db.NAME.db` first; a failed postmap can leave it behind.
@@ -41,20 +42,18 @@ export async function installTable(
     }
   };
   try {
-    await writeFile(tmp, content, { encoding: 'utf8', mode, flag: 'wx' });
     if (suffix) {
-      // postmap reads the page cache; flushing the source file to disk meanwhile costs no wall time.
-      await Promise.all([postmap(tools, [`${type}:${tmp}`], signal), syncFile(tmp)]);
+      await postmap(tools, [`${type}:${tmp}`], signal);
       await syncFile(tmp + suffix);
       await newerThanLive(tmp + suffix, path + suffix);
       await rename(tmp + suffix, path + suffix);
-    } else await syncFile(tmp);
-    await rename(tmp, path);
+    }
   } catch (e) {
     await cleanup();
     throw e;
   }
-  await syncFile(dir);
+  // Renames the source file over the table and fsyncs the directory.
+  await staged.commit();
 }
 
 async function syncFile(path: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { execFile } from 'node:child_process';
+import { CommandError, runCommand as run } from '../../adapters/command.ts';
 import { GatehouseError } from '../../core/errors.ts';
+import { redact } from '../../core/redact.ts';
 
 /** How this target runs Postfix's tools. */
 export interface PostfixTools {
@@ -14,20 +15,14 @@ export interface PostfixTools {
  * Runs a command and returns its stdout. Fails with TARGET_FAILED carrying the tail of stderr: postmap's own message
  * is the useful part ("postmap: fatal: …").
  */
-export function runCommand(argv: readonly string[], signal: AbortSignal, timeoutMs: number): Promise<string> {
-  const [file, ...args] = argv;
-  return new Promise((resolve, reject) => {
-    execFile(
-      file as string,
-      args,
-      { signal, timeout: timeoutMs, maxBuffer: 1 << 30, encoding: 'utf8', env: { ...process.env, LANG: 'C' } },
-      (error, stdout, stderr) => {
-        if (!error) return resolve(stdout);
-        const why = stderr.trim().split('\n').slice(-5).join('; ') || error.message;
-        reject(new GatehouseError('TARGET_FAILED', `${argv.join(' ')} failed: ${why}`, { cause: error }));
-      },
-    );
-  });
+export async function runCommand(argv: readonly string[], signal: AbortSignal, timeoutMs: number): Promise<string> {
+  try {
+    return await run(argv, { signal, timeoutMs, env: { ...process.env, LANG: 'C' } });
+  } catch (e) {
+    if (!(e instanceof CommandError)) throw e;
+    const why = redact(e.stderr.trim().split('\n').slice(-5).join('; ')) || e.message;
+    throw new GatehouseError('TARGET_FAILED', `${e.argv.join(' ')} failed: ${why}`, { cause: e });
+  }
 }
 
 /** `postmap [-c dir] ARGS…`. */

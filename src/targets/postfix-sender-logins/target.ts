@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { Target } from '../../core/contracts.ts';
-import type { PluginDeps } from '../../plugins.ts';
+import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { applySenderLogins } from './apply.ts';
 import type { PostfixSenderLoginsConfig } from './config.ts';
-import { desiredState, referencedSources } from './desired.ts';
+import { desiredState } from './desired.ts';
 import { diffSenderLogins } from './diff.ts';
 import { guardSenderLogins } from './guard.ts';
 import { observeSenderLogins } from './observe.ts';
@@ -14,13 +14,13 @@ export type PostfixSenderLoginsTarget = Target<SenderDesired, SenderObserved, Ta
 
 /**
  * Builds the postfix-sender-logins target. Atomic: its one change is the whole table. Touches nothing until `observe`
- * or `applyAll` run.
+ * or `apply` run.
  */
 export function createPostfixSenderLoginsTarget(
   name: string,
   config: PostfixSenderLoginsConfig,
   deps: PluginDeps,
-): PostfixSenderLoginsTarget {
+): TargetBody<PostfixSenderLoginsTarget> {
   const path = resolve(deps.baseDir, config.table);
   const tools: PostfixTools = {
     postmap: config.postfix.postmap,
@@ -32,13 +32,12 @@ export function createPostfixSenderLoginsTarget(
     name,
     type: 'postfix-sender-logins',
     atomic: true,
-    sources: referencedSources(config),
     desired: (ctx) => desiredState(config, ctx),
     observe: (signal) => observeSenderLogins(path, config.mapType, tools, signal),
     diff: (desired, observed) => diffSenderLogins(options, desired, observed),
     notes: (desired) => [...desired.problems],
     guard: (changes, desired, observed) => guardSenderLogins(config, changes, desired, observed),
-    applyAll: (changes, signal) =>
+    apply: (changes, signal) =>
       applySenderLogins(
         { target: name, path, tools, ...(config.postfix.reload ? { reload: config.postfix.reload } : {}) },
         changes,

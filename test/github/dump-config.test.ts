@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { DesiredContext } from '../../core/contracts.ts';
-import { staticSource } from '../../sources/static/index.ts';
-import { githubSchema } from './config.ts';
-import { desiredState } from './desired.ts';
-import { diffGithub } from './diff.ts';
-import { dumpConfig } from './dump.ts';
-import { deps, observed } from './test-fixtures.ts';
-import type { GithubObserved } from './types.ts';
+import type { DesiredContext } from '../../src/core/contracts.ts';
+import { staticSource } from '../../src/sources/static/index.ts';
+import { githubSchema } from '../../src/targets/github/config.ts';
+import { desiredState } from '../../src/targets/github/desired.ts';
+import { diffGithub } from '../../src/targets/github/diff.ts';
+import { dumpConfig } from '../../src/targets/github/dump.ts';
+import { deps, observed } from '../../src/targets/github/test-fixtures.ts';
+import type { GithubObserved } from '../../src/targets/github/types.ts';
 
 const org: GithubObserved = {
   ...observed(

@@ -4,6 +4,11 @@ import { basename, dirname, join } from 'node:path';
 
 /** A file written and fsynced under a temporary name, not yet visible at its path. */
 export interface StagedFile {
+  /**
+   * Where the content is until `commit`: beside the final path, so a tool can build derived files from it there (as
+   * postmap compiles a table) before anything goes live.
+   */
+  readonly tempPath: string;
   /** Renames it over the path and fsyncs the directory: readers see the old file or the new one, never a mix. */
   commit(): Promise<void>;
   /** Removes the temporary file; the path is untouched. Never throws. */
@@ -14,11 +19,11 @@ export interface StagedFile {
  * Writes `content` to a temp file in the directory of `path` and fsyncs it, without touching `path`. Lets the caller
  * do the slow part (writing, fsync) while something else runs, and decide afterwards whether the file goes live.
  *
- * The temp name starts with `.` and ends in `.tmp`, so an `include "/etc/nftables.d/*.nft"` glob never loads a
- * half-written file. Creates missing parent directories. On failure the temp file is removed. Stale temp files of the
+ * The temp name starts with `.` and ends in `.tmp`, so a glob (`include "/etc/nftables.d/*.nft"`, a table list in
+ * main.cf, a backup job) never picks up a half-written file. Creates missing parent directories. On failure the temp file is removed. Stale temp files of the
  * same path left by a writer that was killed are removed first (see {@link removeStaleTemps}).
  *
- * @param mode permissions of the new file (before umask); 0644: nftables runs as root, and the addresses are no secret.
+ * @param mode permissions of the new file (before umask).
  */
 export async function stageFile(path: string, content: string, mode = 0o644): Promise<StagedFile> {
   const dir = dirname(path);
@@ -39,6 +44,7 @@ export async function stageFile(path: string, content: string, mode = 0o644): Pr
     throw e;
   }
   return {
+    tempPath: tmp,
     abort,
     async commit() {
       try {

@@ -3,7 +3,7 @@ import { Agent, request, type RequestOptions } from 'node:https';
 import { resolve } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GatehouseError } from '../../core/errors.ts';
-import type { ConnectionConfig } from './config.ts';
+import type { ConnectionConfig } from './connection.ts';
 
 /** An answer of the API server that is not a success, with what its Status body says. */
 export class KubeApiError extends Error {

@@ -1,0 +1,16 @@
+import { z } from 'zod';
+import { changeOf } from '../../core/change-schema.ts';
+
+const family = z.union([z.literal(4), z.literal(6)]);
+const elements = z.array(z.string());
+
+/** Every change the nftables target plans (`NftChange`), for reading a saved plan back. */
+export const nftChangeSchema = z.discriminatedUnion('kind', [
+  changeOf('nft-set', { family, set: z.string().min(1), add: elements, remove: elements, elements }),
+  changeOf('nft-include', {
+    id: z.literal('include'),
+    path: z.string().min(1),
+    reason: z.enum(['missing', 'outdated']),
+    sets: z.array(z.strictObject({ set: z.string().min(1), family, elements })),
+  }),
+]);
