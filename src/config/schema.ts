@@ -193,6 +193,15 @@ const serveSchema = z
 
 export type ServeConfig = z.output<typeof serveSchema>;
 
+/**
+ * A target's block as its plugin's own schema knows it: without the keys every target takes from the core (`mode`,
+ * `minInterval`), for code that parses a block with the plugin schema again.
+ */
+export function pluginBlock(block: Record<string, unknown>): Record<string, unknown> {
+  const { mode: _mode, minInterval: _minInterval, ...rest } = block;
+  return rest;
+}
+
 function withMode(schema: z.ZodType): z.ZodType {
   return (schema as z.ZodObject).safeExtend({
     mode: z

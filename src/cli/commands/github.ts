@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { pluginBlock } from '../../config/schema.ts';
 import { Command, Option } from 'commander';
 import { MemoryCache } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
@@ -92,7 +93,7 @@ async function connection(
         terminal: true,
       });
     }
-    const t = githubSchema.parse(raw);
+    const t = githubSchema.parse(pluginBlock(raw));
     return { org: t.org, apiUrl: t.apiUrl, auth: t.auth };
   }
   if (!flags.org) throw new GatehouseError('CONFIG_INVALID', 'give --target NAME, or --org LOGIN', { terminal: true });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { pluginBlock } from '../../config/schema.ts';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { DesiredContext } from '../../core/contracts.ts';
@@ -51,7 +52,7 @@ Examples:
         const ctx: DesiredContext = { sources: new Map(resolved.map((r) => [r.name, r])) };
         const results: { target: string; file: string | null; written: boolean; reason: string }[] = [];
         for (const [name, raw] of targets) {
-          const config = nftablesSchema.parse(raw);
+          const config = nftablesSchema.parse(pluginBlock(raw));
           if (config.includeFile === undefined) {
             results.push({ target: name, file: null, written: false, reason: 'no includeFile configured' });
             continue;
@@ -107,7 +108,7 @@ Examples:
         );
       }
       const snippets = targets.map(([name, raw]) => {
-        const config = nftablesSchema.parse(raw);
+        const config = nftablesSchema.parse(pluginBlock(raw));
         const file = config.includeFile === undefined ? null : resolve(cfg.baseDir, config.includeFile);
         return hostConfigSnippet(name, config, file);
       });
