@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
+import { isGroupMember } from './core/approvers.ts';
 import { parseDuration } from './core/duration.ts';
+import { decideLink, type Link, type LinkDecision } from './core/links.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import { replanSaved } from './core/saved-plan.ts';
@@ -171,6 +173,7 @@ export class Engine {
       env,
       cache: store.cache,
       state: store.state,
+      links: store.links,
       requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
       ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     };
@@ -181,6 +184,39 @@ export class Engine {
       plugin(targetPlugins, cfg.type).create(name, cfg, deps),
     );
     return new Engine({ config, sources, targets, store, auditAnchorFile, logger: options.logger, ownsStore });
+  }
+
+  /**
+   * Whether `person` is in a `links.approvers` group, read fresh from its source now. Throws SOURCE_INCOMPLETE when
+   * that cannot be told (see `isGroupMember`).
+   */
+  isApprover(person: string, signal: AbortSignal): Promise<boolean> {
+    return isGroupMember(this.sources, this.config.value.links.approvers, person, signal);
+  }
+
+  /** Approves, rejects or revokes a link as `decider` (see `decideLink`): checked, recorded, audited, anchored. */
+  async decideLink(input: {
+    id: string;
+    decision: LinkDecision;
+    decider: string;
+    actor: string;
+    reason?: string;
+    signal: AbortSignal;
+  }): Promise<Link> {
+    try {
+      return await decideLink({
+        links: this.store.links,
+        audit: this.store.audit,
+        id: input.id,
+        decision: input.decision,
+        decider: input.decider,
+        actor: input.actor,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+        isApprover: (p) => this.isApprover(p, input.signal),
+      });
+    } finally {
+      await this.anchorAudit();
+    }
   }
 
   /** Reads every source (snapshot fallback), without observing any target. */

@@ -2,6 +2,7 @@ import { discordSource } from './sources/discord/index.ts';
 import { geofeedSource } from './sources/geofeed/index.ts';
 import { kubernetesNodesSource } from './sources/kubernetes-nodes/index.ts';
 import { ldapSource } from './sources/ldap/index.ts';
+import { linksSource } from './sources/links/index.ts';
 import { linodeLkeSource } from './sources/linode-lke/index.ts';
 import { staticSource } from './sources/static/index.ts';
 import { githubTarget } from './targets/github/index.ts';
@@ -20,6 +21,7 @@ export const sourcePlugins: readonly SourcePlugin[] = [
   ldapSource,
   discordSource,
   kubernetesNodesSource,
+  linksSource,
 ] as never;
 export const targetPlugins: readonly TargetPlugin[] = [
   nftablesTarget,

@@ -6,6 +6,7 @@ import { redact } from '../core/redact.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
 import { githubCommand } from './commands/github.ts';
+import { linkCommand } from './commands/link.ts';
 import { nftablesCommand } from './commands/nftables.ts';
 import { planCommand } from './commands/plan.ts';
 import { schemaCommand } from './commands/schema.ts';
@@ -56,6 +57,7 @@ With --output json, every command prints one JSON document on stdout; an error i
   .addCommand(applyCommand())
   .addCommand(serveCommand())
   .addCommand(auditCommand())
+  .addCommand(linkCommand())
   .addCommand(schemaCommand())
   .addCommand(nftablesCommand())
   .addCommand(githubCommand());

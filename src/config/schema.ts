@@ -60,6 +60,9 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
         .default({})
         .describe('The audit log.'),
       serve: serveSchema.default(SERVE_DEFAULTS).describe('`gatehouse serve`: the always-on daemon.'),
+      links: linksSchema
+        .default({ approvers: [] })
+        .describe('Account links: people link their GitHub account; approvers decide each request.'),
       sources: z
         .record(nameSchema, sourceUnion)
         .default({})
@@ -70,6 +73,15 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
     .superRefine((cfg, ctx) => {
       for (const issue of crossReferenceIssues(cfg, targets))
         ctx.addIssue({ code: 'custom', ...issue, path: [...issue.path] });
+      cfg.links.approvers.forEach((text, i) => {
+        const source = text.slice(0, text.indexOf('/'));
+        if (!(source in cfg.sources))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['links', 'approvers', i],
+            message: `unknown source ${JSON.stringify(source)}; defined sources: ${Object.keys(cfg.sources).join(', ') || 'none'}`,
+          });
+      });
     });
 }
 
@@ -122,6 +134,7 @@ export type GatehouseConfig = {
   run: { timeout: string; requestTimeout: string };
   audit: { anchorFile?: string };
   serve: ServeConfig;
+  links: LinksConfig;
   sources: Record<string, { type: string } & Record<string, unknown>>;
   targets: Record<string, { type: string; mode: 'apply' | 'plan-only' } & Record<string, unknown>>;
 };
@@ -186,6 +199,24 @@ const serveSchema = z
   .strict();
 
 export type ServeConfig = z.output<typeof serveSchema>;
+
+const linksSchema = z
+  .object({
+    approvers: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,62}\/.+$/, 'write a group as source/group, e.g. discord/DevOps')
+          .describe('A group of a source, written source/group.'),
+      )
+      .default([])
+      .describe(
+        'Groups whose members approve, reject and revoke links (read fresh at each decision). Nobody decides their own request. Empty: nobody approves.',
+      ),
+  })
+  .strict();
+
+export type LinksConfig = z.output<typeof linksSchema>;
 
 function withMode(schema: z.ZodType): z.ZodType {
   return (schema as z.ZodObject).safeExtend({

@@ -19,6 +19,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   /** A command-line argument names something that cannot be used: a missing plan file, a missing output directory. */
   | 'USAGE'
+  /** Someone asked for what they may not do: a decision by a non-approver, or on their own request. */
+  | 'FORBIDDEN'
   | 'INTERNAL';
 
 export interface GatehouseErrorOptions {

@@ -103,6 +103,31 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'account links',
+    statements: [
+      // Times are text (ISO 8601 as written): they are shown and compared as the audit log shows them.
+      `CREATE TABLE links (
+        id text PRIMARY KEY,
+        person text NOT NULL,
+        discord text,
+        ldap text,
+        github_id bigint NOT NULL CHECK (github_id > 0),
+        github_login text NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'revoked')),
+        requested_by text NOT NULL,
+        requested_at text NOT NULL,
+        decided_by text,
+        decided_at text,
+        reason text
+      )`,
+      // One open link per person: a second GitHub account needs the first one unlinked.
+      `CREATE UNIQUE INDEX links_one_open_per_person ON links (person) WHERE status IN ('pending', 'approved')`,
+      // One person per approved GitHub account: the database refuses what the github target would have to reject.
+      `CREATE UNIQUE INDEX links_one_approved_per_github ON links (github_id) WHERE status = 'approved'`,
+    ],
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock every gatehouse process takes while migrating one database. */
