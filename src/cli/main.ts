@@ -5,6 +5,7 @@ import { describeError, isGatehouseError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
+import { discordCommand } from './commands/discord.ts';
 import { githubCommand } from './commands/github.ts';
 import { linkCommand } from './commands/link.ts';
 import { nftablesCommand } from './commands/nftables.ts';
@@ -60,7 +61,8 @@ With --output json, every command prints one JSON document on stdout; an error i
   .addCommand(linkCommand())
   .addCommand(schemaCommand())
   .addCommand(nftablesCommand())
-  .addCommand(githubCommand());
+  .addCommand(githubCommand())
+  .addCommand(discordCommand());
 
 try {
   // `--wait` takes its value only as `--wait=DURATION`: bare, it must not swallow the next word (`--wait apply`).

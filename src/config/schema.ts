@@ -73,6 +73,12 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
     .superRefine((cfg, ctx) => {
       for (const issue of crossReferenceIssues(cfg, targets))
         ctx.addIssue({ code: 'custom', ...issue, path: [...issue.path] });
+      if (cfg.links.discord && !cfg.links.publicUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['links', 'publicUrl'],
+          message: 'links.discord needs links.publicUrl: /link github answers with a link to it',
+        });
       cfg.links.approvers.forEach((text, i) => {
         const source = text.slice(0, text.indexOf('/'));
         if (!(source in cfg.sources))
@@ -200,6 +206,8 @@ const serveSchema = z
 
 export type ServeConfig = z.output<typeof serveSchema>;
 
+const snowflake = () => z.string().regex(/^\d{17,20}$/, 'a Discord id is a snowflake (17–20 digits)');
+
 const linksSchema = z
   .object({
     approvers: z
@@ -213,6 +221,30 @@ const linksSchema = z
       .describe(
         'Groups whose members approve, reject and revoke links (read fresh at each decision). Nobody decides their own request. Empty: nobody approves.',
       ),
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Base URL at which people reach `gatehouse serve` (links sent in Discord start here).'),
+    discord: z
+      .object({
+        applicationId: snowflake().describe('The Discord application (bot) id.'),
+        publicKey: z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/, 'the application public key: 64 hex digits')
+          .describe('Application public key (hex), which signs POST /interactions.'),
+        token: secretField(z.string().min(1)).describe(
+          'Bot token, to post requests and edit them once decided. Write ${env:DISCORD_TOKEN}; never inline.',
+        ),
+        guildId: snowflake().describe('Guild where the /link and /unlink commands are registered.'),
+        channelId: snowflake().describe('Channel where new requests are posted with Approve and Reject buttons.'),
+        apiUrl: z
+          .url({ protocol: /^https?$/ })
+          .default('https://discord.com/api')
+          .describe('API base URL without the version (@discordjs/rest adds /v10).'),
+      })
+      .strict()
+      .optional()
+      .describe('POST /interactions: /link github, /link status, /unlink, and Approve/Reject buttons.'),
   })
   .strict();
 

@@ -60,6 +60,21 @@ export interface LinkStore {
   ): Promise<Link | undefined>;
 }
 
+/** Who a one-time link-flow token was issued to: a person id and the account it stands for. */
+export interface LinkIdentity {
+  readonly person: string;
+  readonly discord?: string;
+  readonly ldap?: string;
+}
+
+/** One-time tokens that start the link web flow as an identity proven elsewhere (a verified Discord interaction). */
+export interface LinkTokens {
+  /** A new random token for `who`, good once until `expiresAt`. Only its hash is stored. */
+  issue(who: LinkIdentity, expiresAt: Date): Promise<string>;
+  /** The identity of a token not yet used nor expired at `now`, marking it used; undefined otherwise. */
+  consume(token: string, now: Date): Promise<LinkIdentity | undefined>;
+}
+
 export type LinkDecision = 'approve' | 'reject' | 'revoke';
 
 const TRANSITION: Record<LinkDecision, { from: readonly LinkStatus[]; to: LinkStatus }> = {

@@ -1,12 +1,14 @@
 import { parseDuration } from '../core/duration.ts';
 import { describeError, isGatehouseError } from '../core/errors.ts';
 import type { ReconcileOutcome } from '../core/reconcile.ts';
+import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
+import { interactionsEndpoint } from '../server/links/endpoint.ts';
 import type { ReconcileReport, ReconcileRequest } from './controller.ts';
 import type { Runtime, ServeSettings } from './daemon.ts';
 
 /** The daemon's view of one loaded configuration: its targets with their modes, sources, reconcile, settings. */
-export function runtimeOf(engine: Engine, actor: string): Runtime {
+export function runtimeOf(engine: Engine, actor: string, logger?: Logger): Runtime {
   const cfg = engine.config.value;
   const targets = engine.targets.map((t) => ({
     name: t.name,
@@ -18,6 +20,7 @@ export function runtimeOf(engine: Engine, actor: string): Runtime {
     sources: engine.sources,
     githubTargets: engine.targets.filter((t) => t.type === 'github').map((t) => t.name),
     settings: settingsOf(engine),
+    ...(logger ? withInteractions(engine, logger) : {}),
     reconcile: (req) => reconcileTarget(engine, actor, req),
     close: () => engine.close(),
   };
@@ -68,6 +71,11 @@ async function reconcileTarget(engine: Engine, actor: string, req: ReconcileRequ
     sources: plan.sources.map((s) => ({ name: s.name, status: s.status })),
     ...(failedTarget?.error ? { error: { code: failedTarget.error.code, message: failedTarget.error.message } } : {}),
   };
+}
+
+function withInteractions(engine: Engine, logger: Logger): Pick<Runtime, 'interactions'> {
+  const interactions = interactionsEndpoint(engine, logger);
+  return interactions ? { interactions } : {};
 }
 
 function settingsOf(engine: Engine): ServeSettings {

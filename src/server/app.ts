@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { ServeMetrics } from '../serve/metrics.ts';
 import { githubWebhookHandler, type GithubWebhookOptions } from './github-webhook.ts';
+import { interactionsHandler, type InteractionsEndpoint } from './interactions.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -14,6 +15,8 @@ export interface AppOptions {
   /** Serve `/metrics` here too (false when metrics have their own listener). */
   readonly exposeMetrics: boolean;
   readonly githubWebhook?: Omit<GithubWebhookOptions, 'metrics'>;
+  /** POST /interactions (Discord), as the current configuration defines it; undefined → 404. */
+  readonly interactions?: () => InteractionsEndpoint | undefined;
 }
 
 /**
@@ -29,6 +32,7 @@ export function buildApp(o: AppOptions): Hono {
   });
   if (o.exposeMetrics) app.get('/metrics', (c) => metricsResponse(c.req.raw, o.metrics));
   if (o.githubWebhook) app.post('/webhooks/github', githubWebhookHandler({ ...o.githubWebhook, metrics: o.metrics }));
+  if (o.interactions) app.post('/interactions', interactionsHandler(o.interactions));
   app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404));
   app.onError((_e, c) => c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500));
   return app;

@@ -1,6 +1,6 @@
 import type { AuditLog, SnapshotStore } from '../core/audit.ts';
 import type { KeyValueCache } from '../core/cache.ts';
-import type { LinkStore } from '../core/links.ts';
+import type { LinkStore, LinkTokens } from '../core/links.ts';
 import type { PlanRecords } from '../core/plan-records.ts';
 import { describeError, GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
@@ -10,6 +10,7 @@ import { SqlAuditLog } from './audit-log.ts';
 import { connectionSecrets, redactConnectionString, scrubSecrets } from './connection-string.ts';
 import type { Db } from './db.ts';
 import { SqlHttpCache } from './http-cache.ts';
+import { SqlLinkTokens } from './link-tokens.ts';
 import { SqlLinkStore } from './links.ts';
 import { migrate } from './migrations.ts';
 import { corruptStoreError, openPglite } from './pglite-db.ts';
@@ -58,6 +59,8 @@ export interface Store {
   readonly plans: PlanRecords;
   /** Account links and their decisions (`links` source, `gatehouse link`, the approval queue). */
   readonly links: LinkStore;
+  /** One-time tokens that start the link web flow (`/link github`). */
+  readonly linkTokens: LinkTokens;
   /**
    * If audit events were appended (or an append was attempted) since the last call, appends the chain head to
    * `auditAnchorFile` and returns it; otherwise (or without an anchor file) returns undefined. Call it after each run.
@@ -143,6 +146,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     state: new SqlTargetState(opened),
     plans: new SqlPlanRecords(opened),
     links: new SqlLinkStore(opened),
+    linkTokens: new SqlLinkTokens(opened),
     close: () => opened.close(),
   };
 }

@@ -126,6 +126,16 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE UNIQUE INDEX links_one_open_per_person ON links (person) WHERE status IN ('pending', 'approved')`,
       // One person per approved GitHub account: the database refuses what the github target would have to reject.
       `CREATE UNIQUE INDEX links_one_approved_per_github ON links (github_id) WHERE status = 'approved'`,
+      // One-time tokens of the link flow (`/link github` in Discord): only a hash is kept, so a database reader cannot
+      // use one; `used_at` makes each good once.
+      `CREATE TABLE link_tokens (
+        token_hash text PRIMARY KEY,
+        person text NOT NULL,
+        discord text,
+        ldap text,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      )`,
     ],
   },
 ];
