@@ -73,11 +73,11 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
     .superRefine((cfg, ctx) => {
       for (const issue of crossReferenceIssues(cfg, targets))
         ctx.addIssue({ code: 'custom', ...issue, path: [...issue.path] });
-      if (cfg.links.discord && !cfg.links.publicUrl)
+      if ((cfg.links.discord || cfg.links.web) && !cfg.links.publicUrl)
         ctx.addIssue({
           code: 'custom',
           path: ['links', 'publicUrl'],
-          message: 'links.discord needs links.publicUrl: /link github answers with a link to it',
+          message: 'links.discord and links.web need links.publicUrl: links and OAuth callbacks point there',
         });
       cfg.links.approvers.forEach((text, i) => {
         const source = text.slice(0, text.indexOf('/'));
@@ -245,8 +245,40 @@ const linksSchema = z
       .strict()
       .optional()
       .describe('POST /interactions: /link github, /link status, /unlink, and Approve/Reject buttons.'),
+    web: z
+      .object({
+        github: oauthClient({
+          authorizeUrl: 'https://github.com/login/oauth/authorize',
+          tokenUrl: 'https://github.com/login/oauth/access_token',
+          apiUrl: 'https://api.github.com',
+        }).describe(
+          'A GitHub OAuth app (callback URL: <publicUrl>/auth/github/callback). No scope is asked: the public profile gives the numeric id.',
+        ),
+        discord: oauthClient({
+          authorizeUrl: 'https://discord.com/oauth2/authorize',
+          tokenUrl: 'https://discord.com/api/oauth2/token',
+          apiUrl: 'https://discord.com/api',
+        }).describe('Discord OAuth2 (scope identify) for sign-in; redirect URL: <publicUrl>/auth/discord/callback.'),
+        sessionTtl: duration().default('8h').describe('How long a browser stays signed in.'),
+      })
+      .strict()
+      .optional()
+      .describe('The web flow: link a GitHub account, and the approvers’ queue (/links).'),
   })
   .strict();
+
+function oauthClient(defaults: { authorizeUrl: string; tokenUrl: string; apiUrl: string }) {
+  const url = () => z.url({ protocol: /^https?$/ });
+  return z
+    .object({
+      clientId: z.string().min(1).describe('OAuth client id.'),
+      clientSecret: secretField(z.string().min(1)).describe('OAuth client secret; write ${env:NAME}, never inline.'),
+      authorizeUrl: url().default(defaults.authorizeUrl).describe('Authorization endpoint.'),
+      tokenUrl: url().default(defaults.tokenUrl).describe('Token endpoint.'),
+      apiUrl: url().default(defaults.apiUrl).describe('API base URL (for the signed-in user).'),
+    })
+    .strict();
+}
 
 export type LinksConfig = z.output<typeof linksSchema>;
 

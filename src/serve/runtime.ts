@@ -3,7 +3,7 @@ import { describeError, isGatehouseError } from '../core/errors.ts';
 import type { ReconcileOutcome } from '../core/reconcile.ts';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
-import { interactionsEndpoint } from '../server/links/endpoint.ts';
+import { linksHttp } from '../server/links/endpoint.ts';
 import type { ReconcileReport, ReconcileRequest } from './controller.ts';
 import type { Runtime, ServeSettings } from './daemon.ts';
 
@@ -73,9 +73,9 @@ async function reconcileTarget(engine: Engine, actor: string, req: ReconcileRequ
   };
 }
 
-function withInteractions(engine: Engine, logger: Logger): Pick<Runtime, 'interactions'> {
-  const interactions = interactionsEndpoint(engine, logger);
-  return interactions ? { interactions } : {};
+function withInteractions(engine: Engine, logger: Logger): Pick<Runtime, 'interactions' | 'web'> {
+  const { interactions, web } = linksHttp(engine, logger);
+  return { ...(interactions ? { interactions } : {}), ...(web ? { web } : {}) };
 }
 
 function settingsOf(engine: Engine): ServeSettings {

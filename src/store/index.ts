@@ -12,6 +12,7 @@ import type { Db } from './db.ts';
 import { SqlHttpCache } from './http-cache.ts';
 import { SqlLinkTokens } from './link-tokens.ts';
 import { SqlLinkStore } from './links.ts';
+import { SqlSessions } from './sessions.ts';
 import { migrate } from './migrations.ts';
 import { corruptStoreError, openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
@@ -24,6 +25,7 @@ export type { Db, Queryable, QueryResult, SqlValue } from './db.ts';
 export { verifyAuditLog, verifyAuditTrail, type AuditTrailVerification, type AuditVerification } from './audit-log.ts';
 export { parseHead, readAnchors, type AuditAnchor, type AuditHead } from './audit-anchor.ts';
 export { redactConnectionString } from './connection-string.ts';
+export { type WebSession, type SqlSessions } from './sessions.ts';
 
 export interface StoreOptions {
   /** gatehouse's state directory; the embedded database lives in `<stateDir>/pglite`. */
@@ -61,6 +63,8 @@ export interface Store {
   readonly links: LinkStore;
   /** One-time tokens that start the link web flow (`/link github`). */
   readonly linkTokens: LinkTokens;
+  /** Browser sessions of the link flow and the approval queue. */
+  readonly sessions: SqlSessions;
   /**
    * If audit events were appended (or an append was attempted) since the last call, appends the chain head to
    * `auditAnchorFile` and returns it; otherwise (or without an anchor file) returns undefined. Call it after each run.
@@ -147,6 +151,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     plans: new SqlPlanRecords(opened),
     links: new SqlLinkStore(opened),
     linkTokens: new SqlLinkTokens(opened),
+    sessions: new SqlSessions(opened),
     close: () => opened.close(),
   };
 }

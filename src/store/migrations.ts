@@ -136,6 +136,18 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at timestamptz NOT NULL,
         used_at timestamptz
       )`,
+      // Web sessions of the link flow and the approval queue. The cookie carries a random id; the table its hash, so a
+      // database reader cannot sign in. `person` is NULL until sign-in completes.
+      `CREATE TABLE web_sessions (
+        id_hash text PRIMARY KEY,
+        person text,
+        discord text,
+        ldap text,
+        csrf text NOT NULL,
+        oauth_state text,
+        pkce_verifier text,
+        expires_at timestamptz NOT NULL
+      )`,
     ],
   },
 ];

@@ -1,3 +1,4 @@
+import type { Hono } from 'hono';
 import type { Logger } from 'pino';
 import { parseDuration } from '../../core/duration.ts';
 import type { Engine } from '../../engine.ts';
@@ -5,26 +6,61 @@ import { discordPublicKey } from '../discord-signature.ts';
 import type { InteractionsEndpoint } from '../interactions.ts';
 import { DiscordMessages } from './discord-messages.ts';
 import { answerInteraction } from './interactions.ts';
+import { linksWeb } from './web.ts';
 
-/** POST /interactions for one loaded configuration; undefined without `links.discord`. */
-export function interactionsEndpoint(engine: Engine, logger: Logger): InteractionsEndpoint | undefined {
+/** The HTTP side of links for one loaded configuration: what `links.discord` and `links.web` turn on. */
+export interface LinksHttp {
+  readonly interactions?: InteractionsEndpoint;
+  readonly web?: Hono;
+}
+
+export function linksHttp(engine: Engine, logger: Logger): LinksHttp {
   const cfg = engine.config.value.links;
-  const d = cfg.discord;
-  if (!d) return undefined;
   const timeoutMs = parseDuration(engine.config.value.run.requestTimeout);
-  const messages = new DiscordMessages({ apiUrl: d.apiUrl, token: d.token, channelId: d.channelId, timeoutMs });
-  const key = discordPublicKey(d.publicKey);
-  return {
-    key,
-    answer: (i) =>
-      answerInteraction(i, {
-        links: engine.store.links,
-        tokens: engine.store.linkTokens,
-        decide: (input) => engine.decideLink({ ...input, signal: AbortSignal.timeout(timeoutMs) }),
-        messages,
-        // The schema requires publicUrl with discord.
-        publicUrl: cfg.publicUrl ?? '',
-        logger,
-      }),
-  };
+  // The schema requires publicUrl with discord or web.
+  const publicUrl = cfg.publicUrl ?? '';
+  const decide = (input: Omit<Parameters<Engine['decideLink']>[0], 'signal'>) =>
+    engine.decideLink({ ...input, signal: AbortSignal.timeout(timeoutMs) });
+  const d = cfg.discord;
+  const messages = d
+    ? new DiscordMessages({ apiUrl: d.apiUrl, token: d.token, channelId: d.channelId, timeoutMs })
+    : undefined;
+  const out: { interactions?: InteractionsEndpoint; web?: Hono } = {};
+  if (d && messages) {
+    out.interactions = {
+      key: discordPublicKey(d.publicKey),
+      answer: (i) =>
+        answerInteraction(i, {
+          links: engine.store.links,
+          tokens: engine.store.linkTokens,
+          decide,
+          messages,
+          publicUrl,
+          logger,
+        }),
+    };
+  }
+  const w = cfg.web;
+  if (w) {
+    out.web = linksWeb({
+      sessions: engine.store.sessions,
+      links: engine.store.links,
+      tokens: engine.store.linkTokens,
+      decide,
+      isApprover: (p) => engine.isApprover(p, AbortSignal.timeout(timeoutMs)),
+      ...(messages ? { announce: (link) => messages.postRequest(link) } : {}),
+      github: w.github,
+      discord: w.discord,
+      publicUrl,
+      sessionTtlMs: parseDuration(w.sessionTtl),
+      timeoutMs,
+      logger,
+    });
+  }
+  return out;
+}
+
+/** POST /interactions alone (see {@link linksHttp}). */
+export function interactionsEndpoint(engine: Engine, logger: Logger): InteractionsEndpoint | undefined {
+  return linksHttp(engine, logger).interactions;
 }

@@ -12,11 +12,13 @@ import {
 } from '../http-fake.ts';
 import { createValidator, loadSpec, specPath, type OpenApiValidator } from '../openapi/index.ts';
 import {
+  BOT_USER,
   commandJson,
   guildJson,
   memberJson,
   messageJson,
   roleJson,
+  userJson,
   type DiscordState,
   type FakeMember,
   type FakeMessage,
@@ -31,7 +33,8 @@ export type DiscordOperation =
   | 'get_bot_gateway'
   | 'create_message'
   | 'update_message'
-  | 'bulk_set_guild_application_commands';
+  | 'bulk_set_guild_application_commands'
+  | 'get_my_user';
 
 /** A deliberate misbehaviour for the next matching request. */
 export type Fault =
@@ -89,6 +92,8 @@ export class DiscordFake {
   readonly violations: string[] = [];
   /** Gateway opcodes received from clients, in order (1 heartbeat, 2 identify, …). */
   readonly gatewayOps: number[] = [];
+  /** OAuth2 access tokens (from the Discord OAuth fake) → the member's user id they act as. */
+  readonly oauthTokens = new Map<string, string>();
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
   #port = 0;
@@ -278,6 +283,7 @@ export class DiscordFake {
       'create_message',
       'update_message',
       'bulk_set_guild_application_commands',
+      'get_my_user',
     ];
     if (op === undefined || !modelled.includes(op)) {
       if (op !== undefined) {
@@ -304,6 +310,17 @@ export class DiscordFake {
         { code: 0, message: 'You are being rate limited.', retry_after: fault.retryAfter, global: false },
         { 'retry-after': String(Math.ceil(fault.retryAfter)), 'x-ratelimit-scope': 'user' },
       );
+    }
+    if (op === 'get_my_user') {
+      // An OAuth2 user token (scope identify) answers for its user; the bot token for the bot.
+      const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const userId = bearer === undefined ? undefined : this.oauthTokens.get(bearer);
+      const m = userId === undefined ? undefined : this.state.members.get(userId);
+      // UserPIIResponse: the public user plus what the owner of the token may see.
+      const pii = { mfa_enabled: false, locale: 'en-US' };
+      if (m) return reply(200, { ...userJson(m), ...pii });
+      if (req.headers.authorization === `Bot ${this.token}`) return reply(200, { ...BOT_USER, ...pii });
+      return reply(401, { code: 0, message: '401: Unauthorized' });
     }
     if (req.headers.authorization !== `Bot ${this.token}`) return reply(401, { code: 0, message: '401: Unauthorized' });
     if (op === 'get_bot_gateway') {
