@@ -30,7 +30,8 @@ export class LinksWorld {
   config = '';
   readonly env: NodeJS.ProcessEnv = {};
 
-  static async start(publicUrl: string): Promise<LinksWorld> {
+  /** `serve`: a `serve:` block to add (listen address, pass interval) for tests that run the daemon. */
+  static async start(publicUrl: string, serve?: { listen: string; fullPass: string }): Promise<LinksWorld> {
     const w = new LinksWorld();
     w.discord = await startDiscordFake();
     w.discord.addRole(DEVOPS, 'DevOps');
@@ -113,7 +114,7 @@ targets:
     people: [discord, links]
     protected: [1]
     writeSpacingMs: 0
-`,
+${serve ? `serve:\n  listen: "${serve.listen}"\n  fullPass: ${serve.fullPass}\n` : ''}`,
     );
     return w;
   }
