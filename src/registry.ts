@@ -8,6 +8,7 @@ import { staticSource } from './sources/static/index.ts';
 import { githubTarget } from './targets/github/index.ts';
 import { kubernetesTenantsTarget } from './targets/kubernetes-tenants/index.ts';
 import { ldapGroupsTarget } from './targets/ldap-groups/index.ts';
+import { ldapLinksTarget } from './targets/ldap-links/index.ts';
 import { nftablesTarget } from './targets/nftables/index.ts';
 import { postfixSenderLoginsTarget } from './targets/postfix-sender-logins/index.ts';
 import { buildConfigSchema } from './config/schema.ts';
@@ -27,6 +28,7 @@ export const targetPlugins: readonly TargetPlugin[] = [
   nftablesTarget,
   githubTarget,
   ldapGroupsTarget,
+  ldapLinksTarget,
   kubernetesTenantsTarget,
   postfixSenderLoginsTarget,
 ] as never;
