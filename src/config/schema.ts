@@ -142,7 +142,10 @@ export type GatehouseConfig = {
   serve: ServeConfig;
   links: LinksConfig;
   sources: Record<string, { type: string } & Record<string, unknown>>;
-  targets: Record<string, { type: string; mode: 'apply' | 'plan-only' } & Record<string, unknown>>;
+  targets: Record<
+    string,
+    { type: string; mode: 'apply' | 'plan-only'; releaseQueue: boolean } & Record<string, unknown>
+  >;
 };
 
 /** `host:port` with an IPv4 address, a bracketed IPv6 address or a name; port 0 picks a free one (tests). */
@@ -288,5 +291,11 @@ function withMode(schema: z.ZodType): z.ZodType {
       .enum(['apply', 'plan-only'])
       .default('apply')
       .describe('serve: apply changes, or only plan them (report drift, change nothing).'),
+    releaseQueue: z
+      .boolean()
+      .default(false)
+      .describe(
+        'serve: queue a plan whose changes a guard blocked for an approver (links.approvers) to release once; applied only while still fresh.',
+      ),
   });
 }

@@ -2,6 +2,7 @@ import type { AuditLog, SnapshotStore } from '../core/audit.ts';
 import type { KeyValueCache } from '../core/cache.ts';
 import type { LinkStore, LinkTokens } from '../core/links.ts';
 import type { PlanRecords } from '../core/plan-records.ts';
+import type { ReleaseStore } from '../core/releases.ts';
 import { describeError, GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
 import type { TargetState } from '../core/target-state.ts';
@@ -12,6 +13,7 @@ import type { Db } from './db.ts';
 import { SqlHttpCache } from './http-cache.ts';
 import { SqlLinkTokens } from './link-tokens.ts';
 import { SqlLinkStore } from './links.ts';
+import { SqlReleaseStore } from './releases.ts';
 import { SqlSessions } from './sessions.ts';
 import { migrate } from './migrations.ts';
 import { corruptStoreError, openPglite } from './pglite-db.ts';
@@ -65,6 +67,8 @@ export interface Store {
   readonly linkTokens: LinkTokens;
   /** Browser sessions of the link flow and the approval queue. */
   readonly sessions: SqlSessions;
+  /** Plans blocked by guards, queued for an approver to release once. */
+  readonly releases: ReleaseStore;
   /**
    * If audit events were appended (or an append was attempted) since the last call, appends the chain head to
    * `auditAnchorFile` and returns it; otherwise (or without an anchor file) returns undefined. Call it after each run.
@@ -152,6 +156,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     links: new SqlLinkStore(opened),
     linkTokens: new SqlLinkTokens(opened),
     sessions: new SqlSessions(opened),
+    releases: new SqlReleaseStore(opened),
     close: () => opened.close(),
   };
 }

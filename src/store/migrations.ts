@@ -148,6 +148,21 @@ export const MIGRATIONS: readonly Migration[] = [
         pkce_verifier text,
         expires_at timestamptz NOT NULL
       )`,
+      // Plans whose changes a guard blocked, queued for an approver to release once.
+      `CREATE TABLE guard_releases (
+        id text PRIMARY KEY,
+        target text NOT NULL,
+        plan_id text NOT NULL,
+        plan jsonb NOT NULL,
+        blocked jsonb NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'released', 'refused')),
+        requested_at text NOT NULL,
+        decided_by text,
+        decided_at text,
+        reason text
+      )`,
+      // One pending release per plan and target; the same plan blocked again after a decision is queued anew.
+      `CREATE UNIQUE INDEX guard_releases_one_pending ON guard_releases (plan_id, target) WHERE status = 'pending'`,
     ],
   },
 ];

@@ -1,8 +1,11 @@
 import { REST } from '@discordjs/rest';
 import { describeLink, type Link } from '../../core/links.ts';
+import type { Release } from '../../core/releases.ts';
 
 /** Button `custom_id`s: `link:approve:<link id>` and `link:reject:<link id>`. */
 export const BUTTON = /^link:(approve|reject):([0-9a-f-]{36})$/;
+/** The Release button of a queued guard release: `release:<release id>`. */
+export const RELEASE_BUTTON = /^release:([0-9a-f-]{36})$/;
 
 /** Where and how requests are posted: the bot token's REST client and the approvers' channel. */
 export interface DiscordChannel {
@@ -32,6 +35,34 @@ export class DiscordMessages {
       body: {
         content: `Link request: ${describeLink(link)}, asked by ${link.requestedBy}`,
         components: buttons(link.id, false),
+        allowed_mentions: { parse: [] },
+      },
+    });
+  }
+
+  /** Posts a plan a guard blocked, with its verdicts, and a Release button. */
+  async postRelease(r: Release): Promise<void> {
+    const tp = r.plan.targets.find((t) => t.name === r.target);
+    const verdicts = (tp?.verdicts ?? []).filter((v) => v.outcome === 'reject').map((v) => `${v.guard}: ${v.message}`);
+    const changes = (tp?.changes ?? []).filter((c) => r.blocked.includes(c.id)).map((c) => c.summary);
+    const shown = changes.slice(0, 10);
+    await this.#rest.post(`/channels/${this.#channelId}/messages`, {
+      body: {
+        content: [
+          `Blocked by a guard on ${r.target} (plan ${r.planId}):`,
+          ...verdicts.map((v) => `- ${v}`),
+          ...shown.map((c) => `  ${c}`),
+          ...(changes.length > shown.length ? [`  … and ${changes.length - shown.length} more`] : []),
+          'Release applies this exact plan once, only if it is still what gatehouse would do now.',
+        ]
+          .join('\n')
+          .slice(0, 2000),
+        components: [
+          {
+            type: 1,
+            components: [{ type: 2, style: 4, label: 'Release', custom_id: `release:${r.id}`, disabled: false }],
+          },
+        ],
         allowed_mentions: { parse: [] },
       },
     });

@@ -34,6 +34,7 @@ export function linksHttp(engine: Engine, logger: Logger): LinksHttp {
           links: engine.store.links,
           tokens: engine.store.linkTokens,
           decide,
+          release: (input) => engine.releasePlan({ ...input, signal: AbortSignal.timeout(timeoutMs * 4) }),
           messages,
           publicUrl,
           logger,
@@ -58,6 +59,14 @@ export function linksHttp(engine: Engine, logger: Logger): LinksHttp {
     });
   }
   return out;
+}
+
+/** The approvers' Discord channel of this configuration, for posting guard releases; undefined without links.discord. */
+export function releaseMessages(engine: Engine): DiscordMessages | undefined {
+  const d = engine.config.value.links.discord;
+  if (!d) return undefined;
+  const timeoutMs = parseDuration(engine.config.value.run.requestTimeout);
+  return new DiscordMessages({ apiUrl: d.apiUrl, token: d.token, channelId: d.channelId, timeoutMs });
 }
 
 /** POST /interactions alone (see {@link linksHttp}). */

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { describeError, isGatehouseError } from '../../core/errors.ts';
 import { describeLink, type Link, type LinkDecision, type LinkStore, type LinkTokens } from '../../core/links.ts';
-import { BUTTON, type DiscordMessages } from './discord-messages.ts';
+import type { Release } from '../../core/releases.ts';
+import { BUTTON, RELEASE_BUTTON, type DiscordMessages } from './discord-messages.ts';
 
 /** The fields of an interaction this endpoint reads (Discord's Interaction object). */
 export interface InteractionWire {
@@ -30,6 +31,8 @@ export interface InteractionDeps {
   readonly tokens: LinkTokens;
   /** Records a decision as `decider` (see `Engine.decideLink`): approver check, audit. */
   readonly decide: (input: { id: string; decision: LinkDecision; decider: string; actor: string }) => Promise<Link>;
+  /** Releases a queued guard release as `decider` (see `Engine.releasePlan`). */
+  readonly release?: (input: { id: string; decider: string; actor: string }) => Promise<Release>;
   readonly messages: DiscordMessages;
   /** Base URL of the web flow, e.g. `https://gatehouse.example.org`. */
   readonly publicUrl: string;
@@ -74,6 +77,16 @@ export async function answerInteraction(i: InteractionWire, deps: InteractionDep
       return say(`Unlinked: ${open.map(describeLink).join(', ')}.`);
     }
     return say('Unknown command.');
+  }
+  if (i.type === 3 && deps.release && RELEASE_BUTTON.test(i.data?.custom_id ?? '')) {
+    const id = RELEASE_BUTTON.exec(i.data?.custom_id ?? '')?.[1] as string;
+    try {
+      const r = await deps.release({ id, decider: person, actor: person });
+      return say(`Released: plan ${r.planId} of ${r.target} was decided from the world again and applied.`);
+    } catch (e) {
+      if (isGatehouseError(e)) return say(`Not released: ${e.message}`);
+      throw e;
+    }
   }
   if (i.type === 3) {
     const m = BUTTON.exec(i.data?.custom_id ?? '');
