@@ -14,6 +14,8 @@ command -v openssl >/dev/null 2>&1 || need="$need openssl"
 [ -x /usr/sbin/postmap ] || need="$need postfix"
 [ -x /usr/sbin/saslpasswd2 ] || need="$need sasl2-bin"
 ls /usr/lib/*/sasl2/libplain.so >/dev/null 2>&1 || need="$need libsasl2-modules"
+# The browser test drives Debian's chromium through playwright-core (no browser download).
+[ -x /usr/bin/chromium ] || need="$need chromium"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "installing Debian packages:$need"

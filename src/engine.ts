@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
 import { loadConfig, type LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
+import { isGroupMember } from './core/approvers.ts';
 import { parseDuration } from './core/duration.ts';
+import { decideLink, type Link, type LinkDecision } from './core/links.ts';
+import { releasePlan, type Release } from './core/releases.ts';
 import { GatehouseError } from './core/errors.ts';
 import { buildPlan, resolveSources } from './core/pipeline.ts';
 import { replanSaved } from './core/saved-plan.ts';
@@ -171,6 +174,7 @@ export class Engine {
       env,
       cache: store.cache,
       state: store.state,
+      links: store.links,
       requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
       ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     };
@@ -181,6 +185,100 @@ export class Engine {
       plugin(targetPlugins, cfg.type).create(name, cfg, deps),
     );
     return new Engine({ config, sources, targets, store, auditAnchorFile, logger: options.logger, ownsStore });
+  }
+
+  /**
+   * Whether `person` is in a `links.approvers` group, read fresh from its source now. Throws SOURCE_INCOMPLETE when
+   * that cannot be told (see `isGroupMember`).
+   */
+  isApprover(person: string, signal: AbortSignal): Promise<boolean> {
+    return isGroupMember(this.sources, this.config.value.links.approvers, person, signal);
+  }
+
+  /** Approves, rejects or revokes a link as `decider` (see `decideLink`): checked, recorded, audited, anchored. */
+  async decideLink(input: {
+    id: string;
+    decision: LinkDecision;
+    decider: string;
+    actor: string;
+    reason?: string;
+    signal: AbortSignal;
+  }): Promise<Link> {
+    try {
+      return await decideLink({
+        links: this.store.links,
+        audit: this.store.audit,
+        id: input.id,
+        decision: input.decision,
+        decider: input.decider,
+        actor: input.actor,
+        ...(input.reason === undefined ? {} : { reason: input.reason }),
+        isApprover: (p) => this.isApprover(p, input.signal),
+      });
+    } finally {
+      await this.anchorAudit();
+    }
+  }
+
+  /**
+   * Queues the blocked changes of `plan` for release, for targets with `releaseQueue: true`: records the plan as made
+   * here now (so it can be decided like a saved plan, within plan.maxAge) and one release per target. Returns the
+   * releases queued; `created` is false for a plan already pending (queued by an earlier pass).
+   */
+  async queueBlocked(plan: Plan): Promise<{ release: Release; created: boolean }[]> {
+    const out: { release: Release; created: boolean }[] = [];
+    for (const tp of plan.targets) {
+      if (tp.blocked.length === 0 || this.config.value.targets[tp.name]?.releaseQueue !== true) continue;
+      const now = new Date();
+      await this.store.plans.recordPlan(plan.id, now);
+      out.push(await this.store.releases.request(tp.name, plan, tp.blocked, now));
+    }
+    return out;
+  }
+
+  /** Releases a queued plan once as `decider` (see `releasePlan`): approver checked, decided from the world, applied. */
+  async releasePlan(input: { id: string; decider: string; actor: string; signal: AbortSignal }): Promise<Release> {
+    try {
+      return await releasePlan({
+        releases: this.store.releases,
+        audit: this.store.audit,
+        id: input.id,
+        decider: input.decider,
+        actor: input.actor,
+        isApprover: (p) => this.isApprover(p, input.signal),
+        // A serve pass plans one target and the sources it draws from: recompute exactly what the saved plan covers,
+        // or the plan computed now would differ by what it left out. (A changed configuration is refused anyway.)
+        replan: (saved) => {
+          const targets = new Set(saved.targets.map((t) => t.name));
+          const sources = new Set(saved.sources.map((x) => x.name));
+          return replanSaved({
+            saved,
+            records: this.store.plans,
+            maxAge: this.config.value.plan.maxAge,
+            audit: this.store.audit,
+            actor: input.actor,
+            configDigest: this.config.digest,
+            sources: this.sources.filter((x) => sources.has(x.name)),
+            targets: this.targets.filter((t) => targets.has(t.name)),
+            snapshots: this.store.snapshots,
+            signal: input.signal,
+          });
+        },
+        apply: (plan, observed, release) =>
+          applyPlan({
+            plan,
+            configDigest: this.config.digest,
+            targets: this.targets,
+            audit: this.store.audit,
+            actor: input.actor,
+            signal: input.signal,
+            observed,
+            release,
+          }),
+      });
+    } finally {
+      await this.anchorAudit();
+    }
   }
 
   /** Reads every source (snapshot fallback), without observing any target. */

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { KeyValueCache } from './core/cache.ts';
 import type { Clock } from './core/clock.ts';
 import type { Change, Source, Target } from './core/contracts.ts';
+import type { LinkStore } from './core/links.ts';
 import type { TargetState } from './core/target-state.ts';
 
 /** Figures a plugin reports for the daemon's metrics; absent outside `serve`. */
@@ -32,6 +33,8 @@ export interface PluginDeps {
    * does not fails with TIMEOUT, and a source read that times out counts as incomplete.
    */
   readonly requestTimeoutMs: number;
+  /** Account links (backed by the store), read by the `links` source; absent where no store is open. */
+  readonly links?: Pick<LinkStore, 'list'>;
   /** Time source for waits between retries; absent means the real one. Tests pass a manual clock. */
   readonly clock?: Clock;
 }

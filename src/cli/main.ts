@@ -5,7 +5,9 @@ import { describeError, isGatehouseError } from '../core/errors.ts';
 import { redact } from '../core/redact.ts';
 import { applyCommand } from './commands/apply.ts';
 import { auditCommand } from './commands/audit.ts';
+import { discordCommand } from './commands/discord.ts';
 import { githubCommand } from './commands/github.ts';
+import { linkCommand } from './commands/link.ts';
 import { nftablesCommand } from './commands/nftables.ts';
 import { planCommand } from './commands/plan.ts';
 import { schemaCommand } from './commands/schema.ts';
@@ -56,9 +58,11 @@ With --output json, every command prints one JSON document on stdout; an error i
   .addCommand(applyCommand())
   .addCommand(serveCommand())
   .addCommand(auditCommand())
+  .addCommand(linkCommand())
   .addCommand(schemaCommand())
   .addCommand(nftablesCommand())
-  .addCommand(githubCommand());
+  .addCommand(githubCommand())
+  .addCommand(discordCommand());
 
 try {
   // `--wait` takes its value only as `--wait=DURATION`: bare, it must not swallow the next word (`--wait apply`).

@@ -60,6 +60,9 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
         .default({})
         .describe('The audit log.'),
       serve: serveSchema.default(SERVE_DEFAULTS).describe('`gatehouse serve`: the always-on daemon.'),
+      links: linksSchema
+        .default({ approvers: [] })
+        .describe('Account links: people link their GitHub account; approvers decide each request.'),
       sources: z
         .record(nameSchema, sourceUnion)
         .default({})
@@ -70,6 +73,21 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
     .superRefine((cfg, ctx) => {
       for (const issue of crossReferenceIssues(cfg, targets))
         ctx.addIssue({ code: 'custom', ...issue, path: [...issue.path] });
+      if ((cfg.links.discord || cfg.links.web) && !cfg.links.publicUrl)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['links', 'publicUrl'],
+          message: 'links.discord and links.web need links.publicUrl: links and OAuth callbacks point there',
+        });
+      cfg.links.approvers.forEach((text, i) => {
+        const source = text.slice(0, text.indexOf('/'));
+        if (!(source in cfg.sources))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['links', 'approvers', i],
+            message: `unknown source ${JSON.stringify(source)}; defined sources: ${Object.keys(cfg.sources).join(', ') || 'none'}`,
+          });
+      });
     });
 }
 
@@ -122,10 +140,11 @@ export type GatehouseConfig = {
   run: { timeout: string; requestTimeout: string };
   audit: { anchorFile?: string };
   serve: ServeConfig;
+  links: LinksConfig;
   sources: Record<string, { type: string } & Record<string, unknown>>;
   targets: Record<
     string,
-    { type: string; mode: 'apply' | 'plan-only'; minInterval?: string } & Record<string, unknown>
+    { type: string; mode: 'apply' | 'plan-only'; minInterval?: string; releaseQueue: boolean } & Record<string, unknown>
   >;
 };
 
@@ -195,12 +214,93 @@ export type ServeConfig = z.output<typeof serveSchema>;
 
 /**
  * A target's block as its plugin's own schema knows it: without the keys every target takes from the core (`mode`,
- * `minInterval`), for code that parses a block with the plugin schema again.
+ * `minInterval`, `releaseQueue`), for code that parses a block with the plugin schema again.
  */
 export function pluginBlock(block: Record<string, unknown>): Record<string, unknown> {
-  const { mode: _mode, minInterval: _minInterval, ...rest } = block;
+  const { mode: _mode, minInterval: _minInterval, releaseQueue: _releaseQueue, ...rest } = block;
   return rest;
 }
+
+const snowflake = () => z.string().regex(/^\d{17,20}$/, 'a Discord id is a snowflake (17–20 digits)');
+
+const linksSchema = z
+  .object({
+    approvers: z
+      .array(
+        z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9_-]{0,62}\/.+$/, 'write a group as source/group, e.g. discord/DevOps')
+          .describe('A group of a source, written source/group.'),
+      )
+      .default([])
+      .describe(
+        'Groups whose members approve, reject and revoke links (read fresh at each decision). Nobody decides their own request. Empty: nobody approves.',
+      ),
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Base URL at which people reach `gatehouse serve` (links sent in Discord start here).'),
+    discord: z
+      .object({
+        applicationId: snowflake().describe('The Discord application (bot) id.'),
+        publicKey: z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/, 'the application public key: 64 hex digits')
+          .describe('Application public key (hex), which signs POST /interactions.'),
+        token: secretField(
+          z
+            .string()
+            .min(1)
+            .describe(
+              'Bot token, to post requests and edit them once decided. Write ${env:DISCORD_TOKEN}; never inline.',
+            ),
+        ),
+        guildId: snowflake().describe('Guild where the /link and /unlink commands are registered.'),
+        channelId: snowflake().describe('Channel where new requests are posted with Approve and Reject buttons.'),
+        apiUrl: z
+          .url({ protocol: /^https?$/ })
+          .default('https://discord.com/api')
+          .describe('API base URL without the version (@discordjs/rest adds /v10).'),
+      })
+      .strict()
+      .optional()
+      .describe('POST /interactions: /link github, /link status, /unlink, and Approve/Reject buttons.'),
+    web: z
+      .object({
+        github: oauthClient({
+          authorizeUrl: 'https://github.com/login/oauth/authorize',
+          tokenUrl: 'https://github.com/login/oauth/access_token',
+          apiUrl: 'https://api.github.com',
+        }).describe(
+          'A GitHub OAuth app (callback URL: <publicUrl>/auth/github/callback). No scope is asked: the public profile gives the numeric id.',
+        ),
+        discord: oauthClient({
+          authorizeUrl: 'https://discord.com/oauth2/authorize',
+          tokenUrl: 'https://discord.com/api/oauth2/token',
+          apiUrl: 'https://discord.com/api',
+        }).describe('Discord OAuth2 (scope identify) for sign-in; redirect URL: <publicUrl>/auth/discord/callback.'),
+        sessionTtl: duration().default('8h').describe('How long a browser stays signed in.'),
+      })
+      .strict()
+      .optional()
+      .describe('The web flow: link a GitHub account, and the approvers’ queue (/links).'),
+  })
+  .strict();
+
+function oauthClient(defaults: { authorizeUrl: string; tokenUrl: string; apiUrl: string }) {
+  const url = () => z.url({ protocol: /^https?$/ });
+  return z
+    .object({
+      clientId: z.string().min(1).describe('OAuth client id.'),
+      clientSecret: secretField(z.string().min(1).describe('OAuth client secret; write ${env:NAME}, never inline.')),
+      authorizeUrl: url().default(defaults.authorizeUrl).describe('Authorization endpoint.'),
+      tokenUrl: url().default(defaults.tokenUrl).describe('Token endpoint.'),
+      apiUrl: url().default(defaults.apiUrl).describe('API base URL (for the signed-in user).'),
+    })
+    .strict();
+}
+
+export type LinksConfig = z.output<typeof linksSchema>;
 
 function withMode(schema: z.ZodType): z.ZodType {
   return (schema as z.ZodObject).safeExtend({
@@ -211,5 +311,11 @@ function withMode(schema: z.ZodType): z.ZodType {
     minInterval: duration()
       .optional()
       .describe('serve: least time between two reconciles of this target (default serve.minInterval).'),
+    releaseQueue: z
+      .boolean()
+      .default(false)
+      .describe(
+        'serve: queue a plan whose changes a guard blocked for an approver (links.approvers) to release once; applied only while still fresh.',
+      ),
   });
 }

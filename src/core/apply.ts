@@ -27,6 +27,11 @@ export interface ApplyInput {
   /** Already-fresh observations (same run as the plan); other targets are re-observed. */
   readonly observed?: ReadonlyMap<string, unknown>;
   readonly onResult?: (target: string, result: ChangeResult) => void;
+  /**
+   * Blocked changes an approver released (a guard release): by target, the ids applied despite the verdicts that
+   * blocked them, each audited as `guard-override` naming `by`. Only ids the plan itself blocked are released.
+   */
+  readonly release?: { readonly by: string; readonly ids: ReadonlyMap<string, ReadonlySet<string>> };
 }
 
 export interface TargetApplyReport {
@@ -45,11 +50,17 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
   const now = input.now ?? (() => new Date());
   const { plan } = input;
   const byName = new Map(input.targets.map((t) => [t.name, t]));
+  const released = (tp: TargetPlan) => tp.blocked.filter((id) => input.release?.ids.get(tp.name)?.has(id) === true);
+  // A released change runs as if unblocked; its verdicts are audited as overridden, not as rejections.
+  const targets = plan.targets.map((tp) => {
+    const r = new Set(released(tp));
+    return r.size === 0 ? tp : { ...tp, blocked: tp.blocked.filter((id) => !r.has(id)) };
+  });
 
   if (plan.configDigest !== input.configDigest) {
     await refuse(input, now, 'the configuration changed since the plan was made');
   }
-  for (const tp of plan.targets) {
+  for (const tp of targets) {
     if (runnableChanges(tp).length === 0) continue;
     const target = byName.get(tp.name);
     if (!target) await refuse(input, now, `target ${tp.name} is not in the configuration`);
@@ -61,11 +72,29 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
     }
   }
 
-  const decided = plan.targets.flatMap((tp) => guardEvents(tp, plan.id, input.actor, now().toISOString()));
-  if (decided.length > 0) await input.audit.append(decided);
+  const decided = targets.flatMap((tp) => guardEvents(tp, plan.id, input.actor, now().toISOString()));
+  const overridden = plan.targets.flatMap((tp) =>
+    released(tp).map((id): AuditEvent => ({
+      at: now().toISOString(),
+      actor: input.actor,
+      action: 'guard-override',
+      target: tp.name,
+      changeId: id,
+      summary: redact(
+        `released ${id}, blocked by ${tp.verdicts
+          .filter((v) => v.outcome === 'reject' && v.changeIds.includes(id))
+          .map((v) => v.guard)
+          .join(', ')}`,
+      ),
+      status: 'applied',
+      planId: plan.id,
+      message: redact(`released by ${input.release?.by ?? 'unknown'}`),
+    })),
+  );
+  if (decided.length + overridden.length > 0) await input.audit.append([...decided, ...overridden]);
 
   const reports: TargetApplyReport[] = [];
-  for (const tp of plan.targets) {
+  for (const tp of targets) {
     const target = byName.get(tp.name);
     const changes = runnableChanges(tp);
     if (!target || changes.length === 0) continue;

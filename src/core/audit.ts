@@ -7,8 +7,11 @@ export interface AuditEvent {
   readonly at: string;
   /** Who or what caused it: `cli:root`, `serve:timer`, `approval:alice`. */
   readonly actor: string;
-  /** `guard-rejected`: a guard verdict blocked changes when the plan was applied (its message says why). */
-  readonly action: 'apply' | 'plan-refused' | 'guard-override' | 'guard-rejected';
+  /**
+   * `guard-rejected`: a guard verdict blocked changes when the plan was applied (its message says why).
+   * `link-decision`: an account link was approved, rejected or revoked (or the attempt refused); `changeId` is the link.
+   */
+  readonly action: 'apply' | 'plan-refused' | 'guard-override' | 'guard-rejected' | 'link-decision';
   readonly target: string;
   readonly changeId?: string;
   readonly kind?: string;

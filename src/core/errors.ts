@@ -20,6 +20,8 @@ export const ERROR_CODES = [
   'TIMEOUT',
   /** A command-line argument names something that cannot be used: a missing plan file, a missing output directory. */
   'USAGE',
+  /** Someone asked for what they may not do: a decision by a non-approver, or on their own request. */
+  'FORBIDDEN',
   'INTERNAL',
 ] as const;
 

@@ -41,6 +41,37 @@ describe('people', () => {
     assert.deepEqual(idx.problems, ['person alice is declared by a and b with different accounts; using a']);
   });
 
+  it('completes a person from another source that adds accounts without contradicting any (a stored link)', () => {
+    const c = ctx({
+      discord: {
+        facts: {
+          people: [
+            { id: 'discord:1', displayName: 'Alice', accounts: { discord: '1' } },
+            { id: 'discord:2', accounts: { discord: '2' } },
+          ],
+        },
+      },
+      links: {
+        facts: {
+          people: [
+            { id: 'discord:1', displayName: 'alice-gh', accounts: { discord: '1', github: 11 } },
+            { id: 'discord:2', accounts: { discord: '3', github: 12 } },
+          ],
+        },
+      },
+    });
+    const idx = indexPeople(c, ['discord', 'links']);
+    assert.deepEqual(idx.byId.get('discord:1'), {
+      id: 'discord:1',
+      displayName: 'Alice',
+      accounts: { discord: '1', github: 11 },
+    });
+    assert.deepEqual(idx.byId.get('discord:2')?.accounts, { discord: '2' }, 'a contradicting account is not merged');
+    assert.deepEqual(idx.problems, [
+      'person discord:2 is declared by discord and links with different accounts; using discord',
+    ]);
+  });
+
   it('resolves a group: found (members sorted, unknown ids listed), missing, unavailable', () => {
     const c = ctx({
       p: {

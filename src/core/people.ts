@@ -41,8 +41,9 @@ export interface PeopleIndex {
 
 /**
  * Indexes the people of `sources` (in that order; unknown or unreadable sources contribute nothing). When two sources
- * declare the same person id with different accounts the first declaration wins and the conflict is reported: silently
- * merging accounts could grant one person's access to another.
+ * declare the same person id, accounts one of them lacks are taken from the other (a `links` source completes the
+ * people of a Discord source with their GitHub ids); when they contradict (two different ids for one account kind)
+ * the first declaration wins and the conflict is reported: merging those could grant one person's access to another.
  */
 export function indexPeople(ctx: DesiredContext, sources: readonly string[]): PeopleIndex {
   const byId = new Map<string, Person>();
@@ -54,7 +55,13 @@ export function indexPeople(ctx: DesiredContext, sources: readonly string[]): Pe
       if (!seen) {
         byId.set(p.id, p);
         origin.set(p.id, name);
-      } else if (!sameAccounts(seen.accounts, p.accounts)) {
+      } else if (sameAccounts(seen.accounts, p.accounts)) {
+        continue;
+      } else if (compatible(seen.accounts, p.accounts)) {
+        // A later source only adds accounts the first left out (an approved link adding the GitHub id to a Discord
+        // member): the same human, completed. The first declaration's display name and attributes stay.
+        byId.set(p.id, { ...seen, accounts: mergeAccounts(seen.accounts, p.accounts) });
+      } else {
         problems.push(
           `person ${p.id} is declared by ${origin.get(p.id)} and ${name} with different accounts; using ${origin.get(p.id)}`,
         );
@@ -118,6 +125,26 @@ export function byNumericAccount(
       );
   }
   return { byAccount, problems };
+}
+
+/** True when no account kind has two different ids (emails are a set and never contradict). */
+function compatible(a: PersonAccounts, b: PersonAccounts): boolean {
+  return (['discord', 'ldap', 'github'] as const).every(
+    (k) => a[k] === undefined || b[k] === undefined || a[k] === b[k],
+  );
+}
+
+function mergeAccounts(a: PersonAccounts, b: PersonAccounts): PersonAccounts {
+  const discord = a.discord ?? b.discord;
+  const ldap = a.ldap ?? b.ldap;
+  const github = a.github ?? b.github;
+  const emails = [...new Set([...(a.emails ?? []), ...(b.emails ?? [])])];
+  return {
+    ...(discord === undefined ? {} : { discord }),
+    ...(ldap === undefined ? {} : { ldap }),
+    ...(github === undefined ? {} : { github }),
+    ...(emails.length > 0 ? { emails } : {}),
+  };
 }
 
 function sameAccounts(a: PersonAccounts, b: PersonAccounts): boolean {

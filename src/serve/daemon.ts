@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { Runnable, Source } from '../core/contracts.ts';
 import { describeError } from '../core/errors.ts';
 import { buildApp, buildMetricsApp, type Readiness } from '../server/app.ts';
+import type { Hono } from 'hono';
+import type { InteractionsEndpoint } from '../server/interactions.ts';
 import type { Leadership } from '../store/leader.ts';
 import { Controller, type ControlledTarget, type Reconcile } from './controller.ts';
 import type { ServeMetrics } from './metrics.ts';
@@ -15,6 +17,10 @@ export interface Runtime {
   /** Targets a verified GitHub organisation webhook enqueues. */
   readonly githubTargets: readonly string[];
   readonly settings: ServeSettings;
+  /** POST /interactions (links.discord); absent → 404. */
+  readonly interactions?: InteractionsEndpoint;
+  /** The link web flow and approval queue (links.web); absent → 404. */
+  readonly web?: Hono;
   close(): Promise<void>;
 }
 
@@ -160,6 +166,8 @@ export class Daemon implements Runnable {
       metrics: this.#o.metrics,
       readiness: () => this.readiness(),
       exposeMetrics: !metricsApart,
+      interactions: () => this.#runtime?.interactions,
+      web: () => this.#runtime?.web,
       ...(s.githubWebhook
         ? {
             githubWebhook: {

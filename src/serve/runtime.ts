@@ -1,12 +1,15 @@
 import { parseDuration } from '../core/duration.ts';
 import { describeError, isGatehouseError } from '../core/errors.ts';
 import type { ReconcileOutcome } from '../core/reconcile.ts';
+import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
+import type { Plan } from '../core/plan.ts';
+import { linksHttp, releaseMessages } from '../server/links/endpoint.ts';
 import type { ReconcileReport, ReconcileRequest } from './controller.ts';
 import type { Runtime, ServeSettings } from './daemon.ts';
 
 /** The daemon's view of one loaded configuration: its targets with their modes, sources, reconcile, settings. */
-export function runtimeOf(engine: Engine, actor: string): Runtime {
+export function runtimeOf(engine: Engine, actor: string, logger?: Logger): Runtime {
   const cfg = engine.config.value;
   const targets = engine.targets.map((t) => {
     const minInterval = cfg.targets[t.name]?.minInterval;
@@ -22,12 +25,18 @@ export function runtimeOf(engine: Engine, actor: string): Runtime {
     sources: engine.sources,
     githubTargets: engine.targets.filter((t) => t.type === 'github').map((t) => t.name),
     settings: settingsOf(engine),
-    reconcile: (req) => reconcileTarget(engine, actor, req),
+    ...(logger ? withInteractions(engine, logger) : {}),
+    reconcile: (req) => reconcileTarget(engine, actor, req, logger),
     close: () => engine.close(),
   };
 }
 
-async function reconcileTarget(engine: Engine, actor: string, req: ReconcileRequest): Promise<ReconcileReport> {
+async function reconcileTarget(
+  engine: Engine,
+  actor: string,
+  req: ReconcileRequest,
+  logger?: Logger,
+): Promise<ReconcileReport> {
   let outcome: ReconcileOutcome;
   try {
     outcome = await engine.reconcile({
@@ -60,6 +69,7 @@ async function reconcileTarget(engine: Engine, actor: string, req: ReconcileRequ
     if (req.apply) await engine.anchorAudit();
   }
   const { counts, plan } = outcome;
+  if (req.apply && counts.blocked > 0) await queueForRelease(engine, plan, logger);
   const failedTarget = plan.targets.find((t) => t.error);
   return {
     outcome: outcome.outcome,
@@ -72,6 +82,31 @@ async function reconcileTarget(engine: Engine, actor: string, req: ReconcileRequ
     sources: plan.sources.map((s) => ({ name: s.name, status: s.status })),
     ...(failedTarget?.error ? { error: { code: failedTarget.error.code, message: failedTarget.error.message } } : {}),
   };
+}
+
+/**
+ * Queues the blocked changes of a reconcile for release (targets with `releaseQueue`), and posts each new request to
+ * the approvers' Discord channel when `links.discord` is set. A failure is logged: the guard still holds.
+ */
+async function queueForRelease(engine: Engine, plan: Plan, logger: Logger | undefined): Promise<void> {
+  try {
+    const messages = releaseMessages(engine);
+    for (const { release: r, created } of await engine.queueBlocked(plan)) {
+      if (!created) continue;
+      logger?.info(
+        { release: r.id, target: r.target, plan: r.planId, blocked: r.blocked.length },
+        'queued for release',
+      );
+      await messages?.postRelease(r);
+    }
+  } catch (e) {
+    logger?.error({ plan: plan.id, error: describeError(e) }, 'could not queue the blocked changes for release');
+  }
+}
+
+function withInteractions(engine: Engine, logger: Logger): Pick<Runtime, 'interactions' | 'web'> {
+  const { interactions, web } = linksHttp(engine, logger);
+  return { ...(interactions ? { interactions } : {}), ...(web ? { web } : {}) };
 }
 
 function settingsOf(engine: Engine): ServeSettings {

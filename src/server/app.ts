@@ -1,6 +1,7 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import type { ServeMetrics } from '../serve/metrics.ts';
 import { githubWebhookHandler, type GithubWebhookOptions } from './github-webhook.ts';
+import { interactionsHandler, type InteractionsEndpoint } from './interactions.ts';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -14,6 +15,10 @@ export interface AppOptions {
   /** Serve `/metrics` here too (false when metrics have their own listener). */
   readonly exposeMetrics: boolean;
   readonly githubWebhook?: Omit<GithubWebhookOptions, 'metrics'>;
+  /** POST /interactions (Discord), as the current configuration defines it; undefined → 404. */
+  readonly interactions?: () => InteractionsEndpoint | undefined;
+  /** The link web flow and approval queue of the current configuration (links.web); other paths go there. */
+  readonly web?: () => Hono | undefined;
 }
 
 /**
@@ -29,7 +34,19 @@ export function buildApp(o: AppOptions): Hono {
   });
   if (o.exposeMetrics) app.get('/metrics', (c) => metricsResponse(c.req.raw, o.metrics));
   if (o.githubWebhook) app.post('/webhooks/github', githubWebhookHandler({ ...o.githubWebhook, metrics: o.metrics }));
-  app.notFound((c) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404));
+  if (o.interactions) app.post('/interactions', interactionsHandler(o.interactions));
+  const notFound = (c: Context) => c.json({ error: { code: 'NOT_FOUND', message: 'no such route' } }, 404);
+  if (o.web) {
+    const web = o.web;
+    // Resolved per request, so a reload that adds or removes links.web takes effect at once.
+    app.all('*', async (c) => {
+      const w = web();
+      if (!w) return notFound(c);
+      const r = await w.fetch(c.req.raw);
+      return r.status === 404 && r.headers.get('content-type')?.startsWith('text/plain') ? notFound(c) : r;
+    });
+  }
+  app.notFound(notFound);
   app.onError((_e, c) => c.json({ error: { code: 'INTERNAL', message: 'internal error' } }, 500));
   return app;
 }

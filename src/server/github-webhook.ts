@@ -64,7 +64,7 @@ async function safeVerify(webhooks: Webhooks, body: string, signature: string): 
 }
 
 /** Reads the body as UTF-8 text, giving up (undefined) as soon as it exceeds `max` bytes. */
-async function readLimited(req: Request, max: number): Promise<string | undefined> {
+export async function readLimited(req: Request, max: number): Promise<string | undefined> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > max) return undefined;
   if (!req.body) return '';

@@ -1,6 +1,8 @@
 import type { AuditLog, SnapshotStore } from '../core/audit.ts';
 import type { KeyValueCache } from '../core/cache.ts';
+import type { LinkStore, LinkTokens } from '../core/links.ts';
 import type { PlanRecords } from '../core/plan-records.ts';
+import type { ReleaseStore } from '../core/releases.ts';
 import { describeError, GatehouseError, isGatehouseError } from '../core/errors.ts';
 import { registerSecret } from '../core/redact.ts';
 import type { TargetState } from '../core/target-state.ts';
@@ -9,6 +11,10 @@ import { SqlAuditLog } from './audit-log.ts';
 import { connectionSecrets, redactConnectionString, scrubSecrets } from './connection-string.ts';
 import type { Db } from './db.ts';
 import { SqlHttpCache } from './http-cache.ts';
+import { SqlLinkTokens } from './link-tokens.ts';
+import { SqlLinkStore } from './links.ts';
+import { SqlReleaseStore } from './releases.ts';
+import { SqlSessions } from './sessions.ts';
 import { migrate } from './migrations.ts';
 import { corruptStoreError, openPglite } from './pglite-db.ts';
 import { openPostgres } from './postgres-db.ts';
@@ -21,6 +27,7 @@ export type { Db, Queryable, QueryResult, SqlValue } from './db.ts';
 export { verifyAuditLog, verifyAuditTrail, type AuditTrailVerification, type AuditVerification } from './audit-log.ts';
 export { parseHead, readAnchors, type AuditAnchor, type AuditHead } from './audit-anchor.ts';
 export { redactConnectionString } from './connection-string.ts';
+export { type WebSession, type SqlSessions } from './sessions.ts';
 
 export interface StoreOptions {
   /** gatehouse's state directory; the embedded database lives in `<stateDir>/pglite`. */
@@ -54,6 +61,14 @@ export interface Store {
   readonly state: TargetState;
   /** Which plans this installation made, and when (for `apply FILE`). */
   readonly plans: PlanRecords;
+  /** Account links and their decisions (`links` source, `gatehouse link`, the approval queue). */
+  readonly links: LinkStore;
+  /** One-time tokens that start the link web flow (`/link github`). */
+  readonly linkTokens: LinkTokens;
+  /** Browser sessions of the link flow and the approval queue. */
+  readonly sessions: SqlSessions;
+  /** Plans blocked by guards, queued for an approver to release once. */
+  readonly releases: ReleaseStore;
   /**
    * If audit events were appended (or an append was attempted) since the last call, appends the chain head to
    * `auditAnchorFile` and returns it; otherwise (or without an anchor file) returns undefined. Call it after each run.
@@ -138,6 +153,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     cache: new SqlHttpCache(opened),
     state: new SqlTargetState(opened),
     plans: new SqlPlanRecords(opened),
+    links: new SqlLinkStore(opened),
+    linkTokens: new SqlLinkTokens(opened),
+    sessions: new SqlSessions(opened),
+    releases: new SqlReleaseStore(opened),
     close: () => opened.close(),
   };
 }

@@ -103,6 +103,68 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 6,
+    name: 'account links',
+    statements: [
+      // Times are text (ISO 8601 as written): they are shown and compared as the audit log shows them.
+      `CREATE TABLE links (
+        id text PRIMARY KEY,
+        person text NOT NULL,
+        discord text,
+        ldap text,
+        github_id bigint NOT NULL CHECK (github_id > 0),
+        github_login text NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'revoked')),
+        requested_by text NOT NULL,
+        requested_at text NOT NULL,
+        decided_by text,
+        decided_at text,
+        reason text
+      )`,
+      // One open link per person: a second GitHub account needs the first one unlinked.
+      `CREATE UNIQUE INDEX links_one_open_per_person ON links (person) WHERE status IN ('pending', 'approved')`,
+      // One person per approved GitHub account: the database refuses what the github target would have to reject.
+      `CREATE UNIQUE INDEX links_one_approved_per_github ON links (github_id) WHERE status = 'approved'`,
+      // One-time tokens of the link flow (`/link github` in Discord): only a hash is kept, so a database reader cannot
+      // use one; `used_at` makes each good once.
+      `CREATE TABLE link_tokens (
+        token_hash text PRIMARY KEY,
+        person text NOT NULL,
+        discord text,
+        ldap text,
+        expires_at timestamptz NOT NULL,
+        used_at timestamptz
+      )`,
+      // Web sessions of the link flow and the approval queue. The cookie carries a random id; the table its hash, so a
+      // database reader cannot sign in. `person` is NULL until sign-in completes.
+      `CREATE TABLE web_sessions (
+        id_hash text PRIMARY KEY,
+        person text,
+        discord text,
+        ldap text,
+        csrf text NOT NULL,
+        oauth_state text,
+        pkce_verifier text,
+        expires_at timestamptz NOT NULL
+      )`,
+      // Plans whose changes a guard blocked, queued for an approver to release once.
+      `CREATE TABLE guard_releases (
+        id text PRIMARY KEY,
+        target text NOT NULL,
+        plan_id text NOT NULL,
+        plan jsonb NOT NULL,
+        blocked jsonb NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'released', 'refused')),
+        requested_at text NOT NULL,
+        decided_by text,
+        decided_at text,
+        reason text
+      )`,
+      // One pending release per plan and target; the same plan blocked again after a decision is queued anew.
+      `CREATE UNIQUE INDEX guard_releases_one_pending ON guard_releases (plan_id, target) WHERE status = 'pending'`,
+    ],
+  },
 ];
 
 /** Arbitrary but fixed: the advisory lock every gatehouse process takes while migrating one database. */

@@ -89,6 +89,7 @@ describe('gatehouse serve: events end to end', () => {
   });
 
   it('a forged webhook signature is refused with 401, queues nothing, and is counted', async () => {
+    await settle(d);
     const before = { gh: await reconciles(d, 'gh'), hooks: await events(d, 'github-webhook') };
     const body = JSON.stringify({ action: 'member_added', organization: { login: 'acme' } });
     const r = await fetch(`${d.url}/webhooks/github`, {

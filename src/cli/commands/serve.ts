@@ -70,7 +70,7 @@ Examples:
             },
           });
           printConfigWarnings(engine.config.warnings);
-          return runtimeOf(engine, `serve:${hostname()}:${process.pid}`);
+          return runtimeOf(engine, `serve:${hostname()}:${process.pid}`, logger);
         },
         leadership,
         pingStore: async () => void (await store.db.query('SELECT 1')),

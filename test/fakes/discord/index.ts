@@ -6,4 +6,4 @@ export {
   type Fault,
   type RequestLogEntry,
 } from './server.ts';
-export type { DiscordState, FakeMember, FakeRole } from './state.ts';
+export type { DiscordState, FakeCommand, FakeMember, FakeMessage, FakeRole } from './state.ts';

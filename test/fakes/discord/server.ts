@@ -11,10 +11,30 @@ import {
   sendResponse,
 } from '../http-fake.ts';
 import { createValidator, loadSpec, specPath, type OpenApiValidator } from '../openapi/index.ts';
-import { guildJson, memberJson, roleJson, type DiscordState, type FakeMember, type FakeRole } from './state.ts';
+import {
+  BOT_USER,
+  commandJson,
+  guildJson,
+  memberJson,
+  messageJson,
+  roleJson,
+  userJson,
+  type DiscordState,
+  type FakeMember,
+  type FakeMessage,
+  type FakeRole,
+} from './state.ts';
 
 /** The REST operations the fake models, by the description's operationId. */
-export type DiscordOperation = 'get_guild' | 'list_guild_roles' | 'list_guild_members' | 'get_bot_gateway';
+export type DiscordOperation =
+  | 'get_guild'
+  | 'list_guild_roles'
+  | 'list_guild_members'
+  | 'get_bot_gateway'
+  | 'create_message'
+  | 'update_message'
+  | 'bulk_set_guild_application_commands'
+  | 'get_my_user';
 
 /** A deliberate misbehaviour for the next matching request. */
 export type Fault =
@@ -72,6 +92,8 @@ export class DiscordFake {
   readonly violations: string[] = [];
   /** Gateway opcodes received from clients, in order (1 heartbeat, 2 identify, …). */
   readonly gatewayOps: number[] = [];
+  /** OAuth2 access tokens (from the Discord OAuth fake) → the member's user id they act as. */
+  readonly oauthTokens = new Map<string, string>();
   #server: Server | undefined;
   #wss: WebSocketServer | undefined;
   #port = 0;
@@ -88,7 +110,15 @@ export class DiscordFake {
       ownerId: '900000000000000002',
       roles: new Map([[guildId, { id: guildId, name: '@everyone', position: 0 }]]),
       members: new Map(),
+      channels: new Set(),
+      messages: new Map(),
+      commands: [],
     };
+  }
+
+  /** A text channel the bot may post in. */
+  addChannel(id: string): void {
+    this.state.channels.add(id);
   }
 
   /** For @discordjs/rest's `api` option: `http://127.0.0.1:PORT/api`. */
@@ -233,7 +263,7 @@ export class DiscordFake {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const { url, method, operationId } = await receiveRequest(req, this.#validator, this.violations);
+    const { url, method, operationId, body } = await receiveRequest(req, this.#validator, this.violations);
     const entry: RequestLogEntry = {
       method,
       path: url.pathname,
@@ -245,7 +275,16 @@ export class DiscordFake {
       this.#send(req, res, entry, status, payload, headers, validate);
 
     const op = operationId as DiscordOperation | undefined;
-    const modelled: readonly string[] = ['get_guild', 'list_guild_roles', 'list_guild_members', 'get_bot_gateway'];
+    const modelled: readonly string[] = [
+      'get_guild',
+      'list_guild_roles',
+      'list_guild_members',
+      'get_bot_gateway',
+      'create_message',
+      'update_message',
+      'bulk_set_guild_application_commands',
+      'get_my_user',
+    ];
     if (op === undefined || !modelled.includes(op)) {
       if (op !== undefined) {
         this.violations.push(`request ${method} ${url.pathname}: ${op} is not modelled by the fake`);
@@ -272,6 +311,17 @@ export class DiscordFake {
         { 'retry-after': String(Math.ceil(fault.retryAfter)), 'x-ratelimit-scope': 'user' },
       );
     }
+    if (op === 'get_my_user') {
+      // An OAuth2 user token (scope identify) answers for its user; the bot token for the bot.
+      const bearer = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const userId = bearer === undefined ? undefined : this.oauthTokens.get(bearer);
+      const m = userId === undefined ? undefined : this.state.members.get(userId);
+      // UserPIIResponse: the public user plus what the owner of the token may see.
+      const pii = { mfa_enabled: false, locale: 'en-US' };
+      if (m) return reply(200, { ...userJson(m), ...pii });
+      if (req.headers.authorization === `Bot ${this.token}`) return reply(200, { ...BOT_USER, ...pii });
+      return reply(401, { code: 0, message: '401: Unauthorized' });
+    }
     if (req.headers.authorization !== `Bot ${this.token}`) return reply(401, { code: 0, message: '401: Unauthorized' });
     if (op === 'get_bot_gateway') {
       return reply(200, {
@@ -279,6 +329,22 @@ export class DiscordFake {
         shards: 1,
         session_start_limit: { total: 1000, remaining: 999, reset_after: 0, max_concurrency: 1 },
       });
+    }
+    if (op === 'create_message' || op === 'update_message') return this.#message(op, url.pathname, body, reply);
+    if (op === 'bulk_set_guild_application_commands') {
+      const [, app, guild] = /^\/api\/v10\/applications\/(\d+)\/guilds\/(\d+)\/commands$/.exec(url.pathname) ?? [];
+      if (guild !== this.state.guildId) return reply(404, { code: 10004, message: 'Unknown Guild' });
+      const list = JSON.parse(body) as { name: string; description: string; options?: unknown[] }[];
+      this.state.commands = list.map((c, i) => ({
+        id: String(910000000000000000n + BigInt(i)),
+        name: c.name,
+        description: c.description,
+        ...(c.options ? { options: c.options } : {}),
+      }));
+      return reply(
+        200,
+        this.state.commands.map((c) => commandJson(c, app as string, guild)),
+      );
     }
     const guildId = /\/guilds\/(\d+)/.exec(url.pathname)?.[1];
     if (guildId !== this.state.guildId) return reply(404, { code: 10004, message: 'Unknown Guild' });
@@ -298,6 +364,38 @@ export class DiscordFake {
       page = page.slice(0, fault.keep);
     }
     return reply(200, page.map(memberJson));
+  }
+
+  #message(
+    op: 'create_message' | 'update_message',
+    path: string,
+    body: string,
+    reply: (status: number, payload: unknown) => void,
+  ): void {
+    const [, channelId, messageId] = /^\/api\/v10\/channels\/(\d+)\/messages(?:\/(\d+))?$/.exec(path) ?? [];
+    if (!channelId || !this.state.channels.has(channelId))
+      return reply(404, { code: 10003, message: 'Unknown Channel' });
+    const sent = JSON.parse(body) as { content?: string; components?: unknown[] };
+    const at = new Date().toISOString();
+    if (op === 'create_message') {
+      const id = String(920000000000000000n + BigInt(this.state.messages.size));
+      const m: FakeMessage = {
+        id,
+        channelId,
+        content: sent.content ?? '',
+        components: sent.components ?? [],
+        timestamp: at,
+        editedTimestamp: null,
+      };
+      this.state.messages.set(id, m);
+      return reply(200, messageJson(m));
+    }
+    const m = messageId === undefined ? undefined : this.state.messages.get(messageId);
+    if (!m || m.channelId !== channelId) return reply(404, { code: 10008, message: 'Unknown Message' });
+    if (sent.content !== undefined) m.content = sent.content;
+    if (sent.components !== undefined) m.components = sent.components;
+    m.editedTimestamp = at;
+    return reply(200, messageJson(m));
   }
 
   #send(

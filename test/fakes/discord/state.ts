@@ -15,12 +15,34 @@ export interface FakeMember {
   joinedAt: string;
 }
 
+/** A message the bot posted (create_message) and possibly edited (update_message); components as sent. */
+export interface FakeMessage {
+  id: string;
+  channelId: string;
+  content: string;
+  components: unknown[];
+  timestamp: string;
+  editedTimestamp: string | null;
+}
+
+/** An application command registered in the guild (bulk_set_guild_application_commands). */
+export interface FakeCommand {
+  id: string;
+  name: string;
+  description: string;
+  options?: unknown[];
+}
+
 export interface DiscordState {
   guildId: string;
   guildName: string;
   ownerId: string;
   roles: Map<string, FakeRole>;
   members: Map<string, FakeMember>;
+  /** Text channels the bot may post in (create_message elsewhere: 404 Unknown Channel). */
+  channels: Set<string>;
+  messages: Map<string, FakeMessage>;
+  commands: FakeCommand[];
 }
 
 /** Discord's UserResponse, with every field the description requires. */
@@ -118,5 +140,67 @@ export function guildJson(s: DiscordState, withCounts: boolean): Record<string, 
     stickers: [],
     incidents_data: null,
     ...(withCounts ? { approximate_member_count: s.members.size, approximate_presence_count: 0 } : {}),
+  };
+}
+
+/** The bot's own user, as the fake answers for it. */
+export const BOT_USER = {
+  id: '900000000000000009',
+  username: 'gatehouse',
+  discriminator: '0',
+  avatar: null,
+  bot: true,
+  global_name: null,
+  public_flags: 0,
+  flags: 0,
+  primary_guild: null,
+};
+
+/**
+ * A message as Discord returns it (MessageResponse): components get the numeric `id` Discord assigns, in document
+ * order, and buttons keep `custom_id`, `label`, `disabled`.
+ */
+export function messageJson(m: FakeMessage): Record<string, unknown> {
+  let n = 0;
+  const withIds = (c: unknown): unknown => {
+    const o = c as Record<string, unknown>;
+    const id = ++n;
+    return {
+      ...o,
+      id,
+      ...(Array.isArray(o.components) ? { components: o.components.map(withIds) } : {}),
+    };
+  };
+  return {
+    type: 0,
+    content: m.content,
+    mentions: [],
+    mention_roles: [],
+    attachments: [],
+    embeds: [],
+    timestamp: m.timestamp,
+    edited_timestamp: m.editedTimestamp,
+    flags: 0,
+    components: m.components.map(withIds),
+    id: m.id,
+    channel_id: m.channelId,
+    author: BOT_USER,
+    pinned: false,
+    mention_everyone: false,
+    tts: false,
+  };
+}
+
+export function commandJson(c: FakeCommand, applicationId: string, guildId: string): Record<string, unknown> {
+  return {
+    id: c.id,
+    application_id: applicationId,
+    version: c.id,
+    default_member_permissions: null,
+    type: 1,
+    name: c.name,
+    description: c.description,
+    guild_id: guildId,
+    ...(c.options ? { options: c.options } : {}),
   };
 }
