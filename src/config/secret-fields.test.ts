@@ -9,7 +9,8 @@ describe('secret fields of the configuration schema', () => {
     const credentials: string[] = [];
     const unmarked: string[] = [];
     everyField(configSchema, (key, field) => {
-      if (!/token|password|secret|privatekey/i.test(key)) return;
+      // `tokenUrl` names an endpoint, not a credential.
+      if (!/token|password|secret|privatekey/i.test(key) || /url$/i.test(key)) return;
       credentials.push(key);
       if (!anyLayer(field, isSecretField)) unmarked.push(key);
     });

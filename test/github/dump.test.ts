@@ -1,3 +1,4 @@
+import { pluginBlock } from '../../src/config/schema.ts';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -74,7 +75,11 @@ describe('gatehouse github dump', () => {
       staticSource.schema.parse(value.sources['github-people']),
       deps,
     );
-    const target = githubTarget.create('github', githubTarget.schema.parse(value.targets.github), deps);
+    const target = githubTarget.create(
+      'github',
+      githubTarget.schema.parse(pluginBlock(value.targets.github as Record<string, unknown>)),
+      deps,
+    );
     const { plan } = await buildPlan({
       configDigest: cfg.digest,
       sources: [source],
