@@ -56,3 +56,22 @@ export function defineSource<S extends z.ZodType>(p: SourcePlugin<S>): SourcePlu
 export function defineTarget<S extends z.ZodType>(p: TargetPlugin<S>): TargetPlugin<S> {
   return p;
 }
+
+/**
+ * What the registry knows about a plugin without loading it: its type, its config schema and (for a target) the
+ * sources its config names — enough to validate a configuration and print its JSON Schema. `load` imports the
+ * implementation (and with it any vendor SDK); only a command that creates the plugin calls it.
+ */
+export interface SourcePluginEntry<S extends z.ZodType = z.ZodType> {
+  readonly type: string;
+  readonly schema: S;
+  load(): Promise<SourcePlugin>;
+}
+
+/** A target's registry entry; see {@link SourcePluginEntry}. */
+export interface TargetPluginEntry<S extends z.ZodType = z.ZodType> {
+  readonly type: string;
+  readonly schema: S;
+  sourceRefs(config: z.output<S>): SourceRef[];
+  load(): Promise<TargetPlugin>;
+}

@@ -4,14 +4,7 @@ import { MemoryCache } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { registerSecret } from '../../core/redact.ts';
 import { loadGatehouseConfig } from '../../engine.ts';
-import {
-  ConditionalReader,
-  createGithubClient,
-  dumpConfig,
-  githubSchema,
-  observeGithub,
-  type GithubConfig,
-} from '../../targets/github/index.ts';
+import { githubSchema, type GithubConfig } from '../../targets/github/config.ts';
 import { globals, interruptSignal } from '../context.ts';
 import { createLogger, print } from '../output.ts';
 
@@ -53,6 +46,9 @@ Examples:
         const g = globals(cmd);
         const logger = createLogger(g.logLevel ?? 'warn');
         const { org, apiUrl, auth } = await connection(flags, g.config);
+        // Octokit is loaded by the command that talks to GitHub, not by every start of the CLI.
+        const { ConditionalReader, createGithubClient, dumpConfig, observeGithub } =
+          await import('../../targets/github/index.ts');
         const octokit = createGithubClient({ apiUrl, auth, writeSpacingMs: 1000, logger, id: `gatehouse:dump:${org}` });
         // A one-off read: nothing to be conditional against, so the cache lives for this command only.
         const cache = new MemoryCache();

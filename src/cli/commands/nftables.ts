@@ -4,13 +4,10 @@ import { Command } from 'commander';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { loadGatehouseConfig } from '../../engine.ts';
-import {
-  bootstrapInclude,
-  HOST_CONFIG_SNIPPET,
-  hostConfigSnippet,
-  nftablesSchema,
-  writeFileAtomic,
-} from '../../targets/nftables/index.ts';
+// The modules themselves, not the plugin's index: `--help` must not load the target's implementation.
+import { nftablesSchema } from '../../targets/nftables/config.ts';
+import { bootstrapInclude, HOST_CONFIG_SNIPPET, hostConfigSnippet } from '../../targets/nftables/host-config.ts';
+import { writeFileAtomic } from '../../targets/nftables/write-file-atomic.ts';
 import { globals, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';
 

@@ -1,5 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
-import { githubSchema, groupRefs } from './config.ts';
+import { githubSchema, githubSourceRefs } from './config.ts';
 import { createGithubTarget } from './target.ts';
 
 /**
@@ -11,10 +11,7 @@ import { createGithubTarget } from './target.ts';
 export const githubTarget = defineTarget({
   type: 'github',
   schema: githubSchema,
-  sourceRefs: (config) => [
-    ...groupRefs(config).map((g) => ({ path: g.path, source: g.ref.source })),
-    ...(config.people ?? []).map((source, i) => ({ path: ['people', i], source })),
-  ],
+  sourceRefs: githubSourceRefs,
   create: (name, config, deps) => createGithubTarget(name, config, deps),
 });
 

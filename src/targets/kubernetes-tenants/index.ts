@@ -1,5 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
-import { groupRefOf, kubernetesTenantsSchema } from './config.ts';
+import { kubernetesTenantsSchema, kubernetesTenantsSourceRefs } from './config.ts';
 import { createKubernetesTenantsTarget } from './target.ts';
 
 /**
@@ -11,7 +11,7 @@ import { createKubernetesTenantsTarget } from './target.ts';
 export const kubernetesTenantsTarget = defineTarget({
   type: 'kubernetes-tenants',
   schema: kubernetesTenantsSchema,
-  sourceRefs: (config) => [{ path: ['group'], source: groupRefOf(config.group).source }],
+  sourceRefs: kubernetesTenantsSourceRefs,
   create: (name, config, deps) => createKubernetesTenantsTarget(name, config, deps),
 });
 

@@ -1,5 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
-import { groupRefOf, ldapGroupsSchema } from './config.ts';
+import { ldapGroupsSchema, ldapGroupsSourceRefs } from './config.ts';
 import { createLdapGroupsTarget } from './target.ts';
 
 /**
@@ -10,10 +10,7 @@ import { createLdapGroupsTarget } from './target.ts';
 export const ldapGroupsTarget = defineTarget({
   type: 'ldap-groups',
   schema: ldapGroupsSchema,
-  sourceRefs: (config) => [
-    ...(config.baseRole ? [{ path: ['baseRole'], source: groupRefOf(config.baseRole).source }] : []),
-    ...config.mappings.map((m, i) => ({ path: ['mappings', i, 'group'], source: groupRefOf(m.group).source })),
-  ],
+  sourceRefs: ldapGroupsSourceRefs,
   create: (name, config, deps) => createLdapGroupsTarget(name, config, deps),
 });
 

@@ -1,5 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
-import { nftablesSchema } from './config.ts';
+import { nftablesSchema, nftablesSourceRefs } from './config.ts';
 import { createNftablesTarget } from './target.ts';
 
 /**
@@ -11,9 +11,7 @@ import { createNftablesTarget } from './target.ts';
 export const nftablesTarget = defineTarget({
   type: 'nftables',
   schema: nftablesSchema,
-  /** Paths are relative to this target's config block. */
-  sourceRefs: (config) =>
-    config.sets.flatMap((s, i) => s.from.map((source, j) => ({ path: ['sets', i, 'from', j], source }))),
+  sourceRefs: nftablesSourceRefs,
   create: (name, config, deps) => createNftablesTarget(name, config, deps),
 });
 

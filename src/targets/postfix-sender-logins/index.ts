@@ -1,5 +1,5 @@
 import { defineTarget } from '../../plugins.ts';
-import { groupRefOf, postfixSenderLoginsSchema } from './config.ts';
+import { postfixSenderLoginsSchema, postfixSenderLoginsSourceRefs } from './config.ts';
 import { createPostfixSenderLoginsTarget } from './target.ts';
 
 /**
@@ -10,14 +10,7 @@ import { createPostfixSenderLoginsTarget } from './target.ts';
 export const postfixSenderLoginsTarget = defineTarget({
   type: 'postfix-sender-logins',
   schema: postfixSenderLoginsSchema,
-  sourceRefs: (config) => [
-    ...config.people.from.map((source, i) => ({ path: ['people', 'from', i], source })),
-    ...(config.people.group ? [{ path: ['people', 'group'], source: groupRefOf(config.people.group).source }] : []),
-    ...config.groupAddresses.map((g, i) => ({
-      path: ['groupAddresses', i, 'group'],
-      source: groupRefOf(g.group).source,
-    })),
-  ],
+  sourceRefs: postfixSenderLoginsSourceRefs,
   create: (name, config, deps) => createPostfixSenderLoginsTarget(name, config, deps),
 });
 
