@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { formatIssue, type ConfigIssue } from '../core/config/load.ts';
+import { formatIssue, type ConfigIssue } from '../core/config/issue.ts';
 import { redact } from '../core/redact.ts';
 import { parseDuration } from '../core/duration.ts';
 import { GatehouseError, isGatehouseError } from '../core/errors.ts';

@@ -3,7 +3,6 @@ import { Command } from 'commander';
 import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
 import type { Plan } from '../../core/plan.ts';
-import { readPlanFile } from '../plan-file.ts';
 import { withEngine } from '../context.ts';
 import { exitCodeOf } from '../exit-codes.ts';
 import { actor, paint, print, printJson, progress } from '../output.ts';
@@ -31,7 +30,8 @@ Examples:
     )
     .action(async (planFile: string | undefined, opts: { autoApprove?: boolean }, cmd: Command) => {
       // Read before the store is opened: a wrong path fails at once.
-      const saved = planFile === undefined ? undefined : readPlanFile(planFile);
+      // The plan file's schema (zod) loads only when a file is given.
+      const saved = planFile === undefined ? undefined : (await import('../plan-file.ts')).readPlanFile(planFile);
       await withEngine(cmd, async (engine, _logger, g, run) => {
         let shown = false;
         const planning = progress(

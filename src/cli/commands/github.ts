@@ -3,8 +3,7 @@ import { Command, Option } from 'commander';
 import { MemoryCache } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { registerSecret } from '../../core/redact.ts';
-import { loadGatehouseConfig } from '../../engine.ts';
-import { githubSchema, type GithubConfig } from '../../targets/github/config.ts';
+import type { GithubConfig } from '../../targets/github/config.ts';
 import { globals, interruptSignal } from '../context.ts';
 import { createLogger, print } from '../output.ts';
 
@@ -81,6 +80,9 @@ async function connection(
   configFile: string | undefined,
 ): Promise<{ org: string; apiUrl: string; auth: GithubConfig['auth'] }> {
   if (flags.target) {
+    // Loaded here, not at the top: `--help` needs neither the config loader nor zod.
+    const { loadGatehouseConfig } = await import('../../engine.ts');
+    const { githubSchema } = await import('../../targets/github/config.ts');
     const cfg = await loadGatehouseConfig(configFile ?? './gatehouse.yaml');
     const raw = cfg.value.targets[flags.target];
     if (!raw || raw.type !== 'github') {

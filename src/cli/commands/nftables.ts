@@ -3,11 +3,6 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import { loadGatehouseConfig } from '../../engine.ts';
-// The modules themselves, not the plugin's index: `--help` must not load the target's implementation.
-import { nftablesSchema } from '../../targets/nftables/config.ts';
-import { bootstrapInclude, HOST_CONFIG_SNIPPET, hostConfigSnippet } from '../../targets/nftables/host-config.ts';
-import { writeFileAtomic } from '../../targets/nftables/write-file-atomic.ts';
 import { globals, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';
 
@@ -31,6 +26,7 @@ Examples:
   gatehouse nftables bootstrap --target db-allowlist --force`,
     )
     .action(async (opts: { target?: string; force?: boolean }, sub: Command) => {
+      const { nftablesSchema, bootstrapInclude, writeFileAtomic } = await nftablesModules();
       await withEngine(sub, async (engine, _logger, g, run) => {
         const targets = Object.entries(engine.config.value.targets).filter(
           ([name, t]) => t.type === 'nftables' && (opts.target === undefined || opts.target === name),
@@ -84,6 +80,7 @@ Examples:
       '\nExamples:\n  gatehouse nftables host-config --config /etc/gatehouse/gatehouse.yaml > /etc/nftables.conf.d/gatehouse.example\n  gatehouse nftables host-config --target db-allowlist',
     )
     .action(async (opts: { target?: string }, sub: Command) => {
+      const { nftablesSchema, HOST_CONFIG_SNIPPET, hostConfigSnippet, loadGatehouseConfig } = await nftablesModules();
       const g = globals(sub);
       if (!existsSync(g.config)) {
         process.stderr.write(
@@ -112,4 +109,25 @@ Examples:
     });
 
   return cmd;
+}
+
+/**
+ * What the actions need, loaded when one runs: the modules themselves, not the plugin's index, and not at start-up,
+ * so `--help` loads neither zod schemas nor the target.
+ */
+async function nftablesModules() {
+  const [config, hostConfig, atomic, engine] = await Promise.all([
+    import('../../targets/nftables/config.ts'),
+    import('../../targets/nftables/host-config.ts'),
+    import('../../targets/nftables/write-file-atomic.ts'),
+    import('../../engine.ts'),
+  ]);
+  return {
+    nftablesSchema: config.nftablesSchema,
+    bootstrapInclude: hostConfig.bootstrapInclude,
+    HOST_CONFIG_SNIPPET: hostConfig.HOST_CONFIG_SNIPPET,
+    hostConfigSnippet: hostConfig.hostConfigSnippet,
+    writeFileAtomic: atomic.writeFileAtomic,
+    loadGatehouseConfig: engine.loadGatehouseConfig,
+  };
 }
