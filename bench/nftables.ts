@@ -17,6 +17,7 @@ import type { DesiredContext } from '../src/core/contracts.ts';
 import { renderBatch } from '../src/targets/nftables/index.ts';
 import { nftablesTarget, type NftablesTarget } from '../src/targets/nftables/index.ts';
 import { renderProbe } from '../src/targets/nftables/render.ts';
+import { toJson } from '../src/cli/output.ts';
 import { NetnsLab, isRoot, run } from '../test/harness/netns.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
 
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
         desiredMs.push(await time(() => Promise.resolve((desired = t.desired(ctxOf(sets[k] as Prefix[]))))));
         const observed = await t.observe(AbortSignal.timeout(300_000));
         const changes = t.diff(desired as never, observed);
-        applyOnly.push(await time(() => t.applyAll!(changes, AbortSignal.timeout(300_000))));
+        applyOnly.push(await time(() => t.applyAll!(changes, AbortSignal.timeout(300_000), observed)));
         await load(k + 1);
         pass.push(
           await time(async () => {
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
             observeMs.push(await time(async () => (o = await t.observe(AbortSignal.timeout(300_000)))));
             const c = t.diff(desired as never, o as never);
             t.guard?.(c, desired as never, o as never, ctxOf([]));
-            const results = await t.applyAll!(c, AbortSignal.timeout(300_000));
+            const results = await t.applyAll!(c, AbortSignal.timeout(300_000), o as never);
             if (results.some((r) => r.status !== 'applied')) throw new Error(JSON.stringify(results).slice(0, 500));
           }),
         );
@@ -177,6 +178,24 @@ async function main(): Promise<void> {
       `${(median(desiredMs) / base).toFixed(2)}×`,
     ]);
 
+    // Goal 6: plan size. The changes of a 100k replacement (the kernel holds the other set) and of filling an empty
+    // set, as `plan --output json` prints them, against the raw batch that makes the same change.
+    const sizes: [string, number][] = [];
+    {
+      const t = target();
+      const desired = t.desired(ctxOf(sets[0] as Prefix[]));
+      const elements = (ps: readonly Prefix[]) => ps.map(formatPrefix);
+      const held = (ps: readonly Prefix[]) => ({
+        sets: [{ set: 'allow_v4', family: 4 as const, elements: elements(ps), stray: [] }],
+        include: null,
+      });
+      sizes.push([
+        'plan JSON, 100k replaced by 100k others',
+        toJson(t.diff(desired, held(sets[1] as Prefix[]))).length,
+      ]);
+      sizes.push(['plan JSON, empty set filled with 100k', toJson(t.diff(desired, held([]))).length]);
+    }
+
     // 2. Pre-check cost.
     const checkFull: number[] = [];
     const checkProbe: number[] = [];
@@ -198,10 +217,8 @@ async function main(): Promise<void> {
     const extra = (sets[1] as Prefix[]).slice(0, 5);
     const variants = [tenK, aggregate([...tenK.slice(5), ...extra])];
     const t = target();
-    await t.applyAll!(
-      t.diff(t.desired(ctxOf(tenK)), await t.observe(AbortSignal.timeout(60_000))),
-      AbortSignal.timeout(60_000),
-    );
+    const first = await t.observe(AbortSignal.timeout(60_000));
+    await t.applyAll!(t.diff(t.desired(ctxOf(tenK)), first), AbortSignal.timeout(60_000), first);
     const small10: number[] = [];
     for (let i = 0; i < REPS * 2; i++) {
       const desired = t.desired(ctxOf(variants[(i + 1) % 2] as Prefix[]));
@@ -210,7 +227,7 @@ async function main(): Promise<void> {
           const o = await t.observe(AbortSignal.timeout(60_000));
           const c = t.diff(desired, o);
           t.guard?.(c, desired, o, ctxOf([]));
-          await t.applyAll!(c, AbortSignal.timeout(60_000));
+          await t.applyAll!(c, AbortSignal.timeout(60_000), o);
         }),
       );
     }
@@ -231,6 +248,13 @@ async function main(): Promise<void> {
     for (const [name, ms, ratio] of rows) console.log(`${name.padEnd(w)}  ${ms.toFixed(0).padStart(7)}  ${ratio}`);
     const goal = median(applyOnly) / base;
     console.log(`\napplyAll / raw = ${goal.toFixed(2)}× (goal ≤ 1.20×: ${goal <= 1.2 ? 'met' : 'NOT met'})`);
+    const batchBytes = batches[0]?.length ?? 1;
+    for (const [name, bytes] of sizes) {
+      const r = bytes / batchBytes;
+      console.log(
+        `${name}: ${bytes} bytes, ${r.toFixed(2)}× the raw batch (${batchBytes} bytes; goal ≤ 2×: ${r <= 2 ? 'met' : 'NOT met'})`,
+      );
+    }
   } finally {
     await lab.cleanup();
     await rm(dir, { recursive: true, force: true });

@@ -44,6 +44,8 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
   const now = input.now ?? (() => new Date());
   const { plan } = input;
   const byName = new Map(input.targets.map((t) => [t.name, t]));
+  /** Each target's observation, verified to be the one the plan was made from; handed to its apply. */
+  const verified = new Map<string, unknown>();
 
   if (plan.configDigest !== input.configDigest) {
     await refuse(input, now, 'the configuration changed since the plan was made');
@@ -57,6 +59,7 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
       if (digest(fresh) !== tp.observedDigest) {
         await refuse(input, now, `target ${tp.name} changed since the plan was made; plan again`);
       }
+      verified.set(tp.name, fresh);
     }
   }
 
@@ -83,7 +86,9 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
           ...(r.message === undefined ? {} : { message: redact(r.message) }),
         },
       ]);
-    const results = await applyTarget(target, changes, input, audit, (r) => input.onResult?.(tp.name, r));
+    const results = await applyTarget(target, changes, verified.get(tp.name), input, audit, (r) =>
+      input.onResult?.(tp.name, r),
+    );
     reports.push({ target: tp.name, results });
   }
   return reports;
@@ -98,6 +103,7 @@ type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) 
 async function applyTarget(
   target: Target,
   changes: readonly Change[],
+  observed: unknown,
   { signal, deadline, beforeWrite }: Pick<ApplyInput, 'signal' | 'deadline' | 'beforeWrite'>,
   audit: Audit,
   done: (r: ChangeResult) => void,
@@ -134,7 +140,7 @@ async function applyTarget(
     for (const c of changes) await audit(c, { status: 'started' });
     let results: ChangeResult[];
     try {
-      results = await target.applyAll(changes, signal);
+      results = await target.applyAll(changes, signal, observed);
     } catch (e) {
       results = changes.map((c) => failed(c, e));
     }
@@ -161,7 +167,7 @@ async function applyTarget(
     await audit(c, { status: 'started' });
     let r: ChangeResult;
     try {
-      r = await apply(c, signal);
+      r = await apply(c, signal, observed);
     } catch (e) {
       r = failed(c, e);
     }

@@ -87,8 +87,13 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
     desired: Desired,
     observed: Observed,
   ): C[] | undefined;
-  apply?(change: C, signal: AbortSignal): Promise<ChangeResult>;
-  applyAll?(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  /**
+   * `observed`, when given, is the observation the plan was computed from, verified unchanged just before applying
+   * (same digest): a target whose changes are deltas applies them to it instead of observing again.
+   */
+  apply?(change: C, signal: AbortSignal, observed?: Observed): Promise<ChangeResult>;
+  /** As `apply`, for all of one target's changes at once (one transaction). */
+  applyAll?(changes: readonly C[], signal: AbortSignal, observed?: Observed): Promise<ChangeResult[]>;
 }
 
 /** The shape every long-running part shares: runs until `signal` aborts, then resolves. */

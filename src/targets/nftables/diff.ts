@@ -62,8 +62,8 @@ function computeDelta(desired: DesiredSet, observed: ObservedSet | undefined): S
 /**
  * Pure, deterministic diff: one `nft-set` change per managed set whose contents differ (in config order), then one
  * `nft-include` change when the include file is missing or differs from what the desired state renders to. Each set
- * change carries the set's full desired contents: it is applied as a replace, never as element edits (nft reads the
- * whole interval set for every edit, so a replace is as fast as a 10-element edit on a large set).
+ * change carries only its delta (`add`, `remove`); apply turns it back into the set's full contents from the
+ * observation the plan was verified against, and replaces the set with them.
  */
 export function diffNftables(desired: NftDesired, observed: NftObserved): NftChange[] {
   const seen = new Map(observed.sets.map((s) => [s.set, s]));
@@ -82,7 +82,6 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
       remove: d.remove,
       family: s.family,
       set: s.set,
-      elements,
     };
     changes.push(change);
   }
@@ -97,7 +96,6 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
         destructive: false,
         path: desired.includeFile,
         reason,
-        sets: desired.sets.map((s) => ({ set: s.set, family: s.family, elements: s.prefixes.map(formatPrefix) })),
       });
     }
   }

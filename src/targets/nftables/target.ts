@@ -37,7 +37,14 @@ export function createNftablesTarget(
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
     withhold: withholdNftables,
-    applyAll: (changes, signal) =>
-      applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
+    // Set changes are deltas against the observation the plan was verified against; a caller without it (a test, a
+    // benchmark) gets a fresh one.
+    applyAll: async (changes, signal, observed) =>
+      applyNftables(
+        { ...options, logger: deps.logger.child({ target: name }) },
+        changes,
+        observed ?? (await observeNftables(options, signal)),
+        signal,
+      ),
   };
 }
