@@ -6,6 +6,7 @@
  *     observe + diff + guard + applyAll pass. Goal: applyAll ≤ 1.2× raw.
  *  2. The cost of the `nft -c` pre-check: the full batch vs the structural probe applyAll uses.
  *  3. A 10-element change on a 10k set, end to end, next to raw 10-element `add/delete element` edits.
+ *  4. The size of a plan replacing 100k elements (and of one filling an empty set) against the raw batch.
  * Elements are a seeded mix of /32s and prefixes, so runs compare. Each figure is the median of REPS runs; runs
  * alternate between two different sets so every replace really replaces.
  */
@@ -248,6 +249,12 @@ async function main(): Promise<void> {
     for (const [name, ms, ratio] of rows) console.log(`${name.padEnd(w)}  ${ms.toFixed(0).padStart(7)}  ${ratio}`);
     const goal = median(applyOnly) / base;
     console.log(`\napplyAll / raw = ${goal.toFixed(2)}× (goal ≤ 1.20×: ${goal <= 1.2 ? 'met' : 'NOT met'})`);
+    const verdict = (name: string, ratio: number, limit: number) =>
+      console.log(
+        `${name} = ${ratio.toFixed(2)}× (goal ≤ ${limit.toFixed(2)}×: ${ratio <= limit ? 'met' : 'NOT met'})`,
+      );
+    verdict('goal 1: full pass (observe+diff+guard+applyAll) / raw nft -f, 100k replace', median(pass) / base, 1.5);
+    verdict('goal 2: 10-element change on 10k, end to end / raw element edits', median(small10) / median(raw10), 1.5);
     const batchBytes = batches[0]?.length ?? 1;
     for (const [name, bytes] of sizes) {
       const r = bytes / batchBytes;
