@@ -7,7 +7,7 @@ import type { SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
 import { httpRequest, safeUrl } from '../http.ts';
 import { matcher } from './match.ts';
-import { parseGeofeed } from './parse.ts';
+import { parseGeofeedKeeping } from './parse.ts';
 import { geofeedSchema } from './schema.ts';
 
 /**
@@ -91,12 +91,11 @@ export const geofeedSource = defineSource({
             return incomplete(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
           }
         }
-        const entries = parseGeofeed(text, origin);
-        const kept = entries.filter(keep);
+        const { kept, total } = parseGeofeedKeeping(text, origin, keep);
         const notes: string[] = [];
-        if (entries.length === 0) notes.push(`${origin}: the geofeed has no entries`);
-        else if (kept.length === 0) notes.push(`${origin}: none of ${entries.length} entries match`);
-        else if (config.match) notes.push(`${origin}: ${kept.length} of ${entries.length} entries match`);
+        if (total === 0) notes.push(`${origin}: the geofeed has no entries`);
+        else if (kept.length === 0) notes.push(`${origin}: none of ${total} entries match`);
+        else if (config.match) notes.push(`${origin}: ${kept.length} of ${total} entries match`);
         return {
           complete: true,
           facts: { addressSets: [{ name, prefixes: aggregate(kept.map((e) => e.prefix)) }] },
