@@ -6,6 +6,7 @@
  *     observe + diff + guard + apply pass. Goal: apply ≤ 1.2× raw.
  *  2. The cost of the `nft -c` pre-check: the full batch vs the structural probe apply uses.
  *  3. A 10-element change on a 10k set, end to end, next to raw 10-element `add/delete element` edits.
+ *  4. The size of a plan replacing 100k elements (and of one filling an empty set) against the raw batch.
  * Elements are a seeded mix of /32s and prefixes, so runs compare. Each figure is the median of REPS runs; runs
  * alternate between two different sets so every replace really replaces.
  */
@@ -17,6 +18,7 @@ import type { DesiredContext } from '../src/core/contracts.ts';
 import { renderBatch } from '../src/targets/nftables/index.ts';
 import { nftablesTarget, type NftablesTarget } from '../src/targets/nftables/index.ts';
 import { renderProbe } from '../src/targets/nftables/render.ts';
+import { toJson } from '../src/cli/output.ts';
 import { NetnsLab, isRoot, run } from '../test/harness/netns.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
 
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
         desiredMs.push(await time(() => Promise.resolve((desired = t.desired(ctxOf(sets[k] as Prefix[]))))));
         const observed = await t.observe(AbortSignal.timeout(300_000));
         const changes = t.diff(desired as never, observed);
-        applyOnly.push(await time(() => t.apply(changes, AbortSignal.timeout(300_000))));
+        applyOnly.push(await time(() => t.apply(changes, AbortSignal.timeout(300_000), observed)));
         await load(k + 1);
         pass.push(
           await time(async () => {
@@ -150,7 +152,7 @@ async function main(): Promise<void> {
             observeMs.push(await time(async () => (o = await t.observe(AbortSignal.timeout(300_000)))));
             const c = t.diff(desired as never, o as never);
             t.guard?.(c, desired as never, o as never, ctxOf([]));
-            const results = await t.apply(c, AbortSignal.timeout(300_000));
+            const results = await t.apply(c, AbortSignal.timeout(300_000), o as never);
             if (results.some((r) => r.status !== 'applied')) throw new Error(JSON.stringify(results).slice(0, 500));
           }),
         );
@@ -173,6 +175,24 @@ async function main(): Promise<void> {
       `${(median(desiredMs) / base).toFixed(2)}×`,
     ]);
 
+    // Goal 6: plan size. The changes of a 100k replacement (the kernel holds the other set) and of filling an empty
+    // set, as `plan --output json` prints them, against the raw batch that makes the same change.
+    const sizes: [string, number][] = [];
+    {
+      const t = target();
+      const desired = t.desired(ctxOf(sets[0] as Prefix[]));
+      const elements = (ps: readonly Prefix[]) => ps.map(formatPrefix);
+      const held = (ps: readonly Prefix[]) => ({
+        sets: [{ set: 'allow_v4', family: 4 as const, elements: elements(ps), stray: [] }],
+        include: null,
+      });
+      sizes.push([
+        'plan JSON, 100k replaced by 100k others',
+        toJson(t.diff(desired, held(sets[1] as Prefix[]))).length,
+      ]);
+      sizes.push(['plan JSON, empty set filled with 100k', toJson(t.diff(desired, held([]))).length]);
+    }
+
     // 2. Pre-check cost.
     const checkFull: number[] = [];
     const checkProbe: number[] = [];
@@ -194,10 +214,8 @@ async function main(): Promise<void> {
     const extra = (sets[1] as Prefix[]).slice(0, 5);
     const variants = [tenK, aggregate([...tenK.slice(5), ...extra])];
     const t = target();
-    await t.apply(
-      t.diff(t.desired(ctxOf(tenK)), await t.observe(AbortSignal.timeout(60_000))),
-      AbortSignal.timeout(60_000),
-    );
+    const first = await t.observe(AbortSignal.timeout(60_000));
+    await t.apply(t.diff(t.desired(ctxOf(tenK)), first), AbortSignal.timeout(60_000), first);
     const small10: number[] = [];
     for (let i = 0; i < REPS * 2; i++) {
       const desired = t.desired(ctxOf(variants[(i + 1) % 2] as Prefix[]));
@@ -206,7 +224,7 @@ async function main(): Promise<void> {
           const o = await t.observe(AbortSignal.timeout(60_000));
           const c = t.diff(desired, o);
           t.guard?.(c, desired, o, ctxOf([]));
-          await t.apply(c, AbortSignal.timeout(60_000));
+          await t.apply(c, AbortSignal.timeout(60_000), o);
         }),
       );
     }
@@ -227,6 +245,19 @@ async function main(): Promise<void> {
     for (const [name, ms, ratio] of rows) console.log(`${name.padEnd(w)}  ${ms.toFixed(0).padStart(7)}  ${ratio}`);
     const goal = median(applyOnly) / base;
     console.log(`\napply / raw = ${goal.toFixed(2)}× (goal ≤ 1.20×: ${goal <= 1.2 ? 'met' : 'NOT met'})`);
+    const verdict = (name: string, ratio: number, limit: number) =>
+      console.log(
+        `${name} = ${ratio.toFixed(2)}× (goal ≤ ${limit.toFixed(2)}×: ${ratio <= limit ? 'met' : 'NOT met'})`,
+      );
+    verdict('goal 1: full pass (observe+diff+guard+apply) / raw nft -f, 100k replace', median(pass) / base, 1.5);
+    verdict('goal 2: 10-element change on 10k, end to end / raw element edits', median(small10) / median(raw10), 1.5);
+    const batchBytes = batches[0]?.length ?? 1;
+    for (const [name, bytes] of sizes) {
+      const r = bytes / batchBytes;
+      console.log(
+        `${name}: ${bytes} bytes, ${r.toFixed(2)}× the raw batch (${batchBytes} bytes; goal ≤ 2×: ${r <= 2 ? 'met' : 'NOT met'})`,
+      );
+    }
   } finally {
     await lab.cleanup();
     await rm(dir, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import prettier from 'prettier';
-import { configJsonSchema } from '../src/cli/commands/schema.ts';
+import { configJsonSchema } from '../src/cli/config-json-schema.ts';
 
 interface JsonSchema {
   type?: string | string[];

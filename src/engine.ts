@@ -14,9 +14,16 @@ import { reconcileOnce, type ReconcileInput, type ReconcileOutcome } from './cor
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
 import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
-import type { PluginDeps, SourcePlugin, TargetPlugin, Telemetry } from './plugins.ts';
+import type {
+  PluginDeps,
+  SourcePlugin,
+  SourcePluginEntry,
+  TargetPlugin,
+  TargetPluginEntry,
+  Telemetry,
+} from './plugins.ts';
 import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
-import { openStore, type Store } from './store/index.ts';
+import type { Store } from './store/index.ts';
 
 /** Plan records are kept at least this long (7 days), whatever plan.maxAge is. */
 const PLAN_RECORDS_MIN_KEEP_MS = 7 * 24 * 3_600_000;
@@ -128,6 +135,8 @@ export class Engine {
       config.baseDir,
       config.value.audit.anchorFile ?? join(stateDir, 'audit-anchors.jsonl'),
     );
+    // Loaded here, not at the top: commands that never open the store (`--help`, `validate`) skip PGlite and pg.
+    const { openStore } = await import('./store/index.ts');
     const store = await openStore({
       stateDir,
       auditAnchorFile,
@@ -136,7 +145,8 @@ export class Engine {
       ...(options.onLockWait ? { onLockWait: options.onLockWait } : {}),
     });
     try {
-      return Engine.#build(config, store, auditAnchorFile, options, true);
+      // Awaited here so a plugin that fails to load or build closes the store below.
+      return await Engine.#build(config, store, auditAnchorFile, options, true);
     } catch (e) {
       await store.close();
       throw e;
@@ -160,13 +170,13 @@ export class Engine {
     return Engine.#build(config, store, options.auditAnchorFile, options, false);
   }
 
-  static #build(
+  static async #build(
     config: LoadedConfig<GatehouseConfig>,
     store: Store,
     auditAnchorFile: string,
     options: EngineOptions,
     ownsStore: boolean,
-  ): Engine {
+  ): Promise<Engine> {
     const env = options.env ?? process.env;
     const deps: PluginDeps = {
       baseDir: config.baseDir,
@@ -178,11 +188,14 @@ export class Engine {
       requestTimeoutMs: parseDuration(config.value.run.requestTimeout),
       ...(options.telemetry ? { telemetry: options.telemetry } : {}),
     };
+    // Only the plugins this configuration uses are loaded, each once, with its vendor SDK.
+    const sourceImpls = await loadPlugins(sourcePlugins, Object.values(config.value.sources));
+    const targetImpls = await loadPlugins(targetPlugins, Object.values(config.value.targets));
     const sources = Object.entries(config.value.sources).map(([name, cfg]) =>
-      plugin(sourcePlugins, cfg.type).create(name, cfg, deps),
+      (sourceImpls.get(cfg.type) as SourcePlugin).create(name, cfg, deps),
     );
     const targets = Object.entries(config.value.targets).map(([name, cfg]) =>
-      plugin(targetPlugins, cfg.type).create(name, cfg, deps),
+      (targetImpls.get(cfg.type) as TargetPlugin).create(name, cfg, deps),
     );
     return new Engine({ config, sources, targets, store, auditAnchorFile, logger: options.logger, ownsStore });
   }
@@ -395,9 +408,17 @@ export class Engine {
   }
 }
 
-function plugin<P extends SourcePlugin | TargetPlugin>(plugins: readonly P[], type: string): P {
-  const found = plugins.find((p) => p.type === type);
-  // The schema only admits known types, so this is a programming error, not a user one.
-  if (!found) throw new GatehouseError('CONFIG_INVALID', `no plugin for type ${type}`, { terminal: true });
-  return found;
+/** Loads the implementation of every plugin type the blocks name, keyed by type. */
+async function loadPlugins<E extends SourcePluginEntry | TargetPluginEntry>(
+  entries: readonly E[],
+  blocks: readonly { type: string }[],
+): Promise<Map<string, Awaited<ReturnType<E['load']>>>> {
+  const loaded = new Map<string, Awaited<ReturnType<E['load']>>>();
+  for (const type of new Set(blocks.map((b) => b.type))) {
+    const found = entries.find((p) => p.type === type);
+    // The schema only admits known types, so this is a programming error, not a user one.
+    if (!found) throw new GatehouseError('CONFIG_INVALID', `no plugin for type ${type}`, { terminal: true });
+    loaded.set(type, (await found.load()) as Awaited<ReturnType<E['load']>>);
+  }
+  return loaded;
 }

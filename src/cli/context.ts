@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
-import { formatIssue, type ConfigIssue } from '../core/config/load.ts';
+import { formatIssue, type ConfigIssue } from '../core/config/issue.ts';
 import { redact } from '../core/redact.ts';
 import { parseDuration } from '../core/duration.ts';
 import { GatehouseError, isGatehouseError } from '../core/errors.ts';
-import { Engine } from '../engine.ts';
+import type { Engine } from '../engine.ts';
 import { createLogger, type OutputFormat } from './output.ts';
 
 export interface GlobalOptions {
@@ -47,6 +47,8 @@ export async function withEngine<T>(
   const opts = globals(cmd);
   const logger = createLogger(opts.logLevel);
   const lockWaitMs = lockWait(opts.wait);
+  // The engine (core pipeline, store, plugins) loads with the first command that runs one, not with `--help`.
+  const { Engine } = await import('../engine.ts');
   const engine = await Engine.open({
     configFile: opts.config,
     logger,

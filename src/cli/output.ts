@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { styleText } from 'node:util';
-import pino, { type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, default as Pino } from 'pino';
 import { canonicalJson } from '../core/canonical-json.ts';
 import { redact, redactValue } from '../core/redact.ts';
 import type { Paint } from '../core/render.ts';
@@ -27,6 +28,8 @@ export function toJson(value: unknown): string {
 
 /** A pino logger writing JSON lines to `write` (stderr by default), secrets masked in values before serialising. */
 export function createLogger(level: string, write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  // Required on first use, not imported at the top: commands that log nothing (`--help`, `validate`) skip loading it.
+  const pino = createRequire(import.meta.url)('pino') as typeof Pino;
   return pino(
     { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
     { write: (line: string) => write(redactLine(line)) },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ERROR_CODES, GatehouseError } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { sealPlan } from '../core/plan.ts';
+import { fileProblem } from './file-problem.ts';
 
 const change = z.looseObject({
   kind: z.string(),
@@ -43,24 +44,6 @@ export function readPlanFile(file: string): Plan {
     throw new GatehouseError('USAGE', `cannot read plan file ${file}: ${fileProblem(e)}`, { terminal: true });
   }
   return parsePlanFile(text, file);
-}
-
-/** A system error as a few words a user can act on. */
-export function fileProblem(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-    case 'EPERM':
-      return 'permission denied';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTDIR':
-      return 'a component of the path is not a directory';
-    default:
-      return e instanceof Error ? e.message : String(e);
-  }
 }
 
 /**

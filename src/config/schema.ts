@@ -3,6 +3,11 @@ import { secretField } from '../core/config/secret-field.ts';
 import { DURATION_PATTERN } from '../core/duration.ts';
 import type { SourcePlugin, TargetPlugin } from '../plugins.ts';
 
+/** What building the schema needs of a plugin: a plugin or its (unloaded) registry entry. */
+type SchemaOf<P extends SourcePlugin | TargetPlugin> = Pick<P, 'type' | 'schema'>;
+/** What cross-checking source names needs of a target plugin or its registry entry. */
+type RefsOf = Pick<TargetPlugin, 'type' | 'schema' | 'sourceRefs'>;
+
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const nameSchema = z.string().regex(NAME, 'names are lowercase letters, digits, - and _ (max 63)');
 const duration = () => z.string().regex(DURATION_PATTERN, 'a whole number and one of ms, s, m, h, d (e.g. 30s, 24h)');
@@ -11,7 +16,10 @@ const duration = () => z.string().regex(DURATION_PATTERN, 'a whole number and on
  * Builds the one schema that is the truth about configuration: `validate` checks it, `schema` prints it as JSON Schema,
  * and the loader turns its errors into file:line:col reports.
  */
-export function buildConfigSchema(sources: readonly SourcePlugin[], targets: readonly TargetPlugin[]) {
+export function buildConfigSchema(
+  sources: readonly SchemaOf<SourcePlugin>[],
+  targets: readonly (SchemaOf<TargetPlugin> & RefsOf)[],
+) {
   const sourceUnion = union(sources.map((p) => p.schema));
   // Every target takes `mode`, whatever its type: a daemon setting the core owns, not each plugin.
   const targetUnion = union(targets.map((p) => withMode(p.schema)));
@@ -95,7 +103,7 @@ export function buildConfigSchema(sources: readonly SourcePlugin[], targets: rea
  * References from targets to sources that name no defined source. Works on a raw (possibly invalid) config too, so
  * `validate` reports these alongside schema errors: targets whose own block is invalid are skipped.
  */
-export function crossReferenceIssues(raw: unknown, targets: readonly TargetPlugin[]) {
+export function crossReferenceIssues(raw: unknown, targets: readonly RefsOf[]) {
   const issues: { path: readonly (string | number)[]; message: string }[] = [];
   if (raw === null || typeof raw !== 'object') return issues;
   const cfg = raw as { sources?: unknown; targets?: unknown };

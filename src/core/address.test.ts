@@ -7,7 +7,10 @@ import {
   formatPrefix,
   parsePrefix,
   parseRange,
+  prefixStart,
+  rangeToPrefixes,
   tooWide,
+  type Prefix,
 } from './address.ts';
 import { GatehouseError } from './errors.ts';
 
@@ -150,3 +153,49 @@ describe('tooWide', () => {
     assert.equal(tooWide(parsePrefix('10.0.0.0/7', 't'), only), undefined);
   });
 });
+
+describe('aggregate agrees with merging ranges and re-cutting them into prefixes', () => {
+  it('on random overlapping, nested, adjacent and duplicate IPv4 and IPv6 prefixes', () => {
+    let a = 7;
+    const r = (n: number) => (a = (Math.imul(a, 1103515245) + 12345) >>> 0) % n;
+    const input: Prefix[] = [];
+    for (let i = 0; i < 3000; i++) {
+      // Within 10.0.0.0/16 and 2001:db8::/112, blocks of 1 to 1024 addresses: plenty of overlap and adjacency.
+      const family = r(3) > 0 ? 4 : 6;
+      const bits = family === 4 ? 32 : 128;
+      const len = bits - r(11);
+      const offset = BigInt(r(1 << 16));
+      const block = 1n << BigInt(bits - len);
+      const base = family === 4 ? 10n << 24n : 0x20010db8n << 96n;
+      const [p] = rangeToPrefixes(
+        family,
+        base + offset - (offset % block),
+        base + offset - (offset % block) + block - 1n,
+      );
+      input.push(p ?? fail());
+    }
+    const reference = ([4, 6] as const).flatMap((family) => {
+      const ranges = input
+        .filter((p) => p.family === family)
+        .map((p) => [prefixStart(p), prefixStart(p) + (1n << BigInt((family === 4 ? 32 : 128) - p.length)) - 1n])
+        .sort((x, y) => (x[0]! < y[0]! ? -1 : x[0]! > y[0]! ? 1 : 0));
+      const out: Prefix[] = [];
+      let cur: bigint[] | undefined;
+      for (const [f, l] of ranges) {
+        if (cur && f! <= cur[1]! + 1n) cur = [cur[0]!, l! > cur[1]! ? l! : cur[1]!];
+        else {
+          if (cur) out.push(...rangeToPrefixes(family, cur[0]!, cur[1]!));
+          cur = [f!, l!];
+        }
+      }
+      if (cur) out.push(...rangeToPrefixes(family, cur[0]!, cur[1]!));
+      return out;
+    });
+    assert.deepEqual(aggregate(input).map(formatPrefix), reference.map(formatPrefix));
+    assert.deepEqual(aggregate(input).map(formatPrefix), aggregate(aggregate(input)).map(formatPrefix));
+  });
+});
+
+function fail(): never {
+  throw new Error('no prefix');
+}

@@ -17,6 +17,9 @@ export interface Prefix {
 }
 
 const BITS: Record<Family, number> = { 4: 32, 6: 128 };
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+/** A dotted quad in canonical form: decimal octets ≤ 255 without leading zeros. */
+const V4_CANONICAL = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 /** `1.2.3.4` for a host, `10.0.0.0/8` otherwise. */
 export function formatPrefix(p: Prefix): string {
@@ -60,6 +63,15 @@ export function parsePrefix(raw: string, origin: string): Prefix {
   const slash = text.indexOf('/');
   const addrText = slash === -1 ? text : text.slice(0, slash);
   const lenText = slash === -1 ? undefined : text.slice(slash + 1);
+
+  // Fast path for the common case, a canonical dotted quad: the same checks in plain numbers (geofeeds and nft
+  // listings hold hundreds of thousands). Anything else, and every error, takes the general path below.
+  const v4 = V4_CANONICAL.exec(addrText);
+  if (v4 && (lenText === undefined || /^(3[0-2]|[12]?\d)$/.test(lenText))) {
+    const value = ((Number(v4[1]) * 256 + Number(v4[2])) * 256 + Number(v4[3])) * 256 + Number(v4[4]);
+    const length = lenText === undefined ? 32 : Number(lenText);
+    if (value % 2 ** (32 - length) === 0) return { family: 4, address: addrText, length };
+  }
 
   let family: Family;
   if (isIPv4(addrText)) family = 4;
@@ -166,6 +178,8 @@ function fromBigInt(family: Family, value: bigint, length: number): Prefix {
 
 /** First address of a prefix as a number. */
 export function prefixStart(p: Prefix): bigint {
+  const v4 = p.family === 4 ? V4_CANONICAL.exec(p.address) : null;
+  if (v4) return BigInt(((Number(v4[1]) * 256 + Number(v4[2])) * 256 + Number(v4[3])) * 256 + Number(v4[4]));
   return bytesToBigInt(p.family === 4 ? ipaddr.IPv4.parse(p.address).toByteArray() : ipv6Bytes(p.address));
 }
 
@@ -216,23 +230,42 @@ export function parseRange(firstText: string, lastText: string, origin: string):
  * rewrites what it was given; comparing and writing aggregated lists makes both cases agree.
  */
 export function aggregate(prefixes: Iterable<Prefix>): Prefix[] {
-  const byFamily: Record<Family, [bigint, bigint][]> = { 4: [], 6: [] };
-  for (const p of prefixes) byFamily[p.family].push(toRange(p));
+  const byFamily: Record<Family, Span[]> = { 4: [], 6: [] };
+  for (const p of prefixes) byFamily[p.family].push(span(p));
   const out: Prefix[] = [];
   for (const family of [4, 6] as const) {
-    const ranges = byFamily[family].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
-    let cur: [bigint, bigint] | undefined;
-    for (const r of ranges) {
-      if (cur && r[0] <= cur[1] + 1n) {
-        if (r[1] > cur[1]) cur[1] = r[1];
+    const spans = byFamily[family].sort((x, y) => (x.first < y.first ? -1 : x.first > y.first ? 1 : 0));
+    let cur: Span | undefined;
+    for (const r of spans) {
+      if (cur && r.first <= cur.last + 1n) {
+        // Extended, the span is no single input prefix any more; a prefix inside it changes nothing.
+        if (r.last > cur.last) cur = { first: cur.first, last: r.last };
       } else {
-        if (cur) out.push(...rangeToPrefixes(family, cur[0], cur[1]));
-        cur = [r[0], r[1]];
+        if (cur) emit(out, family, cur);
+        cur = r;
       }
     }
-    if (cur) out.push(...rangeToPrefixes(family, cur[0], cur[1]));
+    if (cur) emit(out, family, cur);
   }
   return out;
+}
+
+/** A prefix's inclusive range; `prefix` is set while the range is exactly that one input prefix. */
+interface Span {
+  readonly first: bigint;
+  readonly last: bigint;
+  readonly prefix?: Prefix;
+}
+
+function span(p: Prefix): Span {
+  const [first, last] = toRange(p);
+  return { first, last, prefix: p };
+}
+
+/** An unmerged input prefix is already minimal and canonical: reuse it rather than rebuild it from numbers. */
+function emit(out: Prefix[], family: Family, s: Span): void {
+  if (s.prefix) out.push(s.prefix);
+  else out.push(...rangeToPrefixes(family, s.first, s.last));
 }
 
 /** Number of addresses covered, for reports. */

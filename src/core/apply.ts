@@ -56,6 +56,8 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
     const r = new Set(released(tp));
     return r.size === 0 ? tp : { ...tp, blocked: tp.blocked.filter((id) => !r.has(id)) };
   });
+  /** Each target's observation, verified to be the one the plan was made from; handed to its apply. */
+  const verified = new Map<string, unknown>();
 
   if (plan.configDigest !== input.configDigest) {
     await refuse(input, now, 'the configuration changed since the plan was made');
@@ -69,6 +71,7 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
       if (digest(fresh) !== tp.observedDigest) {
         await refuse(input, now, `target ${tp.name} changed since the plan was made; plan again`);
       }
+      verified.set(tp.name, fresh);
     }
   }
 
@@ -113,7 +116,9 @@ export async function applyPlan(input: ApplyInput): Promise<TargetApplyReport[]>
           ...(r.message === undefined ? {} : { message: redact(r.message) }),
         },
       ]);
-    const results = await applyTarget(target, changes, input, audit, (r) => input.onResult?.(tp.name, r));
+    const results = await applyTarget(target, changes, verified.get(tp.name), input, audit, (r) =>
+      input.onResult?.(tp.name, r),
+    );
     reports.push({ target: tp.name, results });
   }
   return reports;
@@ -129,6 +134,7 @@ type Audit = (c: Change, r: { status: AuditEvent['status']; message?: string }) 
 async function applyTarget(
   target: Target,
   changes: readonly Change[],
+  observed: unknown,
   { signal, deadline, beforeWrite }: Pick<ApplyInput, 'signal' | 'deadline' | 'beforeWrite'>,
   audit: Audit,
   done: (r: ChangeResult) => void,
@@ -156,7 +162,7 @@ async function applyTarget(
     done(r);
     return r;
   };
-  const runner = sessionOf(target, signal);
+  const runner = sessionOf(target, signal, observed);
   try {
     if (target.atomic) {
       const refusal = changes[0] === undefined ? undefined : await mayNotWrite(changes[0]);
@@ -190,14 +196,14 @@ async function applyTarget(
  * The target's session for this run, opened on first use (a run that writes nothing opens none); a session that
  * cannot be opened fails the changes it was opened for.
  */
-function sessionOf(target: Target, signal: AbortSignal) {
+function sessionOf(target: Target, signal: AbortSignal, observed: unknown) {
   let opened: Promise<TargetSession> | undefined;
   return {
     async apply(changes: readonly Change[]): Promise<ChangeResult[]> {
       try {
-        if (!target.openSession) return await target.apply(changes, signal);
+        if (!target.openSession) return await target.apply(changes, signal, observed);
         opened ??= target.openSession(signal);
-        return await (await opened).apply(changes, signal);
+        return await (await opened).apply(changes, signal, observed);
       } catch (e) {
         return changes.map((c) => failed(c, e));
       }

@@ -98,14 +98,17 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
    * (a throw fails every change of the call). An `atomic` target gets every runnable change of a run in one call and
    * commits them together. Any other target gets one change per call: between calls the run audits each change and
    * checks it may still write (the daemon's leadership), so a lost lock stops it before its next change.
+   *
+   * `observed`, when given, is the observation the plan was computed from, verified unchanged just before applying
+   * (same digest): a target whose changes are deltas applies them to it instead of observing again.
    */
-  apply(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+  apply(changes: readonly C[], signal: AbortSignal, observed?: Observed): Promise<ChangeResult[]>;
   /**
    * Opens what the changes of one run share (e.g. one LDAP connection and bind), just before the run's first write.
    * The run then applies through the session, with the same contract as `apply`, and closes it when done, whatever
    * happened. Without it, `apply` is called directly.
    */
-  openSession?(signal: AbortSignal): Promise<TargetSession<C>>;
+  openSession?(signal: AbortSignal): Promise<TargetSession<C, Observed>>;
   /**
    * Non-atomic targets: how many changes may be applied at once, among consecutive changes of the same kind (a target
    * orders its changes by kind when kinds depend on each other). Default 1. Each one is still checked and audited.
@@ -114,8 +117,9 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
 }
 
 /** The changes of one run of one target, applied over something they share. See `Target.openSession`. */
-export interface TargetSession<C extends Change = Change> {
-  apply(changes: readonly C[], signal: AbortSignal): Promise<ChangeResult[]>;
+export interface TargetSession<C extends Change = Change, Observed = unknown> {
+  /** As `Target.apply`, over what the session holds. */
+  apply(changes: readonly C[], signal: AbortSignal, observed?: Observed): Promise<ChangeResult[]>;
   /** Releases what the session holds. Never throws. */
   close(): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { GatehouseError } from '../core/errors.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
+import { discardTemplate, readTemplate, saveTemplate, templateFile } from './pglite-template.ts';
 import { lockStateDir, type LockOptions, type StateDirLock } from './state-dir-lock.ts';
 
 /** Where the embedded database lives inside the state dir. */
@@ -51,8 +52,27 @@ async function initDataDir(stateDir: string, dataDir: string): Promise<void> {
     if (name.startsWith(INIT_PREFIX)) rmSync(join(stateDir, name), { recursive: true, force: true });
   const scratch = join(stateDir, `${INIT_PREFIX}${process.pid}`);
   mkdirSync(scratch, { mode: 0o700 });
-  const pg = new PGlite(scratch);
-  await pg.waitReady;
+  // An empty cluster from the template unpacks in about a second; initdb takes several (see pglite-template.ts).
+  const file = templateFile();
+  const template = readTemplate(file);
+  let pg: PGlite | undefined;
+  if (template) {
+    try {
+      pg = new PGlite(scratch, { loadDataDir: template });
+      await pg.waitReady;
+    } catch {
+      discardTemplate(file);
+      await pg?.close().catch(() => undefined);
+      pg = undefined;
+      rmSync(scratch, { recursive: true, force: true });
+      mkdirSync(scratch, { mode: 0o700 });
+    }
+  }
+  if (!pg) {
+    pg = new PGlite(scratch);
+    await pg.waitReady;
+    await saveTemplate(pg, file);
+  }
   await pg.close();
   if (existsSync(dataDir)) rmdirSync(dataDir);
   renameSync(scratch, dataDir);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { generatedDocs, GUARDS, renderConfigReference, renderGuardDefaults } from '../../scripts/config-docs.ts';
-import { configJsonSchema } from '../../src/cli/commands/schema.ts';
+import { configJsonSchema } from '../../src/cli/config-json-schema.ts';
 
 describe('generated documentation', () => {
   it('docs/configuration.md and docs/safety.md match the current schema (run: node scripts/config-docs.ts --write)', async () => {

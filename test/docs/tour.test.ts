@@ -40,6 +40,7 @@ describe("the README's tour", () => {
   describe('run as written on a copy of the repository', () => {
     let copy: { dir: string; cleanup: () => void };
     let tmp: string;
+    let compileCache: string;
     let steps: TourStep[];
     let run: Map<number, { exit: number; output: string }>;
     let output: string;
@@ -48,6 +49,7 @@ describe("the README's tour", () => {
     before(() => {
       copy = copyRepo('gatehouse-tour-');
       tmp = mkdtempSync(join(tmpdir(), 'gatehouse-tour-tmp-'));
+      compileCache = mkdtempSync(join(tmpdir(), 'gatehouse-tour-compile-cache-'));
       steps = tourSteps(readFileSync(join(copy.dir, 'README.md'), 'utf8'));
       // The README says `npm run demo` first: the tour must not pick up the demo's state or output.
       const demo = spawnSync('npm', ['run', '-s', 'demo'], { cwd: copy.dir, encoding: 'utf8' });
@@ -57,7 +59,8 @@ describe("the README's tour", () => {
         cwd: copy.dir,
         encoding: 'utf8',
         // TMPDIR: the tour's mktemp lands where this test can check it was cleaned up.
-        env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1', GATEHOUSE_CONFIG: '' },
+        // NODE_COMPILE_CACHE: the launcher's compile cache (default under TMPDIR) is Node's, kept apart from the tour's.
+        env: { ...process.env, TMPDIR: tmp, NODE_COMPILE_CACHE: compileCache, NO_COLOR: '1', GATEHOUSE_CONFIG: '' },
         timeout: 300_000,
       });
       output = r.stdout;
@@ -66,6 +69,7 @@ describe("the README's tour", () => {
     after(() => {
       copy?.cleanup();
       if (tmp) rmSync(tmp, { recursive: true, force: true });
+      if (compileCache) rmSync(compileCache, { recursive: true, force: true });
     });
 
     it('every command exits as annotated and shows what it promises', () => {

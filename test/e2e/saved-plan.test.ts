@@ -136,13 +136,13 @@ describe('gatehouse apply FILE decides from the world', () => {
     const forged = reseal(plan, (p) => {
       p.targets = p.targets.map((t) => ({
         ...t,
-        changes: t.changes.map((c) => (c.id === change.id ? ({ ...c, elements: '0.0.0.0/0' } as typeof c) : c)),
+        changes: t.changes.map((c) => (c.id === change.id ? ({ ...c, add: '0.0.0.0/0' } as unknown as typeof c) : c)),
       }));
     });
     await writeFile(join(dir, 'misfit.json'), JSON.stringify(forged));
     const r = await gatehouse(['-c', config, 'apply', join(dir, 'misfit.json')]);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    const named = `target ${target.name}: change ${change.id} is not a nftables change at elements`;
+    const named = `target ${target.name}: change ${change.id} is not a nftables change at add`;
     assert.ok(r.stderr.includes(named) && r.stderr.includes('[PLAN_INVALID]'), r.stderr);
     assert.equal(await readFile(include, 'utf8'), '# hand edit\n');
   });

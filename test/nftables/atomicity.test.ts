@@ -61,9 +61,11 @@ describe('nftables target, real kernel: a failed batch changes nothing', { skip:
 
   it('target: a set re-declared with another type fails the pre-check; nothing changes', async () => {
     const t = dbTarget(l);
-    const changes = t.diff(t.desired(clients(B.v4, B.v6)), await t.observe(signal()));
+    // The observation the plan was made from is what apply works from (the pipeline hands it over).
+    const observed = await t.observe(signal());
+    const changes = t.diff(t.desired(clients(B.v4, B.v6)), observed);
     await redeclareV6('type ipv4_addr; flags interval;');
-    const results = (await t.apply(changes, signal())) ?? [];
+    const results = (await t.apply(changes, signal(), observed)) ?? [];
     assert.deepEqual(
       results.map((r) => r.status),
       ['failed', 'failed', 'skipped'],
@@ -82,10 +84,11 @@ describe('nftables target, real kernel: a failed batch changes nothing', { skip:
 
   it('target: a set deleted since the plan fails with nft’s message and the fix', async () => {
     const t = dbTarget(l);
-    const changes = t.diff(t.desired(clients(B.v4, B.v6)), await t.observe(signal()));
+    const observed = await t.observe(signal());
+    const changes = t.diff(t.desired(clients(B.v4, B.v6)), observed);
     await l.nft(['flush', 'chain', 'inet', 'gh', 'input']);
     await l.nft(['delete', 'set', 'inet', 'gh', 'allow_v6']);
-    const results = (await t.apply(changes, signal())) ?? [];
+    const results = (await t.apply(changes, signal(), observed)) ?? [];
     assert.match(results[0]?.message ?? '', /No such file or directory/);
     assert.deepEqual(await kernelElements(l, 'allow_v4'), [A.v4]);
     await assert.rejects(

@@ -4,8 +4,6 @@ import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
 import type { Plan } from '../../core/plan.ts';
 import { hostname } from 'node:os';
-import { takeApplyLock } from '../../store/leader.ts';
-import { readPlanFile } from '../plan-file.ts';
 import type { Engine } from '../../engine.ts';
 import { lockWait, withEngine, type GlobalOptions, type RunSignals } from '../context.ts';
 import { exitCodeOf } from '../exit-codes.ts';
@@ -34,13 +32,17 @@ Examples:
     )
     .action(async (planFile: string | undefined, opts: { autoApprove?: boolean }, cmd: Command) => {
       // Read before the store is opened: a wrong path fails at once.
-      const saved = planFile === undefined ? undefined : readPlanFile(planFile);
+      // The plan file's schema (zod) loads only when a file is given.
+      const saved = planFile === undefined ? undefined : (await import('../plan-file.ts')).readPlanFile(planFile);
       await withEngine(cmd, async (engine, _logger, g, run) => {
         // On PostgreSQL, a CLI apply holds the leader lock while it writes, so it never writes beside `serve`.
         const url = process.env.DATABASE_URL;
         const waitMs = lockWait(g.wait);
+        // The PostgreSQL client loads only for an apply that needs the lock, not with `--help`.
         const applyLock = url
-          ? await takeApplyLock(url, {
+          ? await (
+              await import('../../store/leader.ts')
+            ).takeApplyLock(url, {
               identity: `gatehouse apply ${hostname()}:${process.pid}`,
               ...(waitMs === undefined ? {} : { waitMs }),
               onWait: (holder) => process.stderr.write(`gatehouse: waiting for ${holder} to stop applying\n`),

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { print, printJson } from '../output.ts';
-import { parseHead, readAnchors, verifyAuditTrail, type AuditTrailVerification } from '../../store/index.ts';
+// The light modules, not store/index.ts: `--help` must not load the database drivers.
+import { parseHead, readAnchors } from '../../store/audit-anchor.ts';
+import { verifyAuditTrail, type AuditTrailVerification } from '../../store/audit-log.ts';
 
 export function auditCommand(): Command {
   return new Command('audit')

@@ -1,18 +1,9 @@
 import { writeFileSync } from 'node:fs';
-import { pluginBlock } from '../../config/schema.ts';
 import { Command, Option } from 'commander';
 import { MemoryCache } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { registerSecret } from '../../core/redact.ts';
-import { loadGatehouseConfig } from '../../engine.ts';
-import {
-  ConditionalReader,
-  createGithubClient,
-  dumpConfig,
-  githubSchema,
-  observeGithub,
-  type GithubConfig,
-} from '../../targets/github/index.ts';
+import type { GithubConfig } from '../../targets/github/config.ts';
 import { globals, interruptSignal } from '../context.ts';
 import { createLogger, print } from '../output.ts';
 
@@ -54,6 +45,9 @@ Examples:
         const g = globals(cmd);
         const logger = createLogger(g.logLevel ?? 'warn');
         const { org, apiUrl, auth } = await connection(flags, g.config);
+        // Octokit is loaded by the command that talks to GitHub, not by every start of the CLI.
+        const { ConditionalReader, createGithubClient, dumpConfig, observeGithub } =
+          await import('../../targets/github/index.ts');
         const octokit = createGithubClient({ apiUrl, auth, writeSpacingMs: 1000, logger, id: `gatehouse:dump:${org}` });
         // A one-off read: nothing to be conditional against, so the cache lives for this command only.
         const cache = new MemoryCache();
@@ -86,6 +80,10 @@ async function connection(
   configFile: string | undefined,
 ): Promise<{ org: string; apiUrl: string; auth: GithubConfig['auth'] }> {
   if (flags.target) {
+    // Loaded here, not at the top: `--help` needs neither the config loader nor zod.
+    const { loadGatehouseConfig } = await import('../../engine.ts');
+    const { githubSchema } = await import('../../targets/github/config.ts');
+    const { pluginBlock } = await import('../../config/schema.ts');
     const cfg = await loadGatehouseConfig(configFile ?? './gatehouse.yaml');
     const raw = cfg.value.targets[flags.target];
     if (!raw || raw.type !== 'github') {

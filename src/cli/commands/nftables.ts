@@ -1,17 +1,8 @@
 import { existsSync } from 'node:fs';
-import { pluginBlock } from '../../config/schema.ts';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import { loadGatehouseConfig } from '../../engine.ts';
-import { writeFileAtomic } from '../../adapters/write-file-atomic.ts';
-import {
-  bootstrapInclude,
-  HOST_CONFIG_SNIPPET,
-  hostConfigSnippet,
-  nftablesSchema,
-} from '../../targets/nftables/index.ts';
 import { globals, withEngine } from '../context.ts';
 import { print, printJson } from '../output.ts';
 
@@ -35,6 +26,7 @@ Examples:
   gatehouse nftables bootstrap --target db-allowlist --force`,
     )
     .action(async (opts: { target?: string; force?: boolean }, sub: Command) => {
+      const { nftablesSchema, bootstrapInclude, writeFileAtomic, pluginBlock } = await nftablesModules();
       await withEngine(sub, async (engine, _logger, g, run) => {
         const targets = Object.entries(engine.config.value.targets).filter(
           ([name, t]) => t.type === 'nftables' && (opts.target === undefined || opts.target === name),
@@ -88,6 +80,8 @@ Examples:
       '\nExamples:\n  gatehouse nftables host-config --config /etc/gatehouse/gatehouse.yaml > /etc/nftables.conf.d/gatehouse.example\n  gatehouse nftables host-config --target db-allowlist',
     )
     .action(async (opts: { target?: string }, sub: Command) => {
+      const { nftablesSchema, HOST_CONFIG_SNIPPET, hostConfigSnippet, loadGatehouseConfig, pluginBlock } =
+        await nftablesModules();
       const g = globals(sub);
       if (!existsSync(g.config)) {
         process.stderr.write(
@@ -116,4 +110,27 @@ Examples:
     });
 
   return cmd;
+}
+
+/**
+ * What the actions need, loaded when one runs: the modules themselves, not the plugin's index, and not at start-up,
+ * so `--help` loads neither zod schemas nor the target.
+ */
+async function nftablesModules() {
+  const [config, hostConfig, atomic, engine, core] = await Promise.all([
+    import('../../targets/nftables/config.ts'),
+    import('../../targets/nftables/host-config.ts'),
+    import('../../adapters/write-file-atomic.ts'),
+    import('../../engine.ts'),
+    import('../../config/schema.ts'),
+  ]);
+  return {
+    nftablesSchema: config.nftablesSchema,
+    bootstrapInclude: hostConfig.bootstrapInclude,
+    HOST_CONFIG_SNIPPET: hostConfig.HOST_CONFIG_SNIPPET,
+    hostConfigSnippet: hostConfig.hostConfigSnippet,
+    writeFileAtomic: atomic.writeFileAtomic,
+    loadGatehouseConfig: engine.loadGatehouseConfig,
+    pluginBlock: core.pluginBlock,
+  };
 }

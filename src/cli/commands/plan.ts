@@ -7,7 +7,7 @@ import { summarize, type Plan } from '../../core/plan.ts';
 import type { Engine } from '../../engine.ts';
 import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
-import { fileProblem } from '../plan-file.ts';
+import { fileProblem } from '../file-problem.ts';
 import { paint, print, printJson, progress, toJson, type OutputFormat } from '../output.ts';
 
 export function planCommand(): Command {

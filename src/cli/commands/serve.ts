@@ -1,12 +1,7 @@
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { loadGatehouseConfig, Engine } from '../../engine.ts';
-import { Daemon } from '../../serve/daemon.ts';
-import { ServeMetrics } from '../../serve/metrics.ts';
-import { runtimeOf } from '../../serve/runtime.ts';
-import { currentLeader, PostgresLeadership, SoloLeadership, type Leadership } from '../../store/leader.ts';
-import { openStore } from '../../store/index.ts';
+import type { Leadership } from '../../store/leader.ts';
 import { globals, lockWait, printConfigWarnings } from '../context.ts';
 import { createLogger } from '../output.ts';
 
@@ -32,6 +27,17 @@ Examples:
   systemctl reload gatehouse-serve            # SIGHUP: reload the configuration`,
     )
     .action(async (_opts: unknown, cmd: Command) => {
+      // The daemon, the engine, the store and the PostgreSQL client load when serve runs, not with every `--help`.
+      const [{ loadGatehouseConfig, Engine }, { Daemon }, { ServeMetrics }, { runtimeOf }, leader, { openStore }] =
+        await Promise.all([
+          import('../../engine.ts'),
+          import('../../serve/daemon.ts'),
+          import('../../serve/metrics.ts'),
+          import('../../serve/runtime.ts'),
+          import('../../store/leader.ts'),
+          import('../../store/index.ts'),
+        ]);
+      const { currentLeader, PostgresLeadership, SoloLeadership } = leader;
       const g = globals(cmd);
       const level = (cmd.parent ?? cmd).getOptionValueSource('logLevel') === 'default' ? 'info' : g.logLevel;
       const logger = createLogger(level);

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError, formatIssue } from '../../core/config/load.ts';
-import { loadGatehouseConfig } from '../../engine.ts';
+import { ConfigError, formatIssue } from '../../core/config/issue.ts';
 import { globals, printConfigWarnings } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { print, printJson } from '../output.ts';
@@ -17,6 +16,8 @@ Examples:
     )
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globals(cmd);
+      // The loader (YAML parser, zod schemas) loads when validating, not with `--help`.
+      const { loadGatehouseConfig } = await import('../../engine.ts');
       try {
         const cfg = await loadGatehouseConfig(g.config, process.env, { includeDirs: g.allowInclude });
         printConfigWarnings(cfg.warnings);

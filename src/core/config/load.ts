@@ -4,6 +4,7 @@ import { digest } from '../canonical-json.ts';
 import { GatehouseError } from '../errors.ts';
 import { registerSecret } from '../redact.ts';
 import { expandIncludes } from './includes.ts';
+import { ConfigError, type ConfigIssue } from './issue.ts';
 import { formatPosition, parseYamlFile, pathKey, type ParsedFile, type Position } from './positions.ts';
 import { CONFIG_LIMITS, formatBytes, readBoundedFile } from './read-bounded.ts';
 import { keysAt, schemasAt, someLayer } from './schema-walk.ts';
@@ -25,26 +26,7 @@ export interface LoadedConfig<T> {
   readonly warnings: readonly ConfigIssue[];
 }
 
-export interface ConfigIssue {
-  readonly position?: Position;
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-}
-
-/** Thrown for any invalid configuration; `issues` lists every problem found, each with its file:line:col. */
-export class ConfigError extends GatehouseError {
-  readonly issues: readonly ConfigIssue[];
-  constructor(issues: readonly ConfigIssue[]) {
-    super('CONFIG_INVALID', issues.map(formatIssue).join('\n'), { terminal: true });
-    this.issues = issues;
-  }
-}
-
-export function formatIssue(i: ConfigIssue): string {
-  const where = i.position ? formatPosition(i.position) : '(config)';
-  const path = i.path.length > 0 ? ` ${i.path.join('.')}:` : '';
-  return `${where}:${path} ${i.message}`;
-}
+export { ConfigError, formatIssue, type ConfigIssue } from './issue.ts';
 
 export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type ErrorCode, type Node } from 'yaml';
 import { GatehouseError } from '../errors.ts';
+import { formatPosition } from './issue.ts';
 import { CONFIG_LIMITS } from './read-bounded.ts';
 
 /** A place in a config file, 1-based. */
@@ -9,9 +10,7 @@ export interface Position {
   readonly col: number;
 }
 
-export function formatPosition(p: Position): string {
-  return `${p.file}:${p.line}:${p.col}`;
-}
+export { formatPosition };
 
 export type PathKey = string;
 

@@ -1,65 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { z } from 'zod';
 import { aggregate } from '../../core/address.ts';
 import type { CacheEntry } from '../../core/cache.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
 import { pollForChanges } from '../../core/poll.ts';
-import { allowEmptySchema } from '../allow-empty.ts';
 import { httpRequest, safeUrl } from '../../adapters/http.ts';
 import { matcher } from './match.ts';
-import { parseGeofeed } from './parse.ts';
-
-const criteria = (what: string) =>
-  z
-    .array(z.string().min(1))
-    .min(1)
-    .optional()
-    .describe(`Keep entries whose ${what} is any of these (case-insensitive).`);
-
-const schema = z
-  .object({
-    type: z.literal('geofeed'),
-    description: z.string().optional(),
-    url: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .describe('Where to fetch the RFC 8805 geofeed (http or https).'),
-    file: z.string().min(1).optional().describe('A geofeed file, relative to the configuration file.'),
-    match: z
-      .object({
-        country: z
-          .array(z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 code'))
-          .min(1)
-          .optional()
-          .describe('Keep entries whose country is any of these (case-insensitive).'),
-        region: criteria('region (ISO 3166-2, e.g. US-CA)'),
-        city: criteria('city'),
-      })
-      .strict()
-      .optional()
-      .describe('Which entries to keep; all given criteria must match. Omitted: every entry.'),
-    timeoutMs: z.number().int().min(100).max(300_000).default(15_000).describe('Timeout of each HTTP attempt.'),
-    maxAttempts: z.number().int().min(1).max(10).default(4).describe('HTTP attempts, including the first.'),
-    allowEmpty: allowEmptySchema,
-    pollInterval: z
-      .number()
-      .int()
-      .min(0)
-      .max(86_400_000)
-      .default(300_000)
-      .describe(
-        'serve: milliseconds between polls of the feed; a changed answer reconciles the targets drawing on it at once. 0 disables (the periodic full pass still runs).',
-      ),
-  })
-  .strict()
-  .refine((c) => (c.url === undefined) !== (c.file === undefined), {
-    message: 'exactly one of url and file is required',
-    path: ['url'],
-  })
-  .describe('Prefixes from an RFC 8805 geofeed (URL or file), optionally filtered by country, region and city.');
+import { parseGeofeedKeeping } from './parse.ts';
+import { geofeedSchema } from './schema.ts';
 
 /**
  * Prefixes from an RFC 8805 geofeed, as one address set named after the source.
@@ -76,7 +26,7 @@ const schema = z
  */
 export const geofeedSource = defineSource({
   type: 'geofeed',
-  schema,
+  schema: geofeedSchema,
   create(name, config, deps) {
     const log = deps.logger.child({ source: name, type: 'geofeed' });
     const keep = matcher(config.match);
@@ -145,12 +95,11 @@ export const geofeedSource = defineSource({
             return incomplete(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
           }
         }
-        const entries = parseGeofeed(text, origin);
-        const kept = entries.filter(keep);
+        const { kept, total } = parseGeofeedKeeping(text, origin, keep);
         const notes: string[] = [];
-        if (entries.length === 0) notes.push(`${origin}: the geofeed has no entries`);
-        else if (kept.length === 0) notes.push(`${origin}: none of ${entries.length} entries match`);
-        else if (config.match) notes.push(`${origin}: ${kept.length} of ${entries.length} entries match`);
+        if (total === 0) notes.push(`${origin}: the geofeed has no entries`);
+        else if (kept.length === 0) notes.push(`${origin}: none of ${total} entries match`);
+        else if (config.match) notes.push(`${origin}: ${kept.length} of ${total} entries match`);
         return {
           complete: true,
           facts: { addressSets: [{ name, prefixes: aggregate(kept.map((e) => e.prefix)) }] },

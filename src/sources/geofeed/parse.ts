@@ -27,13 +27,34 @@ export interface GeofeedEntry {
  * @throws GatehouseError SOURCE_INVALID_DATA naming origin and line.
  */
 export function parseGeofeed(text: string, origin: string): GeofeedEntry[] {
-  const out: GeofeedEntry[] = [];
-  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
-  lines.forEach((raw, i) => {
-    const line = i + 1;
+  return parseGeofeedKeeping(text, origin, () => true).kept;
+}
+
+/**
+ * {@link parseGeofeed} that keeps only the entries `keep` accepts, and counts all of them. Every line is still
+ * validated; entries not kept are dropped as they are parsed, so a 200k-line feed filtered to a few countries never
+ * holds all its entries in memory at once.
+ * @throws GatehouseError SOURCE_INVALID_DATA naming origin and line.
+ */
+export function parseGeofeedKeeping(
+  text: string,
+  origin: string,
+  keep: (e: GeofeedEntry) => boolean,
+): { kept: GeofeedEntry[]; total: number } {
+  const kept: GeofeedEntry[] = [];
+  let total = 0;
+  const body = text.replace(/^\uFEFF/, '');
+  // Line by line without splitting the whole text into an array first.
+  const breaks = /\r\n|\n|\r/g;
+  let start = 0;
+  for (let line = 1; start <= body.length; line++) {
+    const m = breaks.exec(body);
+    const end = m ? m.index : body.length;
+    const raw = body.slice(start, end);
+    start = m ? end + m[0].length : body.length + 1;
     const where = `${origin}:${line}`;
     const trimmed = raw.trim();
-    if (trimmed === '' || trimmed.startsWith('#')) return;
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
     const fields = splitCsvLine(raw);
     if (fields === undefined) throw invalid(where, 'malformed quoting');
     const [prefixText = '', country = '', region = '', city = '', postal = ''] = fields;
@@ -42,9 +63,11 @@ export function parseGeofeed(text: string, origin: string): GeofeedEntry[] {
     if (country !== '' && !/^[A-Za-z]{2}$/.test(country)) {
       throw invalid(where, `country ${JSON.stringify(country)} is not an ISO 3166-1 alpha-2 code`);
     }
-    out.push({ prefix, country: country.toUpperCase(), region, city, postal, line });
-  });
-  return out;
+    const entry = { prefix, country: country.toUpperCase(), region, city, postal, line };
+    total++;
+    if (keep(entry)) kept.push(entry);
+  }
+  return { kept, total };
 }
 
 /**

@@ -1,19 +1,8 @@
-import { z } from 'zod';
 import { GatehouseError } from '../../core/errors.ts';
 import type { Link } from '../../core/links.ts';
 import type { Person, SourceRead } from '../../core/model.ts';
 import { defineSource } from '../../plugins.ts';
-
-const schema = z
-  .object({
-    type: z.literal('links'),
-    description: z.string().optional(),
-  })
-  .strict()
-  .describe(
-    'Approved account links from the store, as people: each person id (e.g. discord:1234) with the numeric GitHub id ' +
-      'it proved through GitHub OAuth. Name it in a github target’s `people` beside the source of the groups.',
-  );
+import { linksSchema as schema } from './schema.ts';
 
 /**
  * The person an approved link declares: the linked person id with its Discord id or LDAP uid and its GitHub id. The

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceRef } from '../../plugins.ts';
 import { secretField } from '../../core/config/secret-field.ts';
 import { formatGroupRef, parseGroupRef, type GroupRef } from '../../core/people.ts';
 
@@ -185,3 +186,11 @@ export function targetSources(config: GithubConfig): string[] {
 }
 
 export { formatGroupRef };
+
+/** The sources this target's config names, with config paths relative to its block (checked at load time). */
+export function githubSourceRefs(config: GithubConfig): SourceRef[] {
+  return [
+    ...groupRefs(config).map((g) => ({ path: g.path, source: g.ref.source })),
+    ...(config.people ?? []).map((source, i) => ({ path: ['people', i], source })),
+  ];
+}

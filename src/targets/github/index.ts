@@ -1,6 +1,6 @@
 import { defineTarget } from '../../plugins.ts';
 import { githubChangeSchema } from './change-schema.ts';
-import { githubSchema, groupRefs } from './config.ts';
+import { githubSchema, githubSourceRefs } from './config.ts';
 import { createGithubTarget } from './target.ts';
 
 /**
@@ -13,10 +13,7 @@ export const githubTarget = defineTarget({
   type: 'github',
   schema: githubSchema,
   changeSchema: githubChangeSchema,
-  sourceRefs: (config) => [
-    ...groupRefs(config).map((g) => ({ path: g.path, source: g.ref.source })),
-    ...(config.people ?? []).map((source, i) => ({ path: ['people', i], source })),
-  ],
+  sourceRefs: githubSourceRefs,
   create: (name, config, deps) => createGithubTarget(name, config, deps),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceRef } from '../../plugins.ts';
 import { DURATION_PATTERN } from '../../core/duration.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
 import { connectionSchema } from '../../adapters/kubernetes/connection.ts';
@@ -181,3 +182,7 @@ export const kubernetesTenantsSchema = z
   );
 
 export type KubernetesTenantsConfig = z.output<typeof kubernetesTenantsSchema>;
+/** The sources this target's config names, with config paths relative to its block (checked at load time). */
+export function kubernetesTenantsSourceRefs(config: KubernetesTenantsConfig): SourceRef[] {
+  return [{ path: ['group'], source: groupRefOf(config.group).source }];
+}

@@ -1,6 +1,6 @@
 import { defineTarget } from '../../plugins.ts';
 import { tenantsChangeSchema } from './change-schema.ts';
-import { groupRefOf, kubernetesTenantsSchema } from './config.ts';
+import { kubernetesTenantsSchema, kubernetesTenantsSourceRefs } from './config.ts';
 import { createKubernetesTenantsTarget } from './target.ts';
 
 /**
@@ -13,7 +13,7 @@ export const kubernetesTenantsTarget = defineTarget({
   type: 'kubernetes-tenants',
   schema: kubernetesTenantsSchema,
   changeSchema: tenantsChangeSchema,
-  sourceRefs: (config) => [{ path: ['group'], source: groupRefOf(config.group).source }],
+  sourceRefs: kubernetesTenantsSourceRefs,
   create: (name, config, deps) => createKubernetesTenantsTarget(name, config, deps),
 });
 

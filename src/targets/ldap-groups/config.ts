@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceRef } from '../../plugins.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
 import { connectionSchema, filterString } from '../../adapters/ldap/connection.ts';
 
@@ -152,3 +153,11 @@ export const ldapGroupsSchema = z
   );
 
 export type LdapGroupsConfig = z.output<typeof ldapGroupsSchema>;
+
+/** The sources this target's config names, with config paths relative to its block (checked at load time). */
+export function ldapGroupsSourceRefs(config: LdapGroupsConfig): SourceRef[] {
+  return [
+    ...(config.baseRole ? [{ path: ['baseRole'], source: groupRefOf(config.baseRole).source }] : []),
+    ...config.mappings.map((m, i) => ({ path: ['mappings', i, 'group'], source: groupRefOf(m.group).source })),
+  ];
+}

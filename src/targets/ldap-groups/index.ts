@@ -1,6 +1,6 @@
 import { defineTarget } from '../../plugins.ts';
 import { ldapGroupsChangeSchema } from './change-schema.ts';
-import { groupRefOf, ldapGroupsSchema } from './config.ts';
+import { ldapGroupsSchema, ldapGroupsSourceRefs } from './config.ts';
 import { createLdapGroupsTarget } from './target.ts';
 
 /**
@@ -12,10 +12,7 @@ export const ldapGroupsTarget = defineTarget({
   type: 'ldap-groups',
   schema: ldapGroupsSchema,
   changeSchema: ldapGroupsChangeSchema,
-  sourceRefs: (config) => [
-    ...(config.baseRole ? [{ path: ['baseRole'], source: groupRefOf(config.baseRole).source }] : []),
-    ...config.mappings.map((m, i) => ({ path: ['mappings', i, 'group'], source: groupRefOf(m.group).source })),
-  ],
+  sourceRefs: ldapGroupsSourceRefs,
   create: (name, config, deps) => createLdapGroupsTarget(name, config, deps),
 });
 

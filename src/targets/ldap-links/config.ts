@@ -42,3 +42,8 @@ export const ldapLinksSchema = z
   .describe('Mirrors approved account links into an LDAP attribute of each person’s entry (numeric GitHub id).');
 
 export type LdapLinksConfig = z.output<typeof ldapLinksSchema>;
+
+/** The sources an `ldap-links` block draws on (for cross-checks and `Target.sources`). */
+export function ldapLinksSourceRefs(config: LdapLinksConfig): { path: (string | number)[]; source: string }[] {
+  return [{ path: ['links'], source: config.links }];
+}

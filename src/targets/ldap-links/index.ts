@@ -1,6 +1,6 @@
 import { defineTarget } from '../../plugins.ts';
 import { ldapLinksChangeSchema } from './change-schema.ts';
-import { ldapLinksSchema } from './config.ts';
+import { ldapLinksSchema, ldapLinksSourceRefs } from './config.ts';
 import { createLdapLinksTarget } from './target.ts';
 
 /**
@@ -12,7 +12,7 @@ export const ldapLinksTarget = defineTarget({
   type: 'ldap-links',
   schema: ldapLinksSchema,
   changeSchema: ldapLinksChangeSchema,
-  sourceRefs: (config) => [{ path: ['links'], source: config.links }],
+  sourceRefs: ldapLinksSourceRefs,
   create: (name, config, deps) => createLdapLinksTarget(name, config, deps),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceRef } from '../../plugins.ts';
 import { DEFAULT_MIN_LENGTH, formatPrefix, parsePrefix, type WidthPolicy } from '../../core/address.ts';
 import type { ShrinkLimit } from '../../core/guards.ts';
 import type { ManagedSet } from './types.ts';
@@ -167,4 +168,9 @@ export function widthPolicy(config: Pick<NftablesConfig, 'minPrefixLength' | 'al
     minLength: { 4: config.minPrefixLength.ipv4, 6: config.minPrefixLength.ipv6 },
     allow: new Set(config.allowWide.map((v) => formatPrefix(parsePrefix(v, 'allowWide')))),
   };
+}
+
+/** The sources this target's config names, with config paths relative to its block (checked at load time). */
+export function nftablesSourceRefs(config: NftablesConfig): SourceRef[] {
+  return config.sets.flatMap((s, i) => s.from.map((source, j) => ({ path: ['sets', i, 'from', j], source })));
 }

@@ -1,7 +1,15 @@
 import { formatPrefix, type Prefix } from '../../core/address.ts';
 import { renderInclude } from './render.ts';
 import { sameList, subtract, toPrefix } from './set-math.ts';
-import type { DesiredSet, NftChange, NftDesired, NftObserved, NftSetChange, ObservedSet } from './types.ts';
+import type {
+  DesiredSet,
+  NftChange,
+  NftDesired,
+  NftObserved,
+  NftSetChange,
+  ObservedSet,
+  SetContents,
+} from './types.ts';
 
 /** `set inet filter db_allow_v4 (db-clients)`: how messages name a managed set. */
 export function setLabel(d: NftDesired, s: Pick<DesiredSet, 'name' | 'set'>): string {
@@ -60,10 +68,23 @@ function computeDelta(desired: DesiredSet, observed: ObservedSet | undefined): S
 }
 
 /**
+ * The contents each set change made here leads to: the desired prefixes it was computed from (validated and
+ * aggregated by `desiredState`). Keyed by the change object itself, so only a change this process computed finds
+ * them: a copy (a plan read from a file, an edited change) does not, and apply works its contents out from the delta,
+ * validating every element.
+ */
+const planned = new WeakMap<NftSetChange, SetContents>();
+
+/** The contents `change` leads to if this process computed it (see `planned`); undefined for any copy. */
+export function plannedContents(change: NftSetChange): SetContents | undefined {
+  return planned.get(change);
+}
+
+/**
  * Pure, deterministic diff: one `nft-set` change per managed set whose contents differ (in config order), then one
  * `nft-include` change when the include file is missing or differs from what the desired state renders to. Each set
- * change carries the set's full desired contents: it is applied as a replace, never as element edits (nft reads the
- * whole interval set for every edit, so a replace is as fast as a 10-element edit on a large set).
+ * change carries only its delta (`add`, `remove`); apply turns it back into the set's full contents from the
+ * observation the plan was verified against, and replaces the set with them.
  */
 export function diffNftables(desired: NftDesired, observed: NftObserved): NftChange[] {
   const seen = new Map(observed.sets.map((s) => [s.set, s]));
@@ -82,8 +103,8 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
       remove: d.remove,
       family: s.family,
       set: s.set,
-      elements,
     };
+    planned.set(change, { set: s.set, family: s.family, prefixes: s.prefixes });
     changes.push(change);
   }
   if (desired.includeFile !== null) {
@@ -97,7 +118,6 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
         destructive: false,
         path: desired.includeFile,
         reason,
-        sets: desired.sets.map((s) => ({ set: s.set, family: s.family, elements: s.prefixes.map(formatPrefix) })),
       });
     }
   }

@@ -1,6 +1,6 @@
 import { defineTarget } from '../../plugins.ts';
 import { nftChangeSchema } from './change-schema.ts';
-import { nftablesSchema } from './config.ts';
+import { nftablesSchema, nftablesSourceRefs } from './config.ts';
 import { createNftablesTarget } from './target.ts';
 
 /**
@@ -12,10 +12,9 @@ import { createNftablesTarget } from './target.ts';
 export const nftablesTarget = defineTarget({
   type: 'nftables',
   schema: nftablesSchema,
-  /** Paths are relative to this target's config block. */
   changeSchema: nftChangeSchema,
-  sourceRefs: (config) =>
-    config.sets.flatMap((s, i) => s.from.map((source, j) => ({ path: ['sets', i, 'from', j], source }))),
+  /** Paths are relative to this target's config block. */
+  sourceRefs: nftablesSourceRefs,
   create: (name, config, deps) => createNftablesTarget(name, config, deps),
 });
 

@@ -36,7 +36,14 @@ export function createNftablesTarget(
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
     withhold: withholdNftables,
-    apply: (changes, signal) =>
-      applyNftables({ ...options, logger: deps.logger.child({ target: name }) }, changes, signal),
+    // Set changes are deltas against the observation the plan was verified against; a caller without it (a test, a
+    // benchmark) gets a fresh one.
+    apply: async (changes, signal, observed) =>
+      applyNftables(
+        { ...options, logger: deps.logger.child({ target: name }) },
+        changes,
+        observed ?? (await observeNftables(options, signal)),
+        signal,
+      ),
   };
 }

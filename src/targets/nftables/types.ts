@@ -59,29 +59,32 @@ export interface NftObserved {
   readonly include: string | null;
 }
 
-/** Replace the contents of one nft set. Applied as `flush set` + `add element` inside one transaction. */
+/**
+ * Change the contents of one nft set by a delta: the set becomes what it holds now (the observation the plan was
+ * computed and verified against) minus `remove` plus `add`. Only the delta is carried, so a plan holds each element
+ * once. Applied as `flush set` + `add element` of the resulting contents inside one transaction.
+ */
 export interface NftSetChange extends Change {
   readonly kind: 'nft-set';
   /** `set:<nft set name>`. */
   readonly id: string;
   readonly family: Family;
   readonly set: string;
-  /** Address ranges gaining access, aggregated and formatted. */
+  /** Address ranges gaining access, aggregated and formatted. apply re-validates every one before rendering. */
   readonly add: readonly string[];
   /** Address ranges losing access (plus stray elements), aggregated and formatted. */
   readonly remove: readonly string[];
-  /** The full desired contents, formatted. apply re-validates every one before rendering. */
-  readonly elements: readonly string[];
 }
 
-/** Rewrite the include file that restores every managed set at boot. */
+/**
+ * Rewrite the include file that restores every managed set at boot. Carries no elements: apply renders the file from
+ * the contents every managed set has once this plan's set changes are applied.
+ */
 export interface NftIncludeChange extends Change {
   readonly kind: 'nft-include';
   readonly id: 'include';
   readonly path: string;
   readonly reason: 'missing' | 'outdated';
-  /** Full desired contents of every managed set, formatted; apply re-validates and re-renders them. */
-  readonly sets: readonly { readonly set: string; readonly family: Family; readonly elements: readonly string[] }[];
 }
 
 export type NftChange = NftSetChange | NftIncludeChange;

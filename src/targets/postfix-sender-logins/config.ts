@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { SourceRef } from '../../plugins.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
 import { addressProblem, catchAllProblem, domainProblem, loginProblem } from './address.ts';
 
@@ -166,4 +167,16 @@ export function compiledSuffix(type: MapType): string | null {
     case 'texthash':
       return null;
   }
+}
+
+/** The sources this target's config names, with config paths relative to its block (checked at load time). */
+export function postfixSenderLoginsSourceRefs(config: PostfixSenderLoginsConfig): SourceRef[] {
+  return [
+    ...config.people.from.map((source, i) => ({ path: ['people', 'from', i], source })),
+    ...(config.people.group ? [{ path: ['people', 'group'], source: groupRefOf(config.people.group).source }] : []),
+    ...config.groupAddresses.map((g, i) => ({
+      path: ['groupAddresses', i, 'group'],
+      source: groupRefOf(g.group).source,
+    })),
+  ];
 }

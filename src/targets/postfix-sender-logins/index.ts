@@ -1,6 +1,6 @@
 import { defineTarget } from '../../plugins.ts';
 import { tableChangeSchema } from './change-schema.ts';
-import { groupRefOf, postfixSenderLoginsSchema } from './config.ts';
+import { postfixSenderLoginsSchema, postfixSenderLoginsSourceRefs } from './config.ts';
 import { createPostfixSenderLoginsTarget } from './target.ts';
 
 /**
@@ -12,14 +12,7 @@ export const postfixSenderLoginsTarget = defineTarget({
   type: 'postfix-sender-logins',
   schema: postfixSenderLoginsSchema,
   changeSchema: tableChangeSchema,
-  sourceRefs: (config) => [
-    ...config.people.from.map((source, i) => ({ path: ['people', 'from', i], source })),
-    ...(config.people.group ? [{ path: ['people', 'group'], source: groupRefOf(config.people.group).source }] : []),
-    ...config.groupAddresses.map((g, i) => ({
-      path: ['groupAddresses', i, 'group'],
-      source: groupRefOf(g.group).source,
-    })),
-  ],
+  sourceRefs: postfixSenderLoginsSourceRefs,
   create: (name, config, deps) => createPostfixSenderLoginsTarget(name, config, deps),
 });
 
