@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { abortableSleep } from '../core/poll.ts';
 import { GatehouseError } from '../core/errors.ts';
 
 /**
@@ -107,7 +108,7 @@ export class PostgresLeadership implements Leadership {
       } catch {
         this.#lose();
       }
-      await sleep(this.#o.intervalMs, signal);
+      await abortableSleep(this.#o.intervalMs, signal);
     }
     this.#lose();
   }
@@ -185,19 +186,6 @@ export async function currentLeader(query: (sql: string, params: string[]) => Pr
     [LEADER_LOCK_KEY.toString()],
   );
   return r.rows[0]?.who;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

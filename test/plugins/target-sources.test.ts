@@ -36,6 +36,13 @@ const samples: Record<string, Record<string, unknown>> = {
       { group: 'discord/dev', ldapGroup: 'cn=dev,dc=x' },
     ],
   },
+  'ldap-links': {
+    type: 'ldap-links',
+    connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
+    links: 'links',
+    people: { base: 'ou=people,dc=x' },
+    attribute: 'githubId',
+  },
   'kubernetes-tenants': {
     type: 'kubernetes-tenants',
     connection: { kubeconfig: 'kubeconfig.json' },

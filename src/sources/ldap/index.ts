@@ -1,4 +1,5 @@
 import { GatehouseError, describeError } from '../../core/errors.ts';
+import { abortableSleep } from '../../core/poll.ts';
 import type { SourceRead } from '../../core/model.ts';
 import { redact } from '../../core/redact.ts';
 import { defineSource } from '../../plugins.ts';
@@ -63,24 +64,12 @@ export const ldapSource = defineSource({
           } finally {
             await session?.close().catch(() => {});
           }
-          await sleep(config.pollInterval, signal);
+          await abortableSleep(config.pollInterval, signal);
         }
       },
     };
   },
 });
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
 
 export { ldapSourceSchema, type LdapSourceConfig } from './config.ts';
 export {
