@@ -8,7 +8,7 @@ import type { Engine } from '../../engine.ts';
 import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { fileProblem } from '../file-problem.ts';
-import { paint, print, printJson, progress, toJson, type OutputFormat } from '../output.ts';
+import { actor, paint, print, printJson, progress, toJson, type OutputFormat } from '../output.ts';
 
 export function planCommand(): Command {
   return new Command('plan')
@@ -71,10 +71,17 @@ function writePlanFile(file: string, plan: Plan): void {
   }
 }
 
+/** One reconcile pass in plan mode (the same `reconcileOnce` as `apply` and `serve`): nothing is written to a target. */
 export async function makePlan(engine: Engine, signal: AbortSignal) {
   const bar = progress('planning', engine.sources.length + engine.targets.length);
   try {
-    return await engine.plan(signal, (e) => bar.tick(e.name));
+    const outcome = await engine.reconcile({
+      mode: 'plan',
+      actor: actor(),
+      signal,
+      onProgress: (e) => bar.tick(e.name),
+    });
+    return { plan: outcome.plan };
   } finally {
     bar.done();
   }
