@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -137,10 +137,14 @@ targets:
     const revoked = await cli('link', 'revoke', link.id, '--as', 'carol', '--reason', 'left');
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.equal(revoked.stdout, 'revoked: alice → github 4242 (alice-gh)\n');
-    assert.deepEqual(
-      (await plan()).changes,
-      ['invitation-cancel:4242'].filter(() => false).concat((await plan()).changes),
-    );
+    const invitation = [...fake.state.org.invitations.entries()].find(([, i]) => i.inviteeId === 4242)?.[0];
+    assert.ok(invitation !== undefined, 'alice was invited');
+    assert.deepEqual((await plan()).changes, [`cancel-invitation:${invitation}`], 'revoked: the grant is withdrawn');
+    // Unless another grant holds: the static source giving alice the same GitHub id keeps her invitation.
+    const text = await readFile(config, 'utf8');
+    await writeFile(config, text.replace('- { id: alice }', '- { id: alice, github: 4242 }'));
+    assert.deepEqual((await plan()).changes, [], 'another grant holds: nothing is withdrawn');
+    await writeFile(config, text);
 
     const audit = await cli('audit', '--output', 'json');
     const decisions = (JSON.parse(audit.stdout) as { action: string; actor: string; kind: string; status: string }[])
