@@ -1,5 +1,6 @@
 import { aggregate, formatPrefix, parsePrefix } from '../address.ts';
 import type { Change, ChangeResult, DesiredContext, Source, Target } from '../contracts.ts';
+import { GatehouseError } from '../errors.ts';
 import { maxShrinkGuard, neverEmptyGuard } from '../guards.ts';
 import type { SourceRead } from '../model.ts';
 
@@ -68,7 +69,13 @@ export class ListTarget implements Target<string[], string[], ListChange> {
       return [neverEmptyGuard(delta, false), maxShrinkGuard(delta, 0.5)].filter((v) => v !== undefined);
     });
   }
+  /** Fail the next apply once (an injected target failure). */
+  failNext = false;
   apply(changes: readonly ListChange[]): Promise<ChangeResult[]> {
+    if (this.failNext) {
+      this.failNext = false;
+      return Promise.reject(new GatehouseError('TARGET_FAILED', 'injected failure'));
+    }
     for (const change of changes) this.state = [...change.elements];
     return Promise.resolve(changes.map((change) => ({ id: change.id, status: 'applied' as const })));
   }
