@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { parseDuration } from '../../core/duration.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import { loadGatehouseConfig } from '../../engine.ts';
-import { registerLinkCommands } from '../../server/links/commands.ts';
 import { globals, printConfigWarnings } from '../context.ts';
 import { print, printJson } from '../output.ts';
 
@@ -17,6 +15,9 @@ export function discordCommand(): Command {
     .addHelpText('after', '\nExit codes: 0 registered, 1 error.\n\nExample:\n  gatehouse discord register-commands')
     .action(async (_opts: unknown, sub: Command) => {
       const g = globals(sub);
+      // Loaded here, not at the top: every other command (and --help) would pay for the config loader and Discord's SDK.
+      const { loadGatehouseConfig } = await import('../../engine.ts');
+      const { registerLinkCommands } = await import('../../server/links/commands.ts');
       const config = await loadGatehouseConfig(g.config, process.env, { includeDirs: g.allowInclude });
       printConfigWarnings(config.warnings);
       const d = config.value.links.discord;
