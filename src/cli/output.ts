@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import { styleText } from 'node:util';
 import { createRequire } from 'node:module';
 import type { Logger, default as Pino } from 'pino';
-import { canonicalJson } from '../core/canonical-json.ts';
+import { prettyJson } from '../core/canonical-json.ts';
 import { redact, redactValue } from '../core/redact.ts';
 import type { Paint } from '../core/render.ts';
 
@@ -23,7 +23,7 @@ export function printJson(value: unknown): void {
 
 /** The CLI's JSON form of a value (canonical, indented, one trailing newline), secrets masked before serialising. */
 export function toJson(value: unknown): string {
-  return canonicalJson(redactValue(value), 2) + '\n';
+  return prettyJson(redactValue(value)) + '\n';
 }
 
 /** A pino logger writing JSON lines to `write` (stderr by default), secrets masked in values before serialising. */
