@@ -95,8 +95,8 @@ function variantsOf(schema: JsonSchema, section: string): JsonSchema[] {
 }
 
 /** The configuration reference, one section per top-level key and per source and target type. */
-export function renderConfigReference(): string {
-  const schema = configJsonSchema() as JsonSchema;
+export async function renderConfigReference(): Promise<string> {
+  const schema = (await configJsonSchema()) as JsonSchema;
   const props = schema.properties ?? {};
   const parts: string[] = [REFERENCE.begin];
   const top = Object.keys(props).filter((k) => !(TYPED_SECTIONS as readonly string[]).includes(k));
@@ -225,8 +225,8 @@ function nodeAt(schema: JsonSchema, section: string, path: string): JsonSchema {
 }
 
 /** The guard table of docs/safety.md, its defaults read from the schema. */
-export function renderGuardDefaults(): string {
-  const schema = configJsonSchema() as JsonSchema;
+export async function renderGuardDefaults(): Promise<string> {
+  const schema = (await configJsonSchema()) as JsonSchema;
   const items: string[] = [];
   for (const g of GUARDS) {
     const defaults = (g.defaults ?? []).map(({ section, path }) => {
@@ -269,7 +269,7 @@ export async function generatedDocs(): Promise<Map<string, string>> {
     const a = current.indexOf(part.begin);
     const b = current.indexOf(part.end);
     if (a === -1 || b === -1) throw new Error(`docs/${part.file} has no generated-section markers`);
-    const text = current.slice(0, a) + render() + current.slice(b + part.end.length);
+    const text = current.slice(0, a) + (await render()) + current.slice(b + part.end.length);
     out.set(fileURLToPath(url), await format(text, url));
   }
   return out;

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { applyPlan, type TargetApplyReport } from './core/apply.ts';
-import { loadConfig, type LoadedConfig } from './core/config/load.ts';
+import type { LoadedConfig } from './core/config/load.ts';
 import type { ChangeResult, Source, Target } from './core/contracts.ts';
 import { isGroupMember } from './core/approvers.ts';
 import { parseDuration } from './core/duration.ts';
@@ -13,7 +13,7 @@ import { replanSaved } from './core/saved-plan.ts';
 import { reconcileOnce, type ReconcileInput, type ReconcileOutcome } from './core/reconcile.ts';
 import type { ResolvedSource } from './core/model.ts';
 import type { Plan } from './core/plan.ts';
-import { configWarnings, crossReferenceIssues, type GatehouseConfig } from './config/schema.ts';
+import type { GatehouseConfig } from './config/schema.ts';
 import type {
   PluginDeps,
   SourcePlugin,
@@ -22,7 +22,8 @@ import type {
   TargetPluginEntry,
   Telemetry,
 } from './plugins.ts';
-import { configSchema, sourcePlugins, targetPlugins } from './registry.ts';
+import { loadGatehouseConfig } from './config/load-gatehouse.ts';
+import { sourcePlugins, targetPlugins } from './registry.ts';
 import type { Store } from './store/index.ts';
 
 /** Plan records are kept at least this long (7 days), whatever plan.maxAge is. */
@@ -40,25 +41,6 @@ export interface EngineOptions {
   readonly lockWaitMs?: number;
   /** Told the holder's pid once, when queueing behind it starts. */
   readonly onLockWait?: (holderPid: string) => void;
-}
-
-/**
- * Loads and validates the configuration without opening the store or touching anything. Warnings (an empty
- * configuration, an inline secret) are in the result's `warnings`; the caller shows them.
- */
-export async function loadGatehouseConfig(
-  configFile: string,
-  env: NodeJS.ProcessEnv = process.env,
-  options: { includeDirs?: readonly string[] } = {},
-) {
-  return (await loadConfig(configFile, configSchema, {
-    env,
-    check: (raw) => crossReferenceIssues(raw, targetPlugins),
-    warn: configWarnings,
-    missingHint:
-      'give the configuration with --config FILE or GATEHOUSE_CONFIG, or start from examples/quickstart/gatehouse.yaml',
-    ...(options.includeDirs ? { includeDirs: options.includeDirs } : {}),
-  })) as LoadedConfig<GatehouseConfig>;
 }
 
 /**
@@ -422,3 +404,5 @@ async function loadPlugins<E extends SourcePluginEntry | TargetPluginEntry>(
   }
   return loaded;
 }
+
+export { loadGatehouseConfig };

@@ -110,20 +110,21 @@ export function completeTarget<S extends z.ZodType, T extends Target>(
 }
 
 /**
- * What the registry knows about a plugin without loading it: its type, its config schema and (for a target) the
- * sources its config names — enough to validate a configuration and print its JSON Schema. `load` imports the
- * implementation (and with it any vendor SDK); only a command that creates the plugin calls it.
+ * What the registry knows about a plugin without loading it: its type. `loadSchema` imports its config schema and (for
+ * a target) the sources its config names — enough to validate a configuration and print its JSON Schema. `load`
+ * imports the implementation (and with it any vendor SDK); only a command that creates the plugin calls it.
  */
 export interface SourcePluginEntry<S extends z.ZodType = z.ZodType> {
   readonly type: string;
-  readonly schema: S;
+  /** Imports the config schema alone (cheap next to `load`). */
+  loadSchema(): Promise<{ readonly schema: S }>;
   load(): Promise<SourcePlugin>;
 }
 
 /** A target's registry entry; see {@link SourcePluginEntry}. */
 export interface TargetPluginEntry<S extends z.ZodType = z.ZodType> {
   readonly type: string;
-  readonly schema: S;
-  sourceRefs(config: z.output<S>): SourceRef[];
+  /** Imports the config schema and the source references alone (cheap next to `load`). */
+  loadSchema(): Promise<{ readonly schema: S; sourceRefs(config: z.output<S>): SourceRef[] }>;
   load(): Promise<TargetPlugin>;
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { configSchema } from '../registry.ts';
+import { configSchemaFor } from '../registry.ts';
 
 /** JSON Schema of the configuration, for editor completion (yaml-language-server) and the README reference. */
-export function configJsonSchema(): unknown {
+export async function configJsonSchema(): Promise<unknown> {
+  const { schema } = await configSchemaFor();
   return {
     $id: 'https://gatehouse.invalid/schema/config.json',
     title: 'gatehouse configuration',
-    ...z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }),
+    ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }),
   };
 }

@@ -138,6 +138,8 @@ export function configWarnings(value: unknown): { path: readonly (string | numbe
 }
 
 function union(schemas: readonly z.ZodType[]): z.ZodType {
+  // No plugin of this kind was asked for: the configuration has no blocks of that kind to check.
+  if (schemas.length === 0) return z.never();
   if (schemas.length === 1) return schemas[0] as z.ZodType;
   return z.discriminatedUnion('type', schemas as unknown as [z.ZodObject, z.ZodObject, ...z.ZodObject[]]);
 }

@@ -9,9 +9,9 @@ describe('generated documentation', () => {
     for (const [path, expected] of await generatedDocs()) assert.equal(readFileSync(path, 'utf8'), expected, path);
   });
 
-  it('the reference has a section for every top-level key of the schema, with its defaults', () => {
-    const schema = configJsonSchema() as { properties: Record<string, unknown> };
-    const reference = renderConfigReference();
+  it('the reference has a section for every top-level key of the schema, with its defaults', async () => {
+    const schema = (await configJsonSchema()) as { properties: Record<string, unknown> };
+    const reference = await renderConfigReference();
     for (const key of Object.keys(schema.properties)) {
       const heading = key === 'sources' || key === 'targets' ? `### ${key}: ` : `### ${key}\n`;
       assert.ok(reference.includes(heading), `section for ${key}`);
@@ -21,15 +21,13 @@ describe('generated documentation', () => {
     assert.match(reference, /`sets\[\]\.maxShrink` \(number or object, default `\{"fraction":0\.5,"minCount":1\}`\)/);
   });
 
-  it('the reference is readable in a terminal: no line longer than 130 characters', () => {
-    const long = renderConfigReference()
-      .split('\n')
-      .filter((l) => l.length > 130);
+  it('the reference is readable in a terminal: no line longer than 130 characters', async () => {
+    const long = (await renderConfigReference()).split('\n').filter((l) => l.length > 130);
     assert.deepEqual(long, []);
   });
 
-  it('the safety model lists every guard with the default the schema declares', () => {
-    const safety = renderGuardDefaults();
+  it('the safety model lists every guard with the default the schema declares', async () => {
+    const safety = await renderGuardDefaults();
     for (const g of GUARDS) assert.ok(safety.includes(`**${g.guard}**`), g.guard);
     assert.match(
       safety,

@@ -3,8 +3,7 @@ import { withEngine } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { print, printJson } from '../output.ts';
 // The light modules, not store/index.ts: `--help` must not load the database drivers.
-import { parseHead, readAnchors } from '../../store/audit-anchor.ts';
-import { verifyAuditTrail, type AuditTrailVerification } from '../../store/audit-log.ts';
+import type { AuditTrailVerification } from '../../store/audit-log.ts';
 
 export function auditCommand(): Command {
   return new Command('audit')
@@ -30,6 +29,9 @@ Examples:
   gatehouse audit --output json | jq 'map(select(.status=="failed"))'`,
     )
     .action(async (opts: { limit: string; verify?: boolean; expectHead?: string }, cmd: Command) => {
+      // The store's modules load with the command, not with the CLI: --help and every other command skip them.
+      const { parseHead, readAnchors } = await import('../../store/audit-anchor.ts');
+      const { verifyAuditTrail } = await import('../../store/audit-log.ts');
       const expectHead = opts.expectHead === undefined ? undefined : parseHead(opts.expectHead);
       await withEngine(cmd, async (engine, _logger, g) => {
         if (opts.verify || expectHead) {

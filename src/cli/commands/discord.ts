@@ -16,7 +16,7 @@ export function discordCommand(): Command {
     .action(async (_opts: unknown, sub: Command) => {
       const g = globals(sub);
       // Loaded here, not at the top: every other command (and --help) would pay for the config loader and Discord's SDK.
-      const { loadGatehouseConfig } = await import('../../engine.ts');
+      const { loadGatehouseConfig } = await import('../../config/load-gatehouse.ts');
       const { registerLinkCommands } = await import('../../server/links/commands.ts');
       const config = await loadGatehouseConfig(g.config, process.env, { includeDirs: g.allowInclude });
       printConfigWarnings(config.warnings);

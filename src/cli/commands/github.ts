@@ -81,7 +81,7 @@ async function connection(
 ): Promise<{ org: string; apiUrl: string; auth: GithubConfig['auth'] }> {
   if (flags.target) {
     // Loaded here, not at the top: `--help` needs neither the config loader nor zod.
-    const { loadGatehouseConfig } = await import('../../engine.ts');
+    const { loadGatehouseConfig } = await import('../../config/load-gatehouse.ts');
     const { githubSchema } = await import('../../targets/github/config.ts');
     const { pluginBlock } = await import('../../config/schema.ts');
     const cfg = await loadGatehouseConfig(configFile ?? './gatehouse.yaml');

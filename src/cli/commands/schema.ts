@@ -11,5 +11,5 @@ Examples:
   gatehouse schema > gatehouse.schema.json
   # then, first line of gatehouse.yaml:  # yaml-language-server: $schema=./gatehouse.schema.json`,
     )
-    .action(async () => printJson((await import('../config-json-schema.ts')).configJsonSchema()));
+    .action(async () => printJson(await (await import('../config-json-schema.ts')).configJsonSchema()));
 }

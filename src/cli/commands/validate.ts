@@ -17,7 +17,7 @@ Examples:
     .action(async (_opts: unknown, cmd: Command) => {
       const g = globals(cmd);
       // The loader (YAML parser, zod schemas) loads when validating, not with `--help`.
-      const { loadGatehouseConfig } = await import('../../engine.ts');
+      const { loadGatehouseConfig } = await import('../../config/load-gatehouse.ts');
       try {
         const cfg = await loadGatehouseConfig(g.config, process.env, { includeDirs: g.allowInclude });
         printConfigWarnings(cfg.warnings);

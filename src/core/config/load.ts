@@ -67,9 +67,13 @@ export interface LoadOptions {
  */
 export async function loadConfig<S extends z.ZodType>(
   rootFile: string,
-  schema: S,
+  schemaOf: S | ((raw: unknown) => Promise<S>),
   options: LoadOptions = {},
 ): Promise<LoadedConfig<z.output<S>>> {
+  // A function builds the schema for the configuration at hand (e.g. from the plugins its blocks name): once for the
+  // root file, whose top-level keys tell a configuration from a foreign file, once for the merged result.
+  const schemaFor = (raw: unknown): Promise<S> =>
+    typeof schemaOf === 'function' ? schemaOf(raw) : Promise.resolve(schemaOf);
   const root = resolve(rootFile);
   const baseDir = dirname(root);
   const budget = { left: CONFIG_LIMITS.totalBytes };
@@ -103,7 +107,7 @@ export async function loadConfig<S extends z.ZodType>(
     }
   }
 
-  const known = [...keysAt(schema, rootValue, []), 'include'];
+  const known = [...keysAt(await schemaFor(rootValue), rootValue, []), 'include'];
   const ours = parsed.filter((f) => {
     const problem = foreignFile(f, known);
     if (problem) issues.push(problem);
@@ -122,6 +126,7 @@ export async function loadConfig<S extends z.ZodType>(
   const resolved = resolveReferences(merged, [], baseDir, options, issues, positionOf);
   if (issues.length > 0) throw new ConfigError(issues);
 
+  const schema = await schemaFor(resolved);
   const result = schema.safeParse(resolved);
   if (!result.success) {
     const found = result.error.issues.flatMap((i): ConfigIssue[] => {
