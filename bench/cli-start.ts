@@ -20,11 +20,20 @@ const cases: { name: string; args: string[] }[] = [
   { name: 'node -e 0 (floor)', args: ['-e', '0'] },
   { name: 'gatehouse --help', args: [bin, '--help'] },
   { name: 'gatehouse validate', args: [bin, 'validate', '--config', quickstart] },
+  // Not a goal: what importing the three libraries validate cannot do without costs by itself, for scale.
+  {
+    name: 'import commander, yaml, zod',
+    args: [
+      '--input-type=module',
+      '-e',
+      "(await import('node:module')).enableCompileCache(); await import('commander'); await import('yaml'); await import('zod');",
+    ],
+  },
 ];
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): number {
   const t = performance.now();
-  const r = spawnSync(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(process.execPath, args, { env, cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.toString()}`);
   return ms;
@@ -45,7 +54,7 @@ process.stdout.write(`CLI start, median of ${REPS} interleaved runs (goal: ≤ $
 cases.forEach((c, j) => {
   const ms = median(samples[j] ?? []);
   const ratio = ms / floor;
-  const verdict = j === 0 ? '' : ratio <= GOAL ? '  met' : '  NOT met';
+  const verdict = j === 0 || j === 3 ? '' : ratio <= GOAL ? '  met' : '  NOT met';
   process.stdout.write(
     `  ${c.name.padEnd(20)} ${ms.toFixed(0).padStart(5)} ms  ${ratio.toFixed(2)}×${verdict}` +
       `   (no compile cache: ${(cold[j] ?? 0).toFixed(0)} ms)\n`,
