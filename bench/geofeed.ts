@@ -8,7 +8,7 @@
  * not count.
  *
  * 1. Plan path in a child process: source read → target desired → observe → diff, median of REPS, with the child's
- *    peak RSS; the same child on a 10-line feed is the floor (Node, the modules, the runtime).
+ *    peak RSS after one pass (as `gatehouse plan`) and after REPS passes (as `serve`); the same child on a 10-line feed is the floor (Node, the modules, the runtime).
  * 2. The real `gatehouse plan` CLI (embedded store, a config with that source and target), wall time and peak RSS;
  *    the same CLI on a 10-line feed is the floor.
  * 3. The pieces of a source read, in this process: fetch, parse (lines and CSV fields), validate (prefix and country
@@ -85,6 +85,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdo
 
 interface PathResult {
   readonly ms: Record<string, number>;
+  readonly firstPeakRssKb: number;
   readonly peakRssKb: number;
 }
 
@@ -194,15 +195,18 @@ sources:
   ] as const)
     row(label, `${ms(full.ms[name] as number)}  (${(floor.ms[name] as number).toFixed(0)} ms)`);
   const total = full.ms.total as number;
-  const peak = full.peakRssKb;
   row(
     'source read + desired + observe + diff',
     `${ms(total)}  (${(floor.ms.total as number).toFixed(0)} ms)  goal ≤ 3000 ms: ${total <= 3000 ? 'met' : 'NOT met'}`,
   );
-  row(
-    'peak RSS of the planning process',
-    `${mb(peak)}  (${(floor.peakRssKb / 1024).toFixed(0)} MB; ${(peak / floor.peakRssKb).toFixed(2)}× floor)  goal ≤ 300 MB: ${peak <= 300 * 1024 ? 'met' : 'NOT met'}`,
-  );
+  for (const [label, peak, floorPeak] of [
+    ['peak RSS of the planning process, one pass', full.firstPeakRssKb, floor.firstPeakRssKb],
+    [`peak RSS of the planning process, ${REPS} passes`, full.peakRssKb, floor.peakRssKb],
+  ] as const)
+    row(
+      label,
+      `${mb(peak)}  (${(floorPeak / 1024).toFixed(0)} MB; ${(peak / floorPeak).toFixed(2)}× floor)  goal ≤ 300 MB: ${peak <= 300 * 1024 ? 'met' : 'NOT met'}`,
+    );
   process.stdout.write(`gatehouse plan CLI, embedded store (the 10-line floor in brackets):\n`);
   row(
     'wall time of the process',
