@@ -5,6 +5,7 @@ import {
   aggregate,
   DEFAULT_MIN_LENGTH,
   formatPrefix,
+  isCanonicalV4Prefix,
   parsePrefix,
   parseRange,
   prefixStart,
@@ -97,6 +98,12 @@ describe('aggregate', () => {
       want: ['1.1.1.1', '9.9.9.9', '2001:db8::/32'],
     },
     { name: 'adjacent hosts', input: ['10.0.0.0', '10.0.0.1', '10.0.0.2'], want: ['10.0.0.0/31', '10.0.0.2'] },
+    {
+      name: 'the ends of the IPv4 space',
+      input: ['255.255.255.255', '255.255.255.254', '0.0.0.1', '0.0.0.0/32'],
+      want: ['0.0.0.0/31', '255.255.255.254/31'],
+    },
+    { name: 'everything', input: ['128.0.0.0/1', '0.0.0.0/1', '10.0.0.0/8'], want: ['0.0.0.0/0'] },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -199,3 +206,71 @@ describe('aggregate agrees with merging ranges and re-cutting them into prefixes
 function fail(): never {
   throw new Error('no prefix');
 }
+
+describe('isCanonicalV4Prefix', () => {
+  const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+  /** The definition it implements without allocating: canonical quad, canonical length, no host bits. */
+  const reference = (text: string): boolean => {
+    const m = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}(?:/(3[0-2]|[12]?\\d))?$`).exec(text);
+    if (!m) return false;
+    const value = ((Number(m[1]) * 256 + Number(m[2])) * 256 + Number(m[3])) * 256 + Number(m[4]);
+    return value % 2 ** (32 - (m[5] === undefined ? 32 : Number(m[5]))) === 0;
+  };
+  const SAMPLES = [
+    '0.0.0.0/0',
+    '10.0.0.0/8',
+    '10.0.0.1/8',
+    '192.0.2.5',
+    '255.255.255.255/32',
+    '255.255.255.254/31',
+    '256.0.0.0',
+    '010.0.0.0',
+    '1.2.3.4/08',
+    '1.2.3.4/33',
+    '1.2.3.4/',
+    '1.2.3.4/32/1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '1..2.3',
+    '1.2.3.4 ',
+    '1234.0.0.0',
+    '1.2.3.0/24x',
+    '::ffff:1.2.3.4',
+    '',
+    '/',
+  ];
+
+  it('accepts exactly the canonical IPv4 prefixes, which parsePrefix returns as written', () => {
+    let a = 7;
+    const r = () => (a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const pick = (xs: string[]) => xs[Math.floor(r() * xs.length)] as string;
+    const OCTETS = ['0', '0', '0', '7', '10', '010', '00', '99', '100', '199', '249', '255', '256', '1000', ''];
+    const LENGTHS = ['', '/0', '/1', '/8', '/08', '/24', '/29', '/30', '/32', '/33', '/', '/320'];
+    const random = Array.from({ length: 5000 }, () => {
+      const parts = Array.from({ length: r() < 0.9 ? 4 : pick(['3', '5']) === '3' ? 3 : 5 }, () => pick(OCTETS));
+      return parts.join('.') + pick(LENGTHS);
+    });
+    let accepted = 0;
+    for (const text of [...SAMPLES, ...random]) {
+      const yes = isCanonicalV4Prefix(text);
+      assert.equal(yes, reference(text), text);
+      if (!yes) continue;
+      accepted++;
+      const slash = text.indexOf('/');
+      assert.deepEqual(parsePrefix(text, 'test'), {
+        family: 4,
+        address: slash === -1 ? text : text.slice(0, slash),
+        length: slash === -1 ? 32 : Number(text.slice(slash + 1)),
+      });
+    }
+    assert.ok(accepted >= 100, `${accepted} accepted`);
+  });
+
+  it('reads a slice of a longer text in place', () => {
+    const line = 'x,10.0.0.0/8,y';
+    assert.equal(isCanonicalV4Prefix(line, 2, 12), true);
+    assert.equal(isCanonicalV4Prefix(line, 2, 11), false, '10.0.0.0/ has no length');
+    assert.equal(isCanonicalV4Prefix(line, 2, 13), false);
+    assert.equal(isCanonicalV4Prefix(line, 1, 12), false);
+  });
+});

@@ -2,9 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatPrefix } from '../../core/address.ts';
+import { formatPrefix, parsePrefix } from '../../core/address.ts';
 import { matcher } from './match.ts';
-import { parseGeofeed, splitCsvLine } from './parse.ts';
+import { parseGeofeed, parseGeofeedKeeping, splitCsvLine, type GeofeedEntry } from './parse.ts';
 
 const FEED = [
   '\uFEFF# RFC 8805 example, with comments and blank lines',
@@ -76,5 +76,148 @@ describe('matcher', () => {
     assert.deepEqual(kept({ city: ['ZÜRICH'] }), [6]);
     assert.deepEqual(kept({ city: ['Zu\u0308rich'] }), [6], 'decomposed umlaut');
     assert.deepEqual(kept({ country: ['CH'], city: ['Bern'] }), []);
+  });
+});
+
+/** The straightforward reading of a geofeed that {@link parseGeofeedKeeping} must agree with, line for line. */
+function reference(text: string, origin: string, keep: (e: GeofeedEntry) => boolean) {
+  const kept: GeofeedEntry[] = [];
+  let total = 0;
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  for (const [i, raw] of lines.entries()) {
+    const where = `${origin}:${i + 1}`;
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) continue;
+    const fields = splitCsvLine(raw);
+    if (fields === undefined) throw new Error(`${where}: malformed quoting`);
+    const [prefixText = '', country = '', region = '', city = '', postal = ''] = fields;
+    if (prefixText === '') throw new Error(`${where}: no prefix`);
+    const prefix = parsePrefix(prefixText, where);
+    if (country !== '' && !/^[A-Za-z]{2}$/.test(country)) {
+      throw new Error(`${where}: country ${JSON.stringify(country)} is not an ISO 3166-1 alpha-2 code`);
+    }
+    const entry = { prefix, country: country.toUpperCase(), region, city, postal, line: i + 1 };
+    total++;
+    if (keep(entry)) kept.push(entry);
+  }
+  return { kept, total };
+}
+
+function outcome(f: () => { kept: GeofeedEntry[]; total: number }) {
+  try {
+    return f();
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
+
+describe('parseGeofeedKeeping', () => {
+  const FILTERS: Parameters<typeof matcher>[0][] = [
+    undefined,
+    { country: ['US'] },
+    { country: ['de', 'CH'] },
+    { country: ['us'], region: ['US-CA'] },
+    { city: ['zürich'] },
+  ];
+  const PREFIXES = [
+    '192.0.2.0/24',
+    '192.0.2.5',
+    '10.0.0.0/8',
+    '0.0.0.0/0',
+    '255.255.255.255/32',
+    '2001:db8::/32',
+    '2001:DB8:0::1',
+    '::ffff:192.0.2.0/120',
+    '64:ff9b::192.0.2.1',
+  ];
+  const BAD_PREFIXES = [
+    '10.0.0.1/8',
+    '010.0.0.0/8',
+    '192.0.2.0/08',
+    '192.0.2.0/33',
+    '256.0.0.0/8',
+    '1.2.3',
+    '192.0.2.0/',
+    'localhost',
+    '2001:db8::1/32',
+    'fe80::1%eth0',
+    '1.2.3.4/24x',
+  ];
+  const COUNTRIES = ['US', 'us', 'DE', 'de', 'CH', '', 'FR'];
+  const BAD_COUNTRIES = ['USA', 'D1', 'ü', 'U S'];
+  // Every kind of blank String.prototype.trim strips, and some it does not (zero-width space, NEL).
+  const PADS = [
+    '',
+    ' ',
+    '\t',
+    '\v',
+    '\f',
+    '\u00a0',
+    '\u1680',
+    '\u2000',
+    '\u200a',
+    '\u2028',
+    '\u202f',
+    '\u3000',
+    '\ufeff',
+    '\u200b',
+    '\u0085',
+  ];
+  const BREAKS = ['\n', '\r\n', '\r'];
+
+  function randomFeed(seed: number, badRate: number): string {
+    let a = seed;
+    const r = () => (a = (Math.imul(a, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)] as T;
+    const pad = (s: string) => (r() < 0.08 ? pick(PADS) + s + pick(PADS) : s);
+    let text = r() < 0.2 ? '\uFEFF' : '';
+    for (let i = 0; i < 30; i++) {
+      const kind = r();
+      let line: string;
+      if (kind < 0.08) line = pick(['', '  ', '# comment', '  # indented', '\t']);
+      else {
+        const prefix = r() < badRate ? pick(BAD_PREFIXES) : pick(PREFIXES);
+        const country = r() < badRate ? pick(BAD_COUNTRIES) : pick(COUNTRIES);
+        const fields = [pad(prefix), pad(country), pick(['', 'US-CA', 'DE-HE', 'CH-ZH']), pick(['', 'Zürich', 'Bern'])];
+        const k = Math.floor(r() * 4);
+        if (r() < 0.15) fields[k] = k < 2 ? `"${fields[k] as string}"` : `"${pick(['x', 'a, b', 'q ""x""'])}"`;
+        if (r() < 0.1) fields.push('8001', 'extra');
+        line = fields.slice(0, 1 + Math.floor(r() * fields.length)).join(',');
+        if (r() < badRate / 4) line += pick([',"unclosed', ',"a"b']);
+      }
+      text += line + pick(BREAKS);
+    }
+    return text;
+  }
+
+  it('agrees with reading every line in full: entries, count, and the first invalid line and why', () => {
+    let failed = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const text = randomFeed(seed, seed % 4 === 0 ? 0 : 0.02);
+      for (const m of FILTERS) {
+        const want = outcome(() => reference(text, 'feed', matcher(m)));
+        if ('error' in want) failed++;
+        assert.deepEqual(
+          outcome(() => parseGeofeedKeeping(text, 'feed', matcher(m))),
+          want,
+          `seed ${seed}`,
+        );
+      }
+    }
+    assert.ok(failed > 100 && failed < 1800, `both valid and invalid feeds were tried (${failed} invalid)`);
+  });
+
+  it('validates the lines a country filter drops as fully as the ones it keeps', () => {
+    const keepUs = matcher({ country: ['US'] });
+    for (const bad of [...BAD_PREFIXES, '']) {
+      assert.throws(
+        () => parseGeofeedKeeping(`192.0.2.0/24,US\n${bad},DE\n`, 'feed', keepUs),
+        (e: Error & { code?: string }) => e.code === 'SOURCE_INVALID_DATA' && e.message.startsWith('feed:2: '),
+        bad,
+      );
+    }
+    assert.throws(() => parseGeofeedKeeping('192.0.2.0/24,DEU\n', 'feed', keepUs), /feed:1: country "DEU"/);
+    const { kept, total } = parseGeofeedKeeping('192.0.2.0/24,US\n2001:db8::/32,DE\n10.0.0.0/8,de\n', 'f', keepUs);
+    assert.deepEqual([kept.length, total], [1, 3]);
   });
 });
