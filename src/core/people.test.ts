@@ -98,6 +98,48 @@ describe('people', () => {
     assert.equal(resolveGroup(c, { source: 'nosuch', group: 'g' }, idx).status, 'unavailable');
   });
 
+  it('resolves groups by name over many groups as a scan of the list would (table)', () => {
+    const people = ['a', 'B', 'b', 'é', 'z10', 'z9'].map((id) => ({ id, accounts: {} }));
+    const groups = [
+      { name: 'dup', members: ['b', 'a'] },
+      { name: 'order', members: ['z9', 'é', 'b', 'B', 'z10', 'a', 'b'] },
+      { name: 'dup', members: ['z9'] },
+      { name: 'empty', members: [] },
+      ...Array.from({ length: 500 }, (_, i) => ({ name: `g${i}`, members: [`x${i}`, 'a'] })),
+    ];
+    const c = ctx({ p: { facts: { people, groups } } });
+    const idx = indexPeople(c, ['p']);
+    const cases: [string, string[], string[]][] = [
+      // name, members (sorted by code unit, each once), unknown
+      ['dup', ['a', 'b'], []], // the first group of a name, as the list says
+      ['order', ['B', 'a', 'b', 'z10', 'z9', 'é'], []],
+      ['empty', [], []],
+      ['g0', ['a'], ['x0']],
+      ['g499', ['a'], ['x499']],
+    ];
+    for (const [name, members, unknown] of cases) {
+      for (let twice = 0; twice < 2; twice++) {
+        const g = resolveGroup(c, { source: 'p', group: name }, idx);
+        assert.equal(g.status, 'found', name);
+        assert.deepEqual(
+          g.members.map((m) => m.id),
+          members,
+          name,
+        );
+        assert.deepEqual(g.unknown, unknown, name);
+      }
+    }
+    assert.equal(resolveGroup(c, { source: 'p', group: 'g500' }, idx).status, 'missing');
+    // Facts of another read (a new run) are resolved from themselves, never from what an earlier run saw.
+    const next = ctx({ p: { facts: { people, groups: [{ name: 'dup', members: ['z9', 'a'] }] } } });
+    const again = resolveGroup(next, { source: 'p', group: 'dup' }, indexPeople(next, ['p']));
+    assert.deepEqual(
+      again.members.map((m) => m.id),
+      ['a', 'z9'],
+    );
+    assert.equal(resolveGroup(next, { source: 'p', group: 'order' }, idx).status, 'missing');
+  });
+
   it('indexes by numeric account; two people claiming one account get neither', () => {
     const r = byNumericAccount(
       [

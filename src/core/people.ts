@@ -1,5 +1,5 @@
 import type { DesiredContext } from './contracts.ts';
-import type { Person, PersonAccounts, ResolvedSource } from './model.ts';
+import type { Group, Person, PersonAccounts, ResolvedSource } from './model.ts';
 
 /**
  * Pure helpers that turn the people and groups sources emitted into what a target grants: "the members of group G of
@@ -89,16 +89,45 @@ export interface ResolvedGroup {
 export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleIndex): ResolvedGroup {
   const source: ResolvedSource | undefined = ctx.sources.get(ref.source);
   if (!source || source.status === 'missing') return { ref, status: 'unavailable', members: [], unknown: [] };
-  const group = source.facts.groups?.find((g) => g.name === ref.group);
+  const group = source.facts.groups && findGroup(source.facts.groups, ref.group);
   if (!group) return { ref, status: 'missing', members: [], unknown: [] };
   const members: Person[] = [];
   const unknown: string[] = [];
-  for (const id of [...new Set(group.members)].sort()) {
+  for (const id of distinctSorted(group)) {
     const p = people.byId.get(id);
     if (p) members.push(p);
     else unknown.push(id);
   }
   return { ref, status: 'found', members, unknown };
+}
+
+// Facts are immutable once read (every type in model.ts is readonly), and one run resolves the same groups for every
+// target: with 1k groups and 100k people, looking a group up by scanning the list, and sorting a large group's members
+// again for each target that names it, were most of the cost of planning. Both are kept per facts object, weakly, so
+// they live exactly as long as the facts of the run.
+const groupIndexes = new WeakMap<readonly Group[], ReadonlyMap<string, Group>>();
+const sortedMembers = new WeakMap<Group, readonly string[]>();
+
+/** The first group of that name, as `groups.find` would return it. */
+function findGroup(groups: readonly Group[], name: string): Group | undefined {
+  let index = groupIndexes.get(groups);
+  if (!index) {
+    const byName = new Map<string, Group>();
+    for (const g of groups) if (!byName.has(g.name)) byName.set(g.name, g);
+    groupIndexes.set(groups, byName);
+    index = byName;
+  }
+  return index.get(name);
+}
+
+/** The group's member ids, each once, sorted (code unit order, as `Array.prototype.sort` without a comparator). */
+function distinctSorted(group: Group): readonly string[] {
+  let ids = sortedMembers.get(group);
+  if (!ids) {
+    ids = [...new Set(group.members)].sort();
+    sortedMembers.set(group, ids);
+  }
+  return ids;
 }
 
 /**
