@@ -79,6 +79,36 @@ describe('postfix-sender-logins desired state', () => {
     assert.match(d.conflicts[0] as string, /shared@example.org is claimed by alice, bob/);
   });
 
+  it('claims of one address: by one login however often, or a conflict of two or more (table)', () => {
+    const cases: [string, ReturnType<typeof person>[], string[], string[]][] = [
+      // case, people, table, conflicts
+      ['one person', [person('alice', 'a@example.org')], ['a@example.org alice'], []],
+      ['one person, twice', [person('alice', 'a@example.org', 'A@Example.org')], ['a@example.org alice'], []],
+      [
+        'two people',
+        [person('bob', 'a@example.org'), person('alice', 'a@example.org')],
+        [],
+        ['a@example.org is claimed by alice, bob; its entry is left as it is'],
+      ],
+      [
+        'three people, one twice',
+        [
+          person('carol', 'a@example.org'),
+          person('bob', 'a@example.org', 'a@example.org'),
+          person('alice', 'a@example.org'),
+        ],
+        [],
+        ['a@example.org is claimed by alice, bob, carol; its entry is left as it is'],
+      ],
+    ];
+    for (const [name, people, entries, conflicts] of cases) {
+      const d = desiredState(config(), context({ dir: { people } }));
+      assert.deepEqual(table(d), entries, name);
+      assert.deepEqual(d.conflicts, conflicts, name);
+      assert.deepEqual(d.keep, conflicts.length > 0 ? ['a@example.org'] : [], name);
+    }
+  });
+
   it('a group address whose group is missing is kept as it is', () => {
     const d = desiredState(
       config({ groupAddresses: [{ address: 'devops@example.org', group: 'dir/devops' }] }),

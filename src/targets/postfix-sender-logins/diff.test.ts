@@ -88,6 +88,24 @@ const cases: Case[] = [
     expected: null,
   },
   {
+    name: 'the same logins in another order: rewritten in order, nothing gained or lost',
+    desired: desired(['d@x.org a,c']),
+    observed: ['d@x.org c,a'],
+    expected: 'safe +[] -[] => d@x.org a,c',
+  },
+  {
+    name: 'one login replaced by another',
+    desired: desired(['a@x.org b']),
+    observed: ['a@x.org a'],
+    expected: 'destructive +[a@x.org → b] -[a@x.org → a] => a@x.org b',
+  },
+  {
+    name: 'a login listed twice by hand: rewritten once, nothing lost',
+    desired: desired(['a@x.org a']),
+    observed: ['a@x.org a,a'],
+    expected: 'safe +[] -[] => a@x.org a',
+  },
+  {
     name: 'frozen: nothing changes',
     desired: desired([], { frozen: 'people.group dir/staff: source dir could not be read' }),
     observed: ['a@x.org a'],

@@ -27,12 +27,15 @@ export function tableDelta(next: readonly SenderEntry[], observed: SenderObserve
   const add: string[] = [];
   const remove: string[] = [];
   let shrunk = 0;
+  // Most entries are unchanged: the same logins in the same order need no sets (the table has one entry per address).
   for (const [a, logins] of want) {
+    if (sameList(now.get(a), logins)) continue;
     const had = new Set(now.get(a) ?? []);
     const gained = logins.filter((l) => !had.has(l));
     if (gained.length > 0) add.push(`${a} → ${gained.join(',')}`);
   }
   for (const [a, logins] of now) {
+    if (sameList(want.get(a), logins)) continue;
     const has = new Set(want.get(a) ?? []);
     const lost = logins.filter((l) => !has.has(l));
     if (lost.length > 0 || !want.has(a)) {
@@ -41,6 +44,10 @@ export function tableDelta(next: readonly SenderEntry[], observed: SenderObserve
     }
   }
   return { before: observed.entries.length, after: next.length, shrunk, add, remove };
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /**
