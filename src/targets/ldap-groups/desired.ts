@@ -40,10 +40,11 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
     }
     const keys = new Set<string>();
     for (const p of g.members) {
-      const d = toDesired(p);
-      if (!d) continue;
-      keys.add(d.key);
-      if (!people.has(d.key)) people.set(d.key, d);
+      const key = keyOf(p);
+      if (key === undefined) continue;
+      keys.add(key);
+      // A person is in several groups: described once, by the first group that names them.
+      if (!people.has(key)) people.set(key, toDesired(p, key));
     }
     return { known: true, members: [...keys].sort() };
   };
@@ -58,11 +59,16 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   return { base, groups, people: sorted, problems };
 }
 
-function toDesired(p: Person): DesiredPerson | undefined {
+/** The join key of a person: `uid:<uid>` when they have an LDAP account id, else `discord:<id>`; none without either. */
+function keyOf(p: Person): string | undefined {
   const { ldap, discord } = p.accounts;
-  if (!ldap && !discord) return undefined;
+  return ldap ? `uid:${ldap}` : discord ? `discord:${discord}` : undefined;
+}
+
+function toDesired(p: Person, key: string): DesiredPerson {
+  const { ldap, discord } = p.accounts;
   return {
-    key: ldap ? `uid:${ldap}` : `discord:${discord}`,
+    key,
     personId: p.id,
     ...(discord ? { discordId: discord } : {}),
     ...(ldap ? { uid: ldap } : {}),

@@ -5,11 +5,11 @@ import { completenessGuard } from '../../core/guards.ts';
 import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
-import { diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
+import { AccountIndex, diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { ldapGroupsChangeSchema } from './change-schema.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { guardLdapGroups } from './guard.ts';
-import type { LdapGroupsObserved } from './types.ts';
+import type { LdapGroupsObserved, ObservedAccount } from './types.ts';
 
 /** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
 const samples = new Map<string, Change>();
@@ -240,5 +240,42 @@ describe('ldap-groups change schema (saved plans are read back by the target tha
   it('refuses forged changes of every kind', () => {
     for (const [kind, change] of samples)
       assert.deepEqual(acceptedForgeries(ldapGroupsChangeSchema, change, 'k8s-forget'), [], kind);
+  });
+});
+
+describe('ldap-groups account index', () => {
+  it('joins by uid or Discord id; a Discord id on two accounts joins none (table)', () => {
+    const acct = (uid: string, discordId?: string): ObservedAccount => ({
+      dn: `uid=${uid},${P}`,
+      uid,
+      ...(discordId ? { discordId } : {}),
+      lock: { nsAccountLock: false },
+      service: false,
+    });
+    const index = new AccountIndex([
+      acct('alice', d(1)),
+      acct('bob', d(2)),
+      acct('carol', d(2)),
+      acct('dave'),
+      acct('erin', d(3)),
+      acct('erin', d(4)), // the same uid twice: the later entry answers
+    ]);
+    const cases: [string, string | undefined][] = [
+      ['uid:alice', 'alice'],
+      [`discord:${d(1)}`, 'alice'],
+      ['uid:bob', 'bob'],
+      [`discord:${d(2)}`, undefined],
+      ['uid:dave', 'dave'],
+      ['uid:erin', 'erin'],
+      [`discord:${d(3)}`, 'erin'],
+      [`discord:${d(9)}`, undefined],
+      ['uid:nobody', undefined],
+      ['alice', undefined],
+      [`${d(1)}`, undefined],
+      ['mail:alice', undefined],
+    ];
+    for (const [key, uid] of cases) assert.equal(index.get(key)?.uid, uid, key);
+    assert.equal(index.get('uid:erin')?.discordId, d(4));
+    assert.deepEqual([...index.ambiguous], [[d(2), ['bob', 'carol']]]);
   });
 });

@@ -13,29 +13,28 @@ import type {
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
 export class AccountIndex {
-  readonly #byUid = new Map<string, ObservedAccount>();
-  readonly #byDiscord = new Map<string, ObservedAccount | null>();
+  /** By join key as written (`uid:…`, `discord:…`): one lookup per key, no slicing (keys are looked up per membership). */
+  readonly #byKey = new Map<string, ObservedAccount | null>();
   /** Discord ids on more than one account, with those accounts' uids: joined to none of them. */
   readonly ambiguous = new Map<string, string[]>();
   constructor(accounts: readonly ObservedAccount[]) {
     for (const a of accounts) {
-      this.#byUid.set(a.uid, a);
+      this.#byKey.set(`uid:${a.uid}`, a);
       if (!a.discordId) continue;
-      const seen = this.#byDiscord.get(a.discordId);
+      const key = `discord:${a.discordId}`;
+      const seen = this.#byKey.get(key);
       if (seen === undefined) {
-        this.#byDiscord.set(a.discordId, a);
+        this.#byKey.set(key, a);
         continue;
       }
       // Two accounts claiming one Discord id: neither is joined (null), rather than guessing.
-      this.#byDiscord.set(a.discordId, null);
+      this.#byKey.set(key, null);
       const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.uid] : []);
       this.ambiguous.set(a.discordId, [...uids, a.uid]);
     }
   }
   get(key: string): ObservedAccount | undefined {
-    if (key.startsWith('uid:')) return this.#byUid.get(key.slice(4));
-    if (key.startsWith('discord:')) return this.#byDiscord.get(key.slice(8)) ?? undefined;
-    return undefined;
+    return this.#byKey.get(key) ?? undefined;
   }
 }
 
@@ -78,18 +77,33 @@ export function diffLdapGroups(
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
   const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
-  const accountsByDn = new Map(observed.accounts.map((a) => [normalizeDn(a.dn), a]));
+  // DNs are normalised once each: an account is a member of several groups, and its DN is compared in each.
+  const normal = new Map<ObservedAccount, string>();
+  const accountsByDn = new Map<string, ObservedAccount>();
+  for (const a of observed.accounts) {
+    const n = normalizeDn(a.dn);
+    normal.set(a, n);
+    accountsByDn.set(n, a);
+  }
+  const memberDns = new Map<string, string>();
+  const normalMember = (dn: string) => {
+    let n = memberDns.get(dn);
+    if (n === undefined) memberDns.set(dn, (n = safeNormalize(dn)));
+    return n;
+  };
   const keep = config.emptyMember ? normalizeDn(config.emptyMember) : undefined;
   const changes: LdapGroupsChange[] = [];
+  const observedGroups = new Map<string, (typeof observed.groups)[number]>();
+  for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
   for (const g of desired.groups) {
     if (!g.known) continue;
-    const og = observed.groups.find((x) => x.dn === g.dn);
-    const current = new Map((og?.members ?? []).map((m) => [safeNormalize(m), m]));
+    const og = observedGroups.get(g.dn);
+    const current = new Map((og?.members ?? []).map((m) => [normalMember(m), m]));
     const want = new Map<string, string>();
     for (const k of g.members) {
       const a = index.get(k);
-      if (a && eligible(a)) want.set(normalizeDn(a.dn), a.dn);
+      if (a && eligible(a)) want.set(normal.get(a) as string, a.dn);
     }
     const add = [...want].filter(([n]) => !current.has(n)).map(([, dn]) => dn);
     const remove = [...current]
@@ -147,7 +161,7 @@ export function diffLdapGroups(
             clear,
           });
         }
-      } else if (own.has(normalizeDn(a.dn))) {
+      } else if (own.has(normal.get(a) as string)) {
         accountChanges.push({
           kind: 'ldap-forget-lock',
           id: `forget-lock:${a.uid}`,
