@@ -140,6 +140,59 @@ describe('people', () => {
     assert.equal(resolveGroup(next, { source: 'p', group: 'order' }, idx).status, 'missing');
   });
 
+  it('indexes the people of one read once for every target, and a new read or other sources afresh (table)', () => {
+    const alice = { id: 'alice', accounts: { github: 1 } };
+    const bob = { id: 'bob', accounts: { github: 2 } };
+    const a = { facts: { people: [alice] } };
+    const b = { facts: { people: [{ id: 'alice', accounts: { github: 3 } }, bob] } };
+    const run1 = ctx({ a, b });
+    const first = indexPeople(run1, ['a', 'b']);
+    // Another target of the same run, naming the same sources: the same index, not a copy.
+    assert.equal(indexPeople(ctx({ a, b }), ['a', 'b']), first);
+    const cases: [string, DesiredContext, string[], string[], string[]][] = [
+      // case, context, sources, ids, problems
+      [
+        'same run',
+        run1,
+        ['a', 'b'],
+        ['alice', 'bob'],
+        ['person alice is declared by a and b with different accounts; using a'],
+      ],
+      [
+        'other order',
+        run1,
+        ['b', 'a'],
+        ['alice', 'bob'],
+        ['person alice is declared by b and a with different accounts; using b'],
+      ],
+      ['fewer sources', run1, ['a'], ['alice'], []],
+      [
+        'an absent source named too',
+        run1,
+        ['a', 'absent', 'b'],
+        ['alice', 'bob'],
+        ['person alice is declared by a and b with different accounts; using a'],
+      ],
+      // A new read of b (same first list): what b says now, never what the earlier read said.
+      ['new read of b', ctx({ a, b: { facts: { people: [bob] } } }), ['a', 'b'], ['alice', 'bob'], []],
+      ['new read of a', ctx({ a: { facts: { people: [bob] } }, b }), ['a', 'b'], ['bob', 'alice'], []],
+      [
+        'back to the first read',
+        run1,
+        ['a', 'b'],
+        ['alice', 'bob'],
+        ['person alice is declared by a and b with different accounts; using a'],
+      ],
+      ['nothing readable', run1, ['absent'], [], []],
+    ];
+    for (const [name, c, sources, ids, problems] of cases) {
+      const idx = indexPeople(c, sources);
+      assert.deepEqual([...idx.byId.keys()], ids, name);
+      assert.deepEqual(idx.problems, problems, name);
+    }
+    assert.equal(indexPeople(run1, ['b', 'a']).byId.get('alice')?.accounts.github, 3);
+  });
+
   it('indexes by numeric account; two people claiming one account get neither', () => {
     const r = byNumericAccount(
       [
