@@ -129,6 +129,36 @@ describe('postfix-sender-logins desired state', () => {
     assert.match(frozen.frozen ?? '', /source dir could not be read/);
   });
 
+  it('own addresses come from people sources only; a person a group source declares gets none (table)', () => {
+    const cases: [string, Record<string, unknown>, string[]][] = [
+      // case, config, table
+      [
+        'group from another source',
+        { groupAddresses: [{ address: 'ops@example.org', group: 'chat/ops' }] },
+        ['alice@example.org alice', 'ops@example.org alice,dave'],
+      ],
+      [
+        'that source is a people source too',
+        { people: { from: ['dir', 'chat'] }, groupAddresses: [{ address: 'ops@example.org', group: 'chat/ops' }] },
+        ['alice@example.org alice', 'dave@example.org dave', 'ops@example.org alice,dave'],
+      ],
+      ['no group address', {}, ['alice@example.org alice']],
+    ];
+    for (const [name, overrides, expected] of cases) {
+      const d = desiredState(
+        config(overrides),
+        context({
+          dir: { people: [person('alice', 'alice@example.org')] },
+          chat: {
+            people: [person('dave', 'dave@example.org')],
+            groups: [{ name: 'ops', members: ['ldap:alice', 'ldap:dave'] }],
+          },
+        }),
+      );
+      assert.deepEqual(table(d), expected, name);
+    }
+  });
+
   it('a realm is appended to the login', () => {
     const d = desiredState(
       config({ login: { realm: 'EXAMPLE.ORG' } }),
