@@ -232,6 +232,79 @@ describe('ldap-groups diff and guards (pure)', () => {
 });
 
 // Runs after every test above: they are what produced the samples.
+describe('ldap-groups diff and notes across observations', () => {
+  it('one desired state against each new observation in turn: each joined on its own, never an earlier one (table)', () => {
+    const desired = desiredState(config, ctx([2, 3, 4, 9], [3, 9]));
+    const withU9: LdapGroupsObserved = { ...observed, accounts: [...observed.accounts, account(9)] };
+    const withoutU1: LdapGroupsObserved = { ...observed, accounts: observed.accounts.filter((a) => a.uid !== 'u1') };
+    const cases: [string, LdapGroupsObserved, string[], string[], number][] = [
+      // case, observation, change ids, accounts added to the group, notes
+      ['first observation', observed, [`group:${G}`, 'lock:u1', 'unlock:u4'], [`uid=u3,${P}`], 1],
+      ['u9 has an account now', withU9, [`group:${G}`, 'lock:u1', 'unlock:u4'], [`uid=u3,${P}`, `uid=u9,${P}`], 0],
+      ['u1 is gone', withoutU1, [`group:${G}`, 'unlock:u4'], [`uid=u3,${P}`], 1],
+      ['the first observation again', observed, [`group:${G}`, 'lock:u1', 'unlock:u4'], [`uid=u3,${P}`], 1],
+    ];
+    for (const [name, obs, ids, added, notes] of cases) {
+      for (let twice = 0; twice < 2; twice++) {
+        const changes = diffLdapGroups(config, desired, obs);
+        assert.deepEqual(
+          changes.map((c) => c.id),
+          ids,
+          name,
+        );
+        const g = changes.find((c) => c.kind === 'ldap-group-members');
+        assert.deepEqual(g?.kind === 'ldap-group-members' ? g.add : [], added, name);
+        assert.equal(ldapGroupsNotes(config, desired, obs).length, notes, name);
+      }
+    }
+  });
+
+  it('max-remove judges each group by its own fraction and size, the first observed group of a DN (table)', () => {
+    const H = 'cn=ops,ou=groups,dc=x';
+    const desired = desiredState(
+      ldapGroupsSchema.parse({
+        ...config,
+        mappings: [
+          { group: 'discord/SRE', ldapGroup: G, maxRemoveFraction: 0.9 },
+          { group: 'discord/SRE', ldapGroup: H, maxRemoveFraction: 0.1 },
+        ],
+      }),
+      ctx([1, 2, 3], []),
+    );
+    const obs: LdapGroupsObserved = {
+      ...observed,
+      groups: [
+        { dn: G, members: [`uid=u1,${P}`, `uid=u3,${P}`] },
+        { dn: H, members: [`uid=u1,${P}`, `uid=u3,${P}`, `uid=u2,${P}`] },
+        { dn: H, members: [] },
+      ],
+    };
+    const change = (dn: string, remove: number) => ({
+      kind: 'ldap-group-members' as const,
+      id: `group:${dn}`,
+      summary: '',
+      destructive: true,
+      group: dn,
+      add: [],
+      remove: Array.from({ length: remove }, (_, i) => `uid=x${i},${P}`),
+    });
+    const cases: [string, number, number, boolean][] = [
+      // case, removed from G, removed from H, H refused (G never: 1 of 2 is within 0.9)
+      ['within both', 1, 0, false],
+      ['H by its own 0.1 of 3', 1, 1, true],
+    ];
+    for (const [name, fromG, fromH, refused] of cases) {
+      const changes = [change(G, fromG), ...(fromH > 0 ? [change(H, fromH)] : [])];
+      const v = guardLdapGroups(config, changes, desired, obs).filter((x) => x.guard === 'max-remove');
+      assert.deepEqual(
+        v.flatMap((x) => x.changeIds),
+        refused ? [`group:${H}`] : [],
+        name,
+      );
+    }
+  });
+});
+
 describe('ldap-groups change schema (saved plans are read back by the target that made them)', () => {
   it('every kind of change appeared in the tests above, and each fitted the schema', () => {
     assert.deepEqual([...samples.keys()].sort(), ldapGroupsChangeSchema.options.map((o) => o.shape.kind.value).sort());

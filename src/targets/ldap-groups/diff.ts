@@ -38,6 +38,35 @@ export class AccountIndex {
   }
 }
 
+/** Observed accounts joined and their DNs normalised: a pure function of the account list. */
+interface Join {
+  readonly index: AccountIndex;
+  /** Each account's DN, normalised. */
+  readonly normal: ReadonlyMap<ObservedAccount, string>;
+  /** By normalised DN (the last account of a DN). */
+  readonly byDn: ReadonlyMap<string, ObservedAccount>;
+}
+
+// The diff and the notes of a run join the same observation (100k accounts); an observation is immutable and each
+// observe yields a new one, so the join is kept per account list, weakly, and lives as long as the observation.
+const joins = new WeakMap<readonly ObservedAccount[], Join>();
+
+function joinOf(accounts: readonly ObservedAccount[]): Join {
+  let join = joins.get(accounts);
+  if (!join) {
+    const normal = new Map<ObservedAccount, string>();
+    const byDn = new Map<string, ObservedAccount>();
+    for (const a of accounts) {
+      const n = normalizeDn(a.dn);
+      normal.set(a, n);
+      byDn.set(n, a);
+    }
+    join = { index: new AccountIndex(accounts), normal, byDn };
+    joins.set(accounts, join);
+  }
+  return join;
+}
+
 /** Accounts this target manages: linked to Discord and not service accounts. Only these are locked or unlocked. */
 export function isManaged(a: ObservedAccount): boolean {
   return a.discordId !== undefined && !a.service;
@@ -69,7 +98,7 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const index = new AccountIndex(observed.accounts);
+  const { index, normal, byDn: accountsByDn } = joinOf(observed.accounts);
   const base = desired.base;
   const baseDns = baseDnsOf(desired, index);
   const own = new Set(observed.ownLocks);
@@ -77,14 +106,7 @@ export function diffLdapGroups(
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
   const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
-  // DNs are normalised once each: an account is a member of several groups, and its DN is compared in each.
-  const normal = new Map<ObservedAccount, string>();
-  const accountsByDn = new Map<string, ObservedAccount>();
-  for (const a of observed.accounts) {
-    const n = normalizeDn(a.dn);
-    normal.set(a, n);
-    accountsByDn.set(n, a);
-  }
+  // DNs are normalised once each (joinOf): an account is a member of several groups, and its DN is compared in each.
   const memberDns = new Map<string, string>();
   const normalMember = (dn: string) => {
     let n = memberDns.get(dn);
@@ -179,15 +201,24 @@ export function diffLdapGroups(
 }
 
 /** DNs (as observed) of the accounts whose person holds the base role; empty when there is none or it is unknown. */
-function baseDnsOf(desired: LdapGroupsDesired, index: AccountIndex): Set<string> {
+function baseDnsOf(desired: LdapGroupsDesired, index: AccountIndex): ReadonlySet<string> {
+  const memo = baseDnsMemo.get(desired);
+  if (memo?.index === index) return memo.dns;
   const dns = new Set<string>();
-  if (!desired.base?.known) return dns;
-  for (const k of desired.base.members) {
-    const a = index.get(k);
-    if (a) dns.add(a.dn);
+  if (desired.base?.known) {
+    for (const k of desired.base.members) {
+      const a = index.get(k);
+      if (a) dns.add(a.dn);
+    }
   }
+  baseDnsMemo.set(desired, { index, dns });
   return dns;
 }
+// Asked by the diff and again by the notes, for the same desired state and join.
+const baseDnsMemo = new WeakMap<
+  LdapGroupsDesired,
+  { readonly index: AccountIndex; readonly dns: ReadonlySet<string> }
+>();
 
 /** The lock attributes an unlock of `a` would clear: only values this target sets. */
 function clearable(config: LdapGroupsConfig, a: ObservedAccount): UnlockChange['clear'] {
@@ -230,7 +261,20 @@ interface Enrolment {
   readonly why?: string;
 }
 
-function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): Enrolment[] {
+function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): readonly Enrolment[] {
+  const memo = enrolmentMemo.get(desired);
+  if (memo?.index === index && memo.config === config) return memo.out;
+  const out = findEnrolments(config, desired, index);
+  enrolmentMemo.set(desired, { config, index, out });
+  return out;
+}
+// Asked by the diff and again by the notes, for the same config, desired state and join.
+const enrolmentMemo = new WeakMap<
+  LdapGroupsDesired,
+  { readonly config: LdapGroupsConfig; readonly index: AccountIndex; readonly out: readonly Enrolment[] }
+>();
+
+function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): Enrolment[] {
   const base = desired.base;
   if (base && !base.known) return [];
   const inBase = base ? new Set(base.members) : undefined;
@@ -270,7 +314,7 @@ export function ldapGroupsNotes(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): string[] {
-  const index = new AccountIndex(observed.accounts);
+  const { index } = joinOf(observed.accounts);
   const out: string[] = [...desired.problems];
   const pending = enrolments(config, desired, index).filter((e) => !e.create);
   const plain = pending.filter((e) => !e.why).map((e) => who(e.person));
