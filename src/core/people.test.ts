@@ -193,6 +193,49 @@ describe('people', () => {
     assert.equal(indexPeople(run1, ['b', 'a']).byId.get('alice')?.accounts.github, 3);
   });
 
+  it('resolves a group once per people index, and afresh against another index or another read (table)', () => {
+    const groups = [{ name: 'g', members: ['b', 'a', 'c'] }];
+    const people = [
+      { id: 'a', accounts: { github: 1 } },
+      { id: 'b', accounts: { github: 2 } },
+    ];
+    const run = ctx({ p: { facts: { people, groups } }, q: { facts: { people: [{ id: 'c', accounts: {} }] } } });
+    const ref = { source: 'p', group: 'g' };
+    const first = resolveGroup(run, ref, indexPeople(run, ['p']));
+    // Another target of the run, same sources: the same members, not resolved again.
+    assert.equal(resolveGroup(run, ref, indexPeople(run, ['p'])).members, first.members);
+    const cases: [string, DesiredContext, string[], string[], string[]][] = [
+      // case, context, people sources, members, unknown
+      ['same run', run, ['p'], ['a', 'b'], ['c']],
+      ['an index spanning more sources', run, ['p', 'q'], ['a', 'b', 'c'], []],
+      [
+        'a new read of the people',
+        ctx({ p: { facts: { people: people.slice(1), groups } } }),
+        ['p'],
+        ['b'],
+        ['a', 'c'],
+      ],
+      [
+        'a new read of the group',
+        ctx({ p: { facts: { people, groups: [{ name: 'g', members: ['a'] }] } } }),
+        ['p'],
+        ['a'],
+        [],
+      ],
+      ['the first read again', run, ['p'], ['a', 'b'], ['c']],
+    ];
+    for (const [name, c, sources, members, unknown] of cases) {
+      const g = resolveGroup(c, ref, indexPeople(c, sources));
+      assert.deepEqual(
+        g.members.map((m) => m.id),
+        members,
+        name,
+      );
+      assert.deepEqual(g.unknown, unknown, name);
+      assert.deepEqual(g.ref, ref, name);
+    }
+  });
+
   it('indexes by numeric account; two people claiming one account get neither', () => {
     const r = byNumericAccount(
       [

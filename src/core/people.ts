@@ -117,15 +117,32 @@ export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleI
   if (!source || source.status === 'missing') return { ref, status: 'unavailable', members: [], unknown: [] };
   const group = source.facts.groups && findGroup(source.facts.groups, ref.group);
   if (!group) return { ref, status: 'missing', members: [], unknown: [] };
-  const members: Person[] = [];
-  const unknown: string[] = [];
-  for (const id of distinctSorted(group)) {
-    const p = people.byId.get(id);
-    if (p) members.push(p);
-    else unknown.push(id);
+  // Targets of one run share the people index (indexPeople) and name the same groups (a team and an LDAP group of
+  // one role, everyone as the org and as a base role): a group is resolved once per index, kept weakly by both.
+  let resolved = resolvedGroups.get(people);
+  if (!resolved) {
+    resolved = new WeakMap();
+    resolvedGroups.set(people, resolved);
   }
-  return { ref, status: 'found', members, unknown };
+  let found = resolved.get(group);
+  if (!found) {
+    const members: Person[] = [];
+    const unknown: string[] = [];
+    for (const id of distinctSorted(group)) {
+      const p = people.byId.get(id);
+      if (p) members.push(p);
+      else unknown.push(id);
+    }
+    found = { members, unknown };
+    resolved.set(group, found);
+  }
+  return { ref, status: 'found', members: found.members, unknown: found.unknown };
 }
+
+const resolvedGroups = new WeakMap<
+  PeopleIndex,
+  WeakMap<Group, { readonly members: readonly Person[]; readonly unknown: readonly string[] }>
+>();
 
 // Facts are immutable once read (every type in model.ts is readonly), and one run resolves the same groups for every
 // target: with 1k groups and 100k people, looking a group up by scanning the list, and sorting a large group's members
