@@ -24,6 +24,7 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   const index = indexPeople(ctx, referencedSources(config));
   const problems = [...index.problems];
   const people = new Map<string, DesiredPerson>();
+  const keyOfPerson = new Map<Person, string | null>();
   const resolve = (text: string) => {
     const ref: GroupRef = groupRefOf(text);
     const g = resolveGroup(ctx, ref, index);
@@ -40,11 +41,15 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
     }
     const keys = new Set<string>();
     for (const p of g.members) {
-      const key = keyOf(p);
-      if (key === undefined) continue;
-      keys.add(key);
-      // A person is in several groups: described once, by the first group that names them.
-      if (!people.has(key)) people.set(key, toDesired(p, key));
+      // A person is in several groups: their key is made once (one string shared by every group, not one per
+      // membership), and they are described once, by the first group that names them.
+      let key = keyOfPerson.get(p);
+      if (key === undefined) {
+        key = keyOf(p) ?? null;
+        keyOfPerson.set(p, key);
+        if (key !== null && !people.has(key)) people.set(key, toDesired(p, key));
+      }
+      if (key !== null) keys.add(key);
     }
     return { known: true, members: [...keys].sort() };
   };

@@ -352,3 +352,46 @@ describe('ldap-groups account index', () => {
     assert.deepEqual([...index.ambiguous], [[d(2), ['bob', 'carol']]]);
   });
 });
+
+describe('ldap-groups desired state', () => {
+  it('members as join keys, each person described once, by the first group naming them (table)', () => {
+    const people = [
+      { id: 'p:1', displayName: 'One', accounts: { ldap: 'u1', discord: d(1) } },
+      { id: 'p:2', displayName: 'Two', accounts: { discord: d(2) } },
+      { id: 'p:3', accounts: {} },
+      { id: 'p:4', displayName: 'Four, same uid as One', accounts: { ldap: 'u1' } },
+    ];
+    const c: DesiredContext = {
+      sources: new Map([
+        [
+          'discord',
+          {
+            name: 'discord',
+            type: 'static',
+            status: 'live',
+            notes: [],
+            facts: {
+              people,
+              groups: [
+                { name: 'Staff', members: ['p:4', 'p:3', 'p:2', 'p:1'] },
+                { name: 'SRE', members: ['p:2', 'p:1', 'p:2'] },
+              ],
+            },
+          },
+        ],
+      ]),
+    };
+    const desired = desiredState(config, c);
+    const cases: [string, readonly string[] | undefined, string[]][] = [
+      // case, members as computed, expected
+      ['base role: p:3 has no account; p:1 and p:4 share a key', desired.base?.members, [`discord:${d(2)}`, 'uid:u1']],
+      ['mapped group: each key once', desired.groups[0]?.members, [`discord:${d(2)}`, 'uid:u1']],
+      [
+        'people: described by the first member of a key, in group order (p:1 sorts before p:4)',
+        desired.people.map((p) => `${p.key} ${p.personId}`),
+        [`discord:${d(2)} p:2`, 'uid:u1 p:1'],
+      ],
+    ];
+    for (const [name, got, expected] of cases) assert.deepEqual(got, expected, name);
+  });
+});
