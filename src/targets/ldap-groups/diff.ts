@@ -47,23 +47,23 @@ interface Join {
   readonly byDn: ReadonlyMap<string, ObservedAccount>;
 }
 
-// The diff and the notes of a run join the same observation (100k accounts); an observation is immutable and each
-// observe yields a new one, so the join is kept per account list, weakly, and lives as long as the observation.
-const joins = new WeakMap<readonly ObservedAccount[], Join>();
+// The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
+// it was asked for, weakly, so it goes when planning the target is done (the observation itself is held until apply,
+// and must not hold the join that long); asked again with another observation, it is made afresh.
+const joins = new WeakMap<LdapGroupsDesired, { readonly accounts: readonly ObservedAccount[]; readonly join: Join }>();
 
-function joinOf(accounts: readonly ObservedAccount[]): Join {
-  let join = joins.get(accounts);
-  if (!join) {
-    const normal = new Map<ObservedAccount, string>();
-    const byDn = new Map<string, ObservedAccount>();
-    for (const a of accounts) {
-      const n = normalizeDn(a.dn);
-      normal.set(a, n);
-      byDn.set(n, a);
-    }
-    join = { index: new AccountIndex(accounts), normal, byDn };
-    joins.set(accounts, join);
+function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]): Join {
+  const memo = joins.get(desired);
+  if (memo?.accounts === accounts) return memo.join;
+  const normal = new Map<ObservedAccount, string>();
+  const byDn = new Map<string, ObservedAccount>();
+  for (const a of accounts) {
+    const n = normalizeDn(a.dn);
+    normal.set(a, n);
+    byDn.set(n, a);
   }
+  const join = { index: new AccountIndex(accounts), normal, byDn };
+  joins.set(desired, { accounts, join });
   return join;
 }
 
@@ -98,7 +98,7 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const { index, normal, byDn: accountsByDn } = joinOf(observed.accounts);
+  const { index, normal, byDn: accountsByDn } = joinOf(desired, observed.accounts);
   const base = desired.base;
   const baseDns = baseDnsOf(desired, index);
   const own = new Set(observed.ownLocks);
@@ -314,7 +314,7 @@ export function ldapGroupsNotes(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): string[] {
-  const { index } = joinOf(observed.accounts);
+  const { index } = joinOf(desired, observed.accounts);
   const out: string[] = [...desired.problems];
   const pending = enrolments(config, desired, index).filter((e) => !e.create);
   const plain = pending.filter((e) => !e.why).map((e) => who(e.person));
