@@ -24,7 +24,9 @@
  * (this bench re-runs itself with --expose-gc, so each figure is taken after a full collection): bare, with the core
  * and the five plugins imported, with the inputs built, and the peak while planning (Linux: the peak is reset after
  * the inputs are built, so it is imports + inputs + planning's working set, as a real run holds them, without the
- * garbage of generating inputs). Each repetition plans from new facts objects, as each run reads new ones, so caches
+ * garbage of generating inputs), and the live JS heap after a full collection with the inputs and after planning
+ * (the difference between that and the peak is garbage the collector had not needed to reclaim yet: V8 lets the heap
+ * grow several times the live size before a full collection). Each repetition plans from new facts objects, as each run reads new ones, so caches
  * kept per facts object never carry over from the warm-up.
  */
 import { spawnSync } from 'node:child_process';
@@ -496,6 +498,7 @@ for (let rep = 0; rep <= REPS; rep++) {
 const peak = peakRss();
 // What planning keeps once done (the last run's plans, as buildPlan holds them), after a collection: the rest of the
 // peak is garbage the collector had not yet needed to reclaim.
+settledRss();
 settledRss();
 const heapHeld = process.memoryUsage().heapUsed;
 const digestMs = cases.map(({ target, observed }) => {
