@@ -26,8 +26,8 @@
  * the inputs are built, so it is imports + inputs + planning's working set, as a real run holds them, without the
  * garbage of generating inputs), and the live JS heap after a full collection with the inputs and after planning
  * (the difference between that and the peak is garbage the collector had not needed to reclaim yet: V8 lets the heap
- * grow several times the live size before a full collection). Each repetition plans from new facts objects, as each run reads new ones, so caches
- * kept per facts object never carry over from the warm-up.
+ * grow several times the live size before a full collection). Each repetition plans from new facts objects, as each
+ * run reads new ones, so caches kept per facts object never carry over from the warm-up.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
