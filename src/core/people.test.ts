@@ -98,6 +98,144 @@ describe('people', () => {
     assert.equal(resolveGroup(c, { source: 'nosuch', group: 'g' }, idx).status, 'unavailable');
   });
 
+  it('resolves groups by name over many groups as a scan of the list would (table)', () => {
+    const people = ['a', 'B', 'b', 'é', 'z10', 'z9'].map((id) => ({ id, accounts: {} }));
+    const groups = [
+      { name: 'dup', members: ['b', 'a'] },
+      { name: 'order', members: ['z9', 'é', 'b', 'B', 'z10', 'a', 'b'] },
+      { name: 'dup', members: ['z9'] },
+      { name: 'empty', members: [] },
+      ...Array.from({ length: 500 }, (_, i) => ({ name: `g${i}`, members: [`x${i}`, 'a'] })),
+    ];
+    const c = ctx({ p: { facts: { people, groups } } });
+    const idx = indexPeople(c, ['p']);
+    const cases: [string, string[], string[]][] = [
+      // name, members (sorted by code unit, each once), unknown
+      ['dup', ['a', 'b'], []], // the first group of a name, as the list says
+      ['order', ['B', 'a', 'b', 'z10', 'z9', 'é'], []],
+      ['empty', [], []],
+      ['g0', ['a'], ['x0']],
+      ['g499', ['a'], ['x499']],
+    ];
+    for (const [name, members, unknown] of cases) {
+      for (let twice = 0; twice < 2; twice++) {
+        const g = resolveGroup(c, { source: 'p', group: name }, idx);
+        assert.equal(g.status, 'found', name);
+        assert.deepEqual(
+          g.members.map((m) => m.id),
+          members,
+          name,
+        );
+        assert.deepEqual(g.unknown, unknown, name);
+      }
+    }
+    assert.equal(resolveGroup(c, { source: 'p', group: 'g500' }, idx).status, 'missing');
+    // Facts of another read (a new run) are resolved from themselves, never from what an earlier run saw.
+    const next = ctx({ p: { facts: { people, groups: [{ name: 'dup', members: ['z9', 'a'] }] } } });
+    const again = resolveGroup(next, { source: 'p', group: 'dup' }, indexPeople(next, ['p']));
+    assert.deepEqual(
+      again.members.map((m) => m.id),
+      ['a', 'z9'],
+    );
+    assert.equal(resolveGroup(next, { source: 'p', group: 'order' }, idx).status, 'missing');
+  });
+
+  it('indexes the people of one read once for every target, and a new read or other sources afresh (table)', () => {
+    const alice = { id: 'alice', accounts: { github: 1 } };
+    const bob = { id: 'bob', accounts: { github: 2 } };
+    const a = { facts: { people: [alice] } };
+    const b = { facts: { people: [{ id: 'alice', accounts: { github: 3 } }, bob] } };
+    const run1 = ctx({ a, b });
+    const first = indexPeople(run1, ['a', 'b']);
+    // Another target of the same run, naming the same sources: the same index, not a copy.
+    assert.equal(indexPeople(ctx({ a, b }), ['a', 'b']), first);
+    const cases: [string, DesiredContext, string[], string[], string[]][] = [
+      // case, context, sources, ids, problems
+      [
+        'same run',
+        run1,
+        ['a', 'b'],
+        ['alice', 'bob'],
+        ['person alice is declared by a and b with different accounts; using a'],
+      ],
+      [
+        'other order',
+        run1,
+        ['b', 'a'],
+        ['alice', 'bob'],
+        ['person alice is declared by b and a with different accounts; using b'],
+      ],
+      ['fewer sources', run1, ['a'], ['alice'], []],
+      [
+        'an absent source named too',
+        run1,
+        ['a', 'absent', 'b'],
+        ['alice', 'bob'],
+        ['person alice is declared by a and b with different accounts; using a'],
+      ],
+      // A new read of b (same first list): what b says now, never what the earlier read said.
+      ['new read of b', ctx({ a, b: { facts: { people: [bob] } } }), ['a', 'b'], ['alice', 'bob'], []],
+      ['new read of a', ctx({ a: { facts: { people: [bob] } }, b }), ['a', 'b'], ['bob', 'alice'], []],
+      [
+        'back to the first read',
+        run1,
+        ['a', 'b'],
+        ['alice', 'bob'],
+        ['person alice is declared by a and b with different accounts; using a'],
+      ],
+      ['nothing readable', run1, ['absent'], [], []],
+    ];
+    for (const [name, c, sources, ids, problems] of cases) {
+      const idx = indexPeople(c, sources);
+      assert.deepEqual([...idx.byId.keys()], ids, name);
+      assert.deepEqual(idx.problems, problems, name);
+    }
+    assert.equal(indexPeople(run1, ['b', 'a']).byId.get('alice')?.accounts.github, 3);
+  });
+
+  it('resolves a group once per people index, and afresh against another index or another read (table)', () => {
+    const groups = [{ name: 'g', members: ['b', 'a', 'c'] }];
+    const people = [
+      { id: 'a', accounts: { github: 1 } },
+      { id: 'b', accounts: { github: 2 } },
+    ];
+    const run = ctx({ p: { facts: { people, groups } }, q: { facts: { people: [{ id: 'c', accounts: {} }] } } });
+    const ref = { source: 'p', group: 'g' };
+    const first = resolveGroup(run, ref, indexPeople(run, ['p']));
+    // Another target of the run, same sources: the same members, not resolved again.
+    assert.equal(resolveGroup(run, ref, indexPeople(run, ['p'])).members, first.members);
+    const cases: [string, DesiredContext, string[], string[], string[]][] = [
+      // case, context, people sources, members, unknown
+      ['same run', run, ['p'], ['a', 'b'], ['c']],
+      ['an index spanning more sources', run, ['p', 'q'], ['a', 'b', 'c'], []],
+      [
+        'a new read of the people',
+        ctx({ p: { facts: { people: people.slice(1), groups } } }),
+        ['p'],
+        ['b'],
+        ['a', 'c'],
+      ],
+      [
+        'a new read of the group',
+        ctx({ p: { facts: { people, groups: [{ name: 'g', members: ['a'] }] } } }),
+        ['p'],
+        ['a'],
+        [],
+      ],
+      ['the first read again', run, ['p'], ['a', 'b'], ['c']],
+    ];
+    for (const [name, c, sources, members, unknown] of cases) {
+      const g = resolveGroup(c, ref, indexPeople(c, sources));
+      assert.deepEqual(
+        g.members.map((m) => m.id),
+        members,
+        name,
+      );
+      assert.deepEqual(g.unknown, unknown, name);
+      assert.deepEqual(g.ref, ref, name);
+    }
+  });
+
   it('indexes by numeric account; two people claiming one account get neither', () => {
     const r = byNumericAccount(
       [

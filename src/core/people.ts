@@ -1,5 +1,5 @@
 import type { DesiredContext } from './contracts.ts';
-import type { Person, PersonAccounts, ResolvedSource } from './model.ts';
+import type { Group, Person, PersonAccounts, ResolvedSource } from './model.ts';
 
 /**
  * Pure helpers that turn the people and groups sources emitted into what a target grants: "the members of group G of
@@ -46,11 +46,37 @@ export interface PeopleIndex {
  * the first declaration wins and the conflict is reported: merging those could grant one person's access to another.
  */
 export function indexPeople(ctx: DesiredContext, sources: readonly string[]): PeopleIndex {
+  const lists = sources.map((name) => ctx.sources.get(name)?.facts.people);
+  const first = lists.find((l) => l !== undefined);
+  if (!first) return buildPeopleIndex(sources, lists);
+  // Every target of a run indexes the same sources' people (100k people took ~150 ms per target). The index is a pure
+  // function of the source names and their people lists, which are immutable, and a new read yields new lists: keyed
+  // weakly by the first list, it lives as long as the facts, and a memo whose lists are not these is replaced.
+  const key = JSON.stringify(sources);
+  let memos = peopleIndexes.get(first);
+  if (!memos) {
+    memos = new Map<string, PeopleMemo>();
+    peopleIndexes.set(first, memos);
+  }
+  const memo = memos.get(key);
+  if (memo && memo.lists.length === lists.length && memo.lists.every((l, i) => l === lists[i])) return memo.index;
+  const index = buildPeopleIndex(sources, lists);
+  memos.set(key, { lists, index });
+  return index;
+}
+
+interface PeopleMemo {
+  readonly lists: readonly (readonly Person[] | undefined)[];
+  readonly index: PeopleIndex;
+}
+const peopleIndexes = new WeakMap<readonly Person[], Map<string, PeopleMemo>>();
+
+function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly Person[] | undefined)[]): PeopleIndex {
   const byId = new Map<string, Person>();
   const origin = new Map<string, string>();
   const problems: string[] = [];
-  for (const name of sources) {
-    for (const p of ctx.sources.get(name)?.facts.people ?? []) {
+  for (const [i, name] of sources.entries()) {
+    for (const p of lists[i] ?? []) {
       const seen = byId.get(p.id);
       if (!seen) {
         byId.set(p.id, p);
@@ -89,16 +115,62 @@ export interface ResolvedGroup {
 export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleIndex): ResolvedGroup {
   const source: ResolvedSource | undefined = ctx.sources.get(ref.source);
   if (!source || source.status === 'missing') return { ref, status: 'unavailable', members: [], unknown: [] };
-  const group = source.facts.groups?.find((g) => g.name === ref.group);
+  const group = source.facts.groups && findGroup(source.facts.groups, ref.group);
   if (!group) return { ref, status: 'missing', members: [], unknown: [] };
-  const members: Person[] = [];
-  const unknown: string[] = [];
-  for (const id of [...new Set(group.members)].sort()) {
-    const p = people.byId.get(id);
-    if (p) members.push(p);
-    else unknown.push(id);
+  // Targets of one run share the people index (indexPeople) and name the same groups (a team and an LDAP group of
+  // one role, everyone as the org and as a base role): a group is resolved once per index, kept weakly by both.
+  let resolved = resolvedGroups.get(people);
+  if (!resolved) {
+    resolved = new WeakMap();
+    resolvedGroups.set(people, resolved);
   }
-  return { ref, status: 'found', members, unknown };
+  let found = resolved.get(group);
+  if (!found) {
+    const members: Person[] = [];
+    const unknown: string[] = [];
+    for (const id of distinctSorted(group)) {
+      const p = people.byId.get(id);
+      if (p) members.push(p);
+      else unknown.push(id);
+    }
+    found = { members, unknown };
+    resolved.set(group, found);
+  }
+  return { ref, status: 'found', members: found.members, unknown: found.unknown };
+}
+
+const resolvedGroups = new WeakMap<
+  PeopleIndex,
+  WeakMap<Group, { readonly members: readonly Person[]; readonly unknown: readonly string[] }>
+>();
+
+// Facts are immutable once read (every type in model.ts is readonly), and one run resolves the same groups for every
+// target: with 1k groups and 100k people, looking a group up by scanning the list, and sorting a large group's members
+// again for each target that names it, were most of the cost of planning. Both are kept per facts object, weakly, so
+// they live exactly as long as the facts of the run.
+const groupIndexes = new WeakMap<readonly Group[], ReadonlyMap<string, Group>>();
+const sortedMembers = new WeakMap<Group, readonly string[]>();
+
+/** The first group of that name, as `groups.find` would return it. */
+function findGroup(groups: readonly Group[], name: string): Group | undefined {
+  let index = groupIndexes.get(groups);
+  if (!index) {
+    const byName = new Map<string, Group>();
+    for (const g of groups) if (!byName.has(g.name)) byName.set(g.name, g);
+    groupIndexes.set(groups, byName);
+    index = byName;
+  }
+  return index.get(name);
+}
+
+/** The group's member ids, each once, sorted (code unit order, as `Array.prototype.sort` without a comparator). */
+function distinctSorted(group: Group): readonly string[] {
+  let ids = sortedMembers.get(group);
+  if (!ids) {
+    ids = [...new Set(group.members)].sort();
+    sortedMembers.set(group, ids);
+  }
+  return ids;
 }
 
 /**
@@ -113,7 +185,9 @@ export function byNumericAccount(
   for (const p of people) {
     const id = p.accounts[account];
     if (id === undefined) continue;
-    claims.set(id, [...(claims.get(id) ?? []), p]);
+    const list = claims.get(id);
+    if (list) list.push(p);
+    else claims.set(id, [p]);
   }
   const byAccount = new Map<number, Person>();
   const problems: string[] = [];

@@ -1,5 +1,4 @@
 import type { DesiredContext } from '../../core/contracts.ts';
-import type { Person } from '../../core/model.ts';
 import { byNumericAccount, indexPeople, parseGroupRef, resolveGroup } from '../../core/people.ts';
 import { peopleSources, type GithubConfig } from './config.ts';
 import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole, TeamRole } from './types.ts';
@@ -28,16 +27,18 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     const g = resolveGroup(ctx, ref, people);
     if (g.status === 'missing') missingGroups.add(text);
     for (const id of g.unknown) problems.add(`group ${text} names ${id}, whom no people source declares`);
-    return g.members.flatMap((p: Person) => {
+    const out: { githubId: number; person: string }[] = [];
+    for (const p of g.members) {
       const githubId = p.accounts.github;
       if (githubId === undefined) {
         problems.add(`person ${p.id} (group ${text}) has no github account; nothing is granted`);
-        return [];
+        continue;
       }
       // A conflicting claim was reported above and grants nothing.
-      if (accounts.byAccount.get(githubId)?.id !== p.id) return [];
-      return [{ githubId, person: p.id }];
-    });
+      if (accounts.byAccount.get(githubId)?.id !== p.id) continue;
+      out.push({ githubId, person: p.id });
+    }
+    return out;
   };
 
   const org = new Map<number, { person: string; role: OrgRole }>();

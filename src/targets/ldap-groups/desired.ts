@@ -24,6 +24,7 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   const index = indexPeople(ctx, referencedSources(config));
   const problems = [...index.problems];
   const people = new Map<string, DesiredPerson>();
+  const keyOfPerson = new Map<Person, string | null>();
   const resolve = (text: string) => {
     const ref: GroupRef = groupRefOf(text);
     const g = resolveGroup(ctx, ref, index);
@@ -40,10 +41,15 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
     }
     const keys = new Set<string>();
     for (const p of g.members) {
-      const d = toDesired(p);
-      if (!d) continue;
-      keys.add(d.key);
-      if (!people.has(d.key)) people.set(d.key, d);
+      // A person is in several groups: their key is made once (one string shared by every group, not one per
+      // membership), and they are described once, by the first group that names them.
+      let key = keyOfPerson.get(p);
+      if (key === undefined) {
+        key = keyOf(p) ?? null;
+        keyOfPerson.set(p, key);
+        if (key !== null && !people.has(key)) people.set(key, toDesired(p, key));
+      }
+      if (key !== null) keys.add(key);
     }
     return { known: true, members: [...keys].sort() };
   };
@@ -58,11 +64,16 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   return { base, groups, people: sorted, problems };
 }
 
-function toDesired(p: Person): DesiredPerson | undefined {
+/** The join key of a person: `uid:<uid>` when they have an LDAP account id, else `discord:<id>`; none without either. */
+function keyOf(p: Person): string | undefined {
   const { ldap, discord } = p.accounts;
-  if (!ldap && !discord) return undefined;
+  return ldap ? `uid:${ldap}` : discord ? `discord:${discord}` : undefined;
+}
+
+function toDesired(p: Person, key: string): DesiredPerson {
+  const { ldap, discord } = p.accounts;
   return {
-    key: ldap ? `uid:${ldap}` : `discord:${discord}`,
+    key,
     personId: p.id,
     ...(discord ? { discordId: discord } : {}),
     ...(ldap ? { uid: ldap } : {}),

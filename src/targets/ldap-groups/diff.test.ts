@@ -5,11 +5,11 @@ import { completenessGuard } from '../../core/guards.ts';
 import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
-import { diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
+import { AccountIndex, diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { ldapGroupsChangeSchema } from './change-schema.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { guardLdapGroups } from './guard.ts';
-import type { LdapGroupsObserved } from './types.ts';
+import type { LdapGroupsObserved, ObservedAccount } from './types.ts';
 
 /** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
 const samples = new Map<string, Change>();
@@ -232,6 +232,79 @@ describe('ldap-groups diff and guards (pure)', () => {
 });
 
 // Runs after every test above: they are what produced the samples.
+describe('ldap-groups diff and notes across observations', () => {
+  it('one desired state against each new observation in turn: each joined on its own, never an earlier one (table)', () => {
+    const desired = desiredState(config, ctx([2, 3, 4, 9], [3, 9]));
+    const withU9: LdapGroupsObserved = { ...observed, accounts: [...observed.accounts, account(9)] };
+    const withoutU1: LdapGroupsObserved = { ...observed, accounts: observed.accounts.filter((a) => a.uid !== 'u1') };
+    const cases: [string, LdapGroupsObserved, string[], string[], number][] = [
+      // case, observation, change ids, accounts added to the group, notes
+      ['first observation', observed, [`group:${G}`, 'lock:u1', 'unlock:u4'], [`uid=u3,${P}`], 1],
+      ['u9 has an account now', withU9, [`group:${G}`, 'lock:u1', 'unlock:u4'], [`uid=u3,${P}`, `uid=u9,${P}`], 0],
+      ['u1 is gone', withoutU1, [`group:${G}`, 'unlock:u4'], [`uid=u3,${P}`], 1],
+      ['the first observation again', observed, [`group:${G}`, 'lock:u1', 'unlock:u4'], [`uid=u3,${P}`], 1],
+    ];
+    for (const [name, obs, ids, added, notes] of cases) {
+      for (let twice = 0; twice < 2; twice++) {
+        const changes = diffLdapGroups(config, desired, obs);
+        assert.deepEqual(
+          changes.map((c) => c.id),
+          ids,
+          name,
+        );
+        const g = changes.find((c) => c.kind === 'ldap-group-members');
+        assert.deepEqual(g?.kind === 'ldap-group-members' ? g.add : [], added, name);
+        assert.equal(ldapGroupsNotes(config, desired, obs).length, notes, name);
+      }
+    }
+  });
+
+  it('max-remove judges each group by its own fraction and size, the first observed group of a DN (table)', () => {
+    const H = 'cn=ops,ou=groups,dc=x';
+    const desired = desiredState(
+      ldapGroupsSchema.parse({
+        ...config,
+        mappings: [
+          { group: 'discord/SRE', ldapGroup: G, maxRemoveFraction: 0.9 },
+          { group: 'discord/SRE', ldapGroup: H, maxRemoveFraction: 0.1 },
+        ],
+      }),
+      ctx([1, 2, 3], []),
+    );
+    const obs: LdapGroupsObserved = {
+      ...observed,
+      groups: [
+        { dn: G, members: [`uid=u1,${P}`, `uid=u3,${P}`] },
+        { dn: H, members: [`uid=u1,${P}`, `uid=u3,${P}`, `uid=u2,${P}`] },
+        { dn: H, members: [] },
+      ],
+    };
+    const change = (dn: string, remove: number) => ({
+      kind: 'ldap-group-members' as const,
+      id: `group:${dn}`,
+      summary: '',
+      destructive: true,
+      group: dn,
+      add: [],
+      remove: Array.from({ length: remove }, (_, i) => `uid=x${i},${P}`),
+    });
+    const cases: [string, number, number, boolean][] = [
+      // case, removed from G, removed from H, H refused (G never: 1 of 2 is within 0.9)
+      ['within both', 1, 0, false],
+      ['H by its own 0.1 of 3', 1, 1, true],
+    ];
+    for (const [name, fromG, fromH, refused] of cases) {
+      const changes = [change(G, fromG), ...(fromH > 0 ? [change(H, fromH)] : [])];
+      const v = guardLdapGroups(config, changes, desired, obs).filter((x) => x.guard === 'max-remove');
+      assert.deepEqual(
+        v.flatMap((x) => x.changeIds),
+        refused ? [`group:${H}`] : [],
+        name,
+      );
+    }
+  });
+});
+
 describe('ldap-groups change schema (saved plans are read back by the target that made them)', () => {
   it('every kind of change appeared in the tests above, and each fitted the schema', () => {
     assert.deepEqual([...samples.keys()].sort(), ldapGroupsChangeSchema.options.map((o) => o.shape.kind.value).sort());
@@ -240,5 +313,85 @@ describe('ldap-groups change schema (saved plans are read back by the target tha
   it('refuses forged changes of every kind', () => {
     for (const [kind, change] of samples)
       assert.deepEqual(acceptedForgeries(ldapGroupsChangeSchema, change, 'k8s-forget'), [], kind);
+  });
+});
+
+describe('ldap-groups account index', () => {
+  it('joins by uid or Discord id; a Discord id on two accounts joins none (table)', () => {
+    const acct = (uid: string, discordId?: string): ObservedAccount => ({
+      dn: `uid=${uid},${P}`,
+      uid,
+      ...(discordId ? { discordId } : {}),
+      lock: { nsAccountLock: false },
+      service: false,
+    });
+    const index = new AccountIndex([
+      acct('alice', d(1)),
+      acct('bob', d(2)),
+      acct('carol', d(2)),
+      acct('dave'),
+      acct('erin', d(3)),
+      acct('erin', d(4)), // the same uid twice: the later entry answers
+    ]);
+    const cases: [string, string | undefined][] = [
+      ['uid:alice', 'alice'],
+      [`discord:${d(1)}`, 'alice'],
+      ['uid:bob', 'bob'],
+      [`discord:${d(2)}`, undefined],
+      ['uid:dave', 'dave'],
+      ['uid:erin', 'erin'],
+      [`discord:${d(3)}`, 'erin'],
+      [`discord:${d(9)}`, undefined],
+      ['uid:nobody', undefined],
+      ['alice', undefined],
+      [`${d(1)}`, undefined],
+      ['mail:alice', undefined],
+    ];
+    for (const [key, uid] of cases) assert.equal(index.get(key)?.uid, uid, key);
+    assert.equal(index.get('uid:erin')?.discordId, d(4));
+    assert.deepEqual([...index.ambiguous], [[d(2), ['bob', 'carol']]]);
+  });
+});
+
+describe('ldap-groups desired state', () => {
+  it('members as join keys, each person described once, by the first group naming them (table)', () => {
+    const people = [
+      { id: 'p:1', displayName: 'One', accounts: { ldap: 'u1', discord: d(1) } },
+      { id: 'p:2', displayName: 'Two', accounts: { discord: d(2) } },
+      { id: 'p:3', accounts: {} },
+      { id: 'p:4', displayName: 'Four, same uid as One', accounts: { ldap: 'u1' } },
+    ];
+    const c: DesiredContext = {
+      sources: new Map([
+        [
+          'discord',
+          {
+            name: 'discord',
+            type: 'static',
+            status: 'live',
+            notes: [],
+            facts: {
+              people,
+              groups: [
+                { name: 'Staff', members: ['p:4', 'p:3', 'p:2', 'p:1'] },
+                { name: 'SRE', members: ['p:2', 'p:1', 'p:2'] },
+              ],
+            },
+          },
+        ],
+      ]),
+    };
+    const desired = desiredState(config, c);
+    const cases: [string, readonly string[] | undefined, string[]][] = [
+      // case, members as computed, expected
+      ['base role: p:3 has no account; p:1 and p:4 share a key', desired.base?.members, [`discord:${d(2)}`, 'uid:u1']],
+      ['mapped group: each key once', desired.groups[0]?.members, [`discord:${d(2)}`, 'uid:u1']],
+      [
+        'people: described by the first member of a key, in group order (p:1 sorts before p:4)',
+        desired.people.map((p) => `${p.key} ${p.personId}`),
+        [`discord:${d(2)} p:2`, 'uid:u1 p:1'],
+      ],
+    ];
+    for (const [name, got, expected] of cases) assert.deepEqual(got, expected, name);
   });
 });

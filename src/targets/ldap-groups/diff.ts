@@ -13,30 +13,58 @@ import type {
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
 export class AccountIndex {
-  readonly #byUid = new Map<string, ObservedAccount>();
-  readonly #byDiscord = new Map<string, ObservedAccount | null>();
+  /** By join key as written (`uid:…`, `discord:…`): one lookup per key, no slicing (keys are looked up per membership). */
+  readonly #byKey = new Map<string, ObservedAccount | null>();
   /** Discord ids on more than one account, with those accounts' uids: joined to none of them. */
   readonly ambiguous = new Map<string, string[]>();
   constructor(accounts: readonly ObservedAccount[]) {
     for (const a of accounts) {
-      this.#byUid.set(a.uid, a);
+      this.#byKey.set(`uid:${a.uid}`, a);
       if (!a.discordId) continue;
-      const seen = this.#byDiscord.get(a.discordId);
+      const key = `discord:${a.discordId}`;
+      const seen = this.#byKey.get(key);
       if (seen === undefined) {
-        this.#byDiscord.set(a.discordId, a);
+        this.#byKey.set(key, a);
         continue;
       }
       // Two accounts claiming one Discord id: neither is joined (null), rather than guessing.
-      this.#byDiscord.set(a.discordId, null);
+      this.#byKey.set(key, null);
       const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.uid] : []);
       this.ambiguous.set(a.discordId, [...uids, a.uid]);
     }
   }
   get(key: string): ObservedAccount | undefined {
-    if (key.startsWith('uid:')) return this.#byUid.get(key.slice(4));
-    if (key.startsWith('discord:')) return this.#byDiscord.get(key.slice(8)) ?? undefined;
-    return undefined;
+    return this.#byKey.get(key) ?? undefined;
   }
+}
+
+/** Observed accounts joined and their DNs normalised: a pure function of the account list. */
+interface Join {
+  readonly index: AccountIndex;
+  /** Each account's DN, normalised. */
+  readonly normal: ReadonlyMap<ObservedAccount, string>;
+  /** By normalised DN (the last account of a DN). */
+  readonly byDn: ReadonlyMap<string, ObservedAccount>;
+}
+
+// The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
+// it was asked for, weakly, so it goes when planning the target is done (the observation itself is held until apply,
+// and must not hold the join that long); asked again with another observation, it is made afresh.
+const joins = new WeakMap<LdapGroupsDesired, { readonly accounts: readonly ObservedAccount[]; readonly join: Join }>();
+
+function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]): Join {
+  const memo = joins.get(desired);
+  if (memo?.accounts === accounts) return memo.join;
+  const normal = new Map<ObservedAccount, string>();
+  const byDn = new Map<string, ObservedAccount>();
+  for (const a of accounts) {
+    const n = normalizeDn(a.dn);
+    normal.set(a, n);
+    byDn.set(n, a);
+  }
+  const join = { index: new AccountIndex(accounts), normal, byDn };
+  joins.set(desired, { accounts, join });
+  return join;
 }
 
 /** Accounts this target manages: linked to Discord and not service accounts. Only these are locked or unlocked. */
@@ -70,7 +98,7 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const index = new AccountIndex(observed.accounts);
+  const { index, normal, byDn: accountsByDn } = joinOf(desired, observed.accounts);
   const base = desired.base;
   const baseDns = baseDnsOf(desired, index);
   const own = new Set(observed.ownLocks);
@@ -78,18 +106,26 @@ export function diffLdapGroups(
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
   const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
-  const accountsByDn = new Map(observed.accounts.map((a) => [normalizeDn(a.dn), a]));
+  // DNs are normalised once each (joinOf): an account is a member of several groups, and its DN is compared in each.
+  const memberDns = new Map<string, string>();
+  const normalMember = (dn: string) => {
+    let n = memberDns.get(dn);
+    if (n === undefined) memberDns.set(dn, (n = safeNormalize(dn)));
+    return n;
+  };
   const keep = config.emptyMember ? normalizeDn(config.emptyMember) : undefined;
   const changes: LdapGroupsChange[] = [];
+  const observedGroups = new Map<string, (typeof observed.groups)[number]>();
+  for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
   for (const g of desired.groups) {
     if (!g.known) continue;
-    const og = observed.groups.find((x) => x.dn === g.dn);
-    const current = new Map((og?.members ?? []).map((m) => [safeNormalize(m), m]));
+    const og = observedGroups.get(g.dn);
+    const current = new Map((og?.members ?? []).map((m) => [normalMember(m), m]));
     const want = new Map<string, string>();
     for (const k of g.members) {
       const a = index.get(k);
-      if (a && eligible(a)) want.set(normalizeDn(a.dn), a.dn);
+      if (a && eligible(a)) want.set(normal.get(a) as string, a.dn);
     }
     const add = [...want].filter(([n]) => !current.has(n)).map(([, dn]) => dn);
     const remove = [...current]
@@ -147,7 +183,7 @@ export function diffLdapGroups(
             clear,
           });
         }
-      } else if (own.has(normalizeDn(a.dn))) {
+      } else if (own.has(normal.get(a) as string)) {
         accountChanges.push({
           kind: 'ldap-forget-lock',
           id: `forget-lock:${a.uid}`,
@@ -165,15 +201,24 @@ export function diffLdapGroups(
 }
 
 /** DNs (as observed) of the accounts whose person holds the base role; empty when there is none or it is unknown. */
-function baseDnsOf(desired: LdapGroupsDesired, index: AccountIndex): Set<string> {
+function baseDnsOf(desired: LdapGroupsDesired, index: AccountIndex): ReadonlySet<string> {
+  const memo = baseDnsMemo.get(desired);
+  if (memo?.index === index) return memo.dns;
   const dns = new Set<string>();
-  if (!desired.base?.known) return dns;
-  for (const k of desired.base.members) {
-    const a = index.get(k);
-    if (a) dns.add(a.dn);
+  if (desired.base?.known) {
+    for (const k of desired.base.members) {
+      const a = index.get(k);
+      if (a) dns.add(a.dn);
+    }
   }
+  baseDnsMemo.set(desired, { index, dns });
   return dns;
 }
+// Asked by the diff and again by the notes, for the same desired state and join.
+const baseDnsMemo = new WeakMap<
+  LdapGroupsDesired,
+  { readonly index: AccountIndex; readonly dns: ReadonlySet<string> }
+>();
 
 /** The lock attributes an unlock of `a` would clear: only values this target sets. */
 function clearable(config: LdapGroupsConfig, a: ObservedAccount): UnlockChange['clear'] {
@@ -216,7 +261,20 @@ interface Enrolment {
   readonly why?: string;
 }
 
-function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): Enrolment[] {
+function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): readonly Enrolment[] {
+  const memo = enrolmentMemo.get(desired);
+  if (memo?.index === index && memo.config === config) return memo.out;
+  const out = findEnrolments(config, desired, index);
+  enrolmentMemo.set(desired, { config, index, out });
+  return out;
+}
+// Asked by the diff and again by the notes, for the same config, desired state and join.
+const enrolmentMemo = new WeakMap<
+  LdapGroupsDesired,
+  { readonly config: LdapGroupsConfig; readonly index: AccountIndex; readonly out: readonly Enrolment[] }
+>();
+
+function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): Enrolment[] {
   const base = desired.base;
   if (base && !base.known) return [];
   const inBase = base ? new Set(base.members) : undefined;
@@ -256,7 +314,7 @@ export function ldapGroupsNotes(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): string[] {
-  const index = new AccountIndex(observed.accounts);
+  const { index } = joinOf(desired, observed.accounts);
   const out: string[] = [...desired.problems];
   const pending = enrolments(config, desired, index).filter((e) => !e.create);
   const plain = pending.filter((e) => !e.why).map((e) => who(e.person));

@@ -80,10 +80,18 @@ export function guardLdapGroups(
     }
   }
 
+  // The first group of a DN, as a search of the list finds it: one lookup per change, not a scan of every group.
+  const firstByDn = <T extends { readonly dn: string }>(list: readonly T[]) => {
+    const m = new Map<string, T>();
+    for (const x of list) if (!m.has(x.dn)) m.set(x.dn, x);
+    return m;
+  };
+  const desiredGroups = firstByDn(desired.groups);
+  const observedGroups = firstByDn(observed.groups);
   for (const c of changes) {
     if (c.kind !== 'ldap-group-members' || c.remove.length === 0) continue;
-    const g = desired.groups.find((x) => x.dn === c.group);
-    const before = observed.groups.find((x) => x.dn === c.group)?.members.length ?? 0;
+    const g = desiredGroups.get(c.group);
+    const before = observedGroups.get(c.group)?.members.length ?? 0;
     const v = maxShrinkGuard(
       {
         label: `group ${c.group}`,

@@ -79,6 +79,36 @@ describe('postfix-sender-logins desired state', () => {
     assert.match(d.conflicts[0] as string, /shared@example.org is claimed by alice, bob/);
   });
 
+  it('claims of one address: by one login however often, or a conflict of two or more (table)', () => {
+    const cases: [string, ReturnType<typeof person>[], string[], string[]][] = [
+      // case, people, table, conflicts
+      ['one person', [person('alice', 'a@example.org')], ['a@example.org alice'], []],
+      ['one person, twice', [person('alice', 'a@example.org', 'A@Example.org')], ['a@example.org alice'], []],
+      [
+        'two people',
+        [person('bob', 'a@example.org'), person('alice', 'a@example.org')],
+        [],
+        ['a@example.org is claimed by alice, bob; its entry is left as it is'],
+      ],
+      [
+        'three people, one twice',
+        [
+          person('carol', 'a@example.org'),
+          person('bob', 'a@example.org', 'a@example.org'),
+          person('alice', 'a@example.org'),
+        ],
+        [],
+        ['a@example.org is claimed by alice, bob, carol; its entry is left as it is'],
+      ],
+    ];
+    for (const [name, people, entries, conflicts] of cases) {
+      const d = desiredState(config(), context({ dir: { people } }));
+      assert.deepEqual(table(d), entries, name);
+      assert.deepEqual(d.conflicts, conflicts, name);
+      assert.deepEqual(d.keep, conflicts.length > 0 ? ['a@example.org'] : [], name);
+    }
+  });
+
   it('a group address whose group is missing is kept as it is', () => {
     const d = desiredState(
       config({ groupAddresses: [{ address: 'devops@example.org', group: 'dir/devops' }] }),
@@ -97,6 +127,36 @@ describe('postfix-sender-logins desired state', () => {
     assert.deepEqual(table(desiredState(c, context({ dir: facts }))), ['alice@example.org alice']);
     const frozen = desiredState(c, context({ dir: { facts: {}, status: 'missing' } }));
     assert.match(frozen.frozen ?? '', /source dir could not be read/);
+  });
+
+  it('own addresses come from people sources only; a person a group source declares gets none (table)', () => {
+    const cases: [string, Record<string, unknown>, string[]][] = [
+      // case, config, table
+      [
+        'group from another source',
+        { groupAddresses: [{ address: 'ops@example.org', group: 'chat/ops' }] },
+        ['alice@example.org alice', 'ops@example.org alice,dave'],
+      ],
+      [
+        'that source is a people source too',
+        { people: { from: ['dir', 'chat'] }, groupAddresses: [{ address: 'ops@example.org', group: 'chat/ops' }] },
+        ['alice@example.org alice', 'dave@example.org dave', 'ops@example.org alice,dave'],
+      ],
+      ['no group address', {}, ['alice@example.org alice']],
+    ];
+    for (const [name, overrides, expected] of cases) {
+      const d = desiredState(
+        config(overrides),
+        context({
+          dir: { people: [person('alice', 'alice@example.org')] },
+          chat: {
+            people: [person('dave', 'dave@example.org')],
+            groups: [{ name: 'ops', members: ['ldap:alice', 'ldap:dave'] }],
+          },
+        }),
+      );
+      assert.deepEqual(table(d), expected, name);
+    }
   });
 
   it('a realm is appended to the login', () => {

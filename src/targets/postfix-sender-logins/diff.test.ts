@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffSenderLogins as uncheckedDiffSenderLogins } from './diff.ts';
+import { diffSenderLogins as uncheckedDiffSenderLogins, tableDelta } from './diff.ts';
 import { tableChangeSchema } from './change-schema.ts';
 import type { Change } from '../../core/contracts.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
@@ -88,6 +88,24 @@ const cases: Case[] = [
     expected: null,
   },
   {
+    name: 'the same logins in another order: rewritten in order, nothing gained or lost',
+    desired: desired(['d@x.org a,c']),
+    observed: ['d@x.org c,a'],
+    expected: 'safe +[] -[] => d@x.org a,c',
+  },
+  {
+    name: 'one login replaced by another',
+    desired: desired(['a@x.org b']),
+    observed: ['a@x.org a'],
+    expected: 'destructive +[a@x.org → b] -[a@x.org → a] => a@x.org b',
+  },
+  {
+    name: 'a login listed twice by hand: rewritten once, nothing lost',
+    desired: desired(['a@x.org a']),
+    observed: ['a@x.org a,a'],
+    expected: 'safe +[] -[] => a@x.org a',
+  },
+  {
     name: 'frozen: nothing changes',
     desired: desired([], { frozen: 'people.group dir/staff: source dir could not be read' }),
     observed: ['a@x.org a'],
@@ -111,6 +129,64 @@ describe('postfix-sender-logins diff', () => {
       if (ch) assert.equal(ch.id, 'table:/etc/postfix/sender_logins');
     });
   }
+});
+
+describe('postfix-sender-logins table delta', () => {
+  const table: [string, string[], string[], { add: string[]; remove: string[]; shrunk: number }][] = [
+    // case, next, observed, expected
+    ['equal', ['a@x a', 'b@x b,c'], ['a@x a', 'b@x b,c'], { add: [], remove: [], shrunk: 0 }],
+    ['only wanted', ['a@x a', 'c@x c,d'], ['b@x b'], { add: ['a@x → a', 'c@x → c,d'], remove: ['b@x → b'], shrunk: 1 }],
+    [
+      'only observed, at either end',
+      ['b@x b'],
+      ['a@x a', 'b@x b', 'c@x c'],
+      { add: [], remove: ['a@x → a', 'c@x → c'], shrunk: 2 },
+    ],
+    [
+      'gains and losses',
+      ['a@x a,b', 'b@x c'],
+      ['a@x a', 'b@x b,c'],
+      { add: ['a@x → b'], remove: ['b@x → b'], shrunk: 1 },
+    ],
+    ['order of logins only', ['a@x a,b'], ['a@x b,a'], { add: [], remove: [], shrunk: 0 }],
+    ['empty next', [], ['a@x a'], { add: [], remove: ['a@x → a'], shrunk: 1 }],
+    ['empty table', ['a@x a'], [], { add: ['a@x → a'], remove: [], shrunk: 0 }],
+  ];
+  for (const [name, next, now, expected] of table) {
+    it(`${name}: the same delta whether the lists are walked sorted or looked up in any order`, () => {
+      const sorted = tableDelta(entries(next), { exists: true, entries: entries(now) });
+      assert.deepEqual({ add: sorted.add, remove: sorted.remove, shrunk: sorted.shrunk }, expected);
+      const any = tableDelta(entries(next).reverse(), { exists: true, entries: entries(now).reverse() });
+      assert.deepEqual({ add: [...any.add].sort(), remove: [...any.remove].sort(), shrunk: any.shrunk }, expected);
+    });
+  }
+
+  it('agrees with the lookup by address on seeded random tables', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const randomTable = () => {
+      const out: SenderEntry[] = [];
+      for (let k = 0; k < 60; k++) {
+        if (rand(2) === 0) continue;
+        const logins = [...new Set(Array.from({ length: rand(3) }, () => `l${rand(4)}`))].sort();
+        out.push({ address: `a${String(k).padStart(2, '0')}@x`, logins });
+      }
+      return out;
+    };
+    for (let round = 0; round < 200; round++) {
+      const next = randomTable();
+      const now = randomTable();
+      const sorted = tableDelta(next, { exists: true, entries: now });
+      const any = tableDelta([...next].reverse(), { exists: true, entries: [...now].reverse() });
+      assert.deepEqual([...sorted.add].sort(), [...any.add].sort(), `round ${round}`);
+      assert.deepEqual([...sorted.remove].sort(), [...any.remove].sort(), `round ${round}`);
+      assert.equal(sorted.shrunk, any.shrunk, `round ${round}`);
+      assert.deepEqual([sorted.before, sorted.after], [now.length, next.length]);
+    }
+  });
 });
 
 // Runs after every test above: they are what produced the samples.
