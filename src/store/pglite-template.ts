@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  constants,
   cpSync,
   existsSync,
   lstatSync,
@@ -63,11 +64,12 @@ export function findTemplate(env: NodeJS.ProcessEnv = process.env): Template | u
 }
 
 /**
- * Copies `template` into the existing empty directory `to`. Throws when it cannot be read. Recreates the empty
- * directories PostgreSQL expects: a packed release (npm pack) drops empty directories.
+ * Copies `template` into the existing empty directory `to`: a copy-on-write clone where the filesystem supports it
+ * (btrfs, XFS), else a native copy. Throws when it cannot be read. Recreates the empty directories PostgreSQL expects:
+ * a packed release (npm pack) drops empty directories.
  */
 export function copyTemplate(template: Template, to: string): void {
-  cpSync(template.dir, to, { recursive: true, force: false, errorOnExist: true });
+  cpSync(template.dir, to, { recursive: true, force: false, errorOnExist: true, mode: constants.COPYFILE_FICLONE });
   for (const sub of EMPTY_DIRS) mkdirSync(join(to, sub), { recursive: true, mode: 0o700 });
 }
 
