@@ -8,12 +8,14 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   truncateSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { openPglite, PGLITE_DIR } from '../../src/store/pglite-db.ts';
@@ -128,6 +130,19 @@ describe('PGlite data directory template', () => {
     // End to end: the refused template is not copied; the store is initialised from scratch and works.
     assert.equal(await fromMarkedTemplate(stateDir()), false);
     assert.equal(lstatSync(join(cached, 'base')).mode & 0o777, 0o777, 'a refused template is left alone');
+  });
+
+  it('a saver that finds a template already in place keeps that one and leaves nothing of its own behind', async () => {
+    const target = cacheTemplateDir();
+    mkdirSync(join(target, '..'), { recursive: true });
+    const fill = (content: string) => (tmp: string) => {
+      mkdirSync(tmp);
+      writeFileSync(join(tmp, 'PG_VERSION'), content);
+    };
+    assert.equal(await publishTemplate(target, fill('first')), true);
+    assert.equal(await publishTemplate(target, fill('second')), false);
+    assert.equal(readFileSync(join(target, 'PG_VERSION'), 'utf8'), 'first');
+    assert.deepEqual(readdirSync(join(target, '..')), [basename(target)]);
   });
 
   it('a damaged cached template: the store is still created, and the cache template is replaced by a good one', async () => {
