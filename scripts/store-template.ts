@@ -6,6 +6,7 @@
  *
  * Idempotent: an existing template is left as it is. Templates of other PGlite versions beside it are removed (they
  * would never be used, only shipped). A failure only warns: without a template the first run runs initdb, as before.
+ * Writes only to stderr: npm passes a lifecycle script's stdout through, into `npm pack --json` for one.
  */
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -21,7 +22,7 @@ try {
     if (name.startsWith('pglite-') && name !== basename(target) && !name.includes('.tmp-'))
       rmSync(join(parent, name), { recursive: true, force: true });
   if (present.includes(basename(target))) {
-    process.stdout.write(`store template: ${target} exists\n`);
+    process.stderr.write(`store template: ${target} exists\n`);
     process.exit(0);
   }
 } catch (e) {
@@ -34,7 +35,7 @@ try {
     await pg.waitReady;
     await pg.close();
   });
-  process.stdout.write(`store template: ${made ? 'created' : 'created by another process'} ${target}\n`);
+  process.stderr.write(`store template: ${made ? 'created' : 'created by another process'} ${target}\n`);
 } catch (e) {
   process.stderr.write(
     `store template: not created (${e instanceof Error ? e.message : String(e)}); ` +
