@@ -14,6 +14,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { GatehouseError } from '../core/errors.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
 import {
+  cacheTemplate,
   cacheTemplateDir,
   copyTemplate,
   discardTemplate,
@@ -53,8 +54,9 @@ export async function openPglite(stateDir: string, options: { lock?: LockOptions
 }
 
 /**
- * Starts PGlite on `dataDir`. A store copied from a template and never opened yet (it holds the marker file) that
- * fails to start is made again by initdb, and a cached template it came from is removed: it holds nothing yet.
+ * Starts PGlite on `dataDir`. A store copied from a template and never started yet (it holds the marker file) holds
+ * nothing, so when it fails to start it is made again: from the user's cache template when the shipped one failed,
+ * else by initdb; a failed cache template is removed.
  */
 async function openDataDir(stateDir: string, dataDir: string): Promise<PGlite> {
   // PGlite creates its files world-writable (0666); a private directory keeps other local users out of them.
@@ -67,11 +69,12 @@ async function openDataDir(stateDir: string, dataDir: string): Promise<PGlite> {
     return pg;
   } catch {
     // Only the word is read: a path from the state dir is never what gets removed.
-    if (readFileSync(marker, 'utf8') === 'cache') discardTemplate({ dir: cacheTemplateDir(), where: 'cache' });
+    const from = readFileSync(marker, 'utf8');
+    if (from === 'cache') discardTemplate({ dir: cacheTemplateDir(), where: 'cache' });
     rmSync(dataDir, { recursive: true, force: true });
-    await initDataDir(stateDir, dataDir, undefined);
-    chmodSync(dataDir, 0o700);
-    return start(dataDir);
+    // Ends: shipped, then cache, then initdb (whose store holds no marker).
+    await initDataDir(stateDir, dataDir, from === 'shipped' ? cacheTemplate() : undefined);
+    return openDataDir(stateDir, dataDir);
   }
 }
 

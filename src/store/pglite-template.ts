@@ -58,9 +58,14 @@ export function findTemplate(env: NodeJS.ProcessEnv = process.env): Template | u
   const uid = process.getuid?.();
   const shipped = shippedTemplateDir(env);
   if (trusted(shipped, uid === undefined ? undefined : [uid, 0])) return { dir: shipped, where: 'shipped' };
+  return cacheTemplate(env);
+}
+
+/** The user's cache template, if it exists and may be trusted (see {@link findTemplate}). */
+export function cacheTemplate(env: NodeJS.ProcessEnv = process.env): Template | undefined {
+  const uid = process.getuid?.();
   const cache = cacheTemplateDir(env);
-  if (trusted(cache, uid === undefined ? undefined : [uid])) return { dir: cache, where: 'cache' };
-  return undefined;
+  return trusted(cache, uid === undefined ? undefined : [uid]) ? { dir: cache, where: 'cache' } : undefined;
 }
 
 /**

@@ -154,12 +154,16 @@ describe('PGlite data directory template', () => {
     assert.equal(findTemplate()?.where, 'cache');
   });
 
-  it('a damaged shipped template is skipped, not removed', async () => {
+  it('a damaged shipped template is skipped, not removed: the store is made from the cache template, else by initdb', async () => {
     const shipped = shippedTemplateDir();
     await markedTemplateAt(shipped);
     truncateSync(join(shipped, 'global', 'pg_control'), 10);
     assert.equal(await fromMarkedTemplate(stateDir()), false);
     assert.equal(statSync(join(shipped, 'global', 'pg_control')).size, 10, 'left for its installer');
     assert.ok(existsSync(join(cacheTemplateDir(), 'PG_VERSION')), 'initdb ran and saved a cache template');
+
+    rmSync(cacheTemplateDir(), { recursive: true });
+    await markedTemplateAt(cacheTemplateDir());
+    assert.equal(await fromMarkedTemplate(stateDir()), true);
   });
 });
