@@ -1,14 +1,34 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { GatehouseError } from '../core/errors.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
-import { discardTemplate, readTemplate, saveTemplate, templateFile } from './pglite-template.ts';
+import {
+  cacheTemplate,
+  cacheTemplateDir,
+  copyTemplate,
+  discardTemplate,
+  findTemplate,
+  saveCacheTemplate,
+  type Template,
+} from './pglite-template.ts';
 import { lockStateDir, type LockOptions, type StateDirLock } from './state-dir-lock.ts';
 
 /** Where the embedded database lives inside the state dir. */
 export const PGLITE_DIR = 'pglite';
 const INIT_PREFIX = 'pglite.init-';
+/** In a store copied from a template until it first starts; holds where the template came from (`shipped`/`cache`). */
+const FROM_TEMPLATE = 'gatehouse-from-template';
 
 /**
  * Opens (creating on first use) the embedded PGlite database in `<stateDir>/pglite`, holding `<stateDir>/pglite.lock`
@@ -25,12 +45,8 @@ export async function openPglite(stateDir: string, options: { lock?: LockOptions
   const lock = await lockStateDir(join(stateDir, 'pglite.lock'), options.lock);
   try {
     const dataDir = join(stateDir, PGLITE_DIR);
-    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(stateDir, dataDir);
-    // PGlite creates its files world-writable (0666); a private directory keeps other local users out of them.
-    chmodSync(dataDir, 0o700);
-    const pg = new PGlite(dataDir);
-    await pg.waitReady;
-    return new PgliteDb(pg, lock);
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initDataDir(stateDir, dataDir, findTemplate());
+    return new PgliteDb(await openDataDir(stateDir, dataDir), lock);
   } catch (e) {
     await lock.release();
     throw e;
@@ -38,11 +54,51 @@ export async function openPglite(stateDir: string, options: { lock?: LockOptions
 }
 
 /**
- * Creates the database in a scratch directory and renames it into place, because PGlite's own first start unpacks a
- * fresh cluster file by file into the target and writes `PG_VERSION` (its "a database is here" marker) before the last
- * few files: a process killed in that window would leave a directory PGlite then resumes as a database, incomplete.
+ * Starts PGlite on `dataDir`. A store copied from a template and never started yet (it holds the marker file) holds
+ * nothing, so when it fails to start it is made again: from the user's cache template when the shipped one failed,
+ * else by initdb; a failed cache template is removed.
  */
-async function initDataDir(stateDir: string, dataDir: string): Promise<void> {
+async function openDataDir(stateDir: string, dataDir: string): Promise<PGlite> {
+  // PGlite creates its files world-writable (0666); a private directory keeps other local users out of them.
+  chmodSync(dataDir, 0o700);
+  const marker = join(dataDir, FROM_TEMPLATE);
+  if (!existsSync(marker)) return start(dataDir);
+  try {
+    const pg = await start(dataDir);
+    rmSync(marker);
+    return pg;
+  } catch {
+    // Only the word is read: a path from the state dir is never what gets removed.
+    const from = readFileSync(marker, 'utf8');
+    if (from === 'cache') discardTemplate({ dir: cacheTemplateDir(), where: 'cache' });
+    rmSync(dataDir, { recursive: true, force: true });
+    // Ends: shipped, then cache, then initdb (whose store holds no marker).
+    await initDataDir(stateDir, dataDir, from === 'shipped' ? cacheTemplate() : undefined);
+    return openDataDir(stateDir, dataDir);
+  }
+}
+
+async function start(dataDir: string): Promise<PGlite> {
+  const pg = new PGlite(dataDir);
+  try {
+    await pg.waitReady;
+    return pg;
+  } catch (e) {
+    await pg.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Creates the database in a scratch directory and renames it into place, because a data directory being written holds
+ * `PG_VERSION` (the "a database is here" marker) before its last files: a process killed in that window would leave a
+ * directory PGlite then resumes as a database, incomplete.
+ *
+ * From `template` when given: a native copy, well under a second, marked as such until its first start (see
+ * openDataDir). Otherwise, or when the template cannot be read, initdb in WebAssembly (several seconds), whose result
+ * is then saved as the user's cache template.
+ */
+async function initDataDir(stateDir: string, dataDir: string, template: Template | undefined): Promise<void> {
   if (existsSync(dataDir) && readdirSync(dataDir).length > 0)
     throw new GatehouseError('STORE_FAILED', `${dataDir} is not empty but holds no database (no PG_VERSION)`, {
       terminal: true,
@@ -52,28 +108,24 @@ async function initDataDir(stateDir: string, dataDir: string): Promise<void> {
     if (name.startsWith(INIT_PREFIX)) rmSync(join(stateDir, name), { recursive: true, force: true });
   const scratch = join(stateDir, `${INIT_PREFIX}${process.pid}`);
   mkdirSync(scratch, { mode: 0o700 });
-  // An empty cluster from the template unpacks in about a second; initdb takes several (see pglite-template.ts).
-  const file = templateFile();
-  const template = readTemplate(file);
-  let pg: PGlite | undefined;
+  let copied = false;
   if (template) {
     try {
-      pg = new PGlite(scratch, { loadDataDir: template });
-      await pg.waitReady;
+      copyTemplate(template, scratch);
+      writeFileSync(join(scratch, FROM_TEMPLATE), template.where);
+      copied = true;
     } catch {
-      discardTemplate(file);
-      await pg?.close().catch(() => undefined);
-      pg = undefined;
+      discardTemplate(template);
       rmSync(scratch, { recursive: true, force: true });
       mkdirSync(scratch, { mode: 0o700 });
     }
   }
-  if (!pg) {
-    pg = new PGlite(scratch);
+  if (!copied) {
+    const pg = new PGlite(scratch);
     await pg.waitReady;
-    await saveTemplate(pg, file);
+    await pg.close();
+    await saveCacheTemplate(scratch);
   }
-  await pg.close();
   if (existsSync(dataDir)) rmdirSync(dataDir);
   renameSync(scratch, dataDir);
 }

@@ -12,7 +12,13 @@ interface PackResult {
   files: { path: string; size: number }[];
 }
 
-/** What a published package may contain: the CLI, its build, the deploy files, the example's inputs, the docs. */
+/** The embedded store's empty data directory, made by `prepare` (scripts/store-template.ts). */
+const TEMPLATE = /^\.store-template\/pglite-[\w.-]+\/.+/;
+
+/**
+ * What a published package may contain: the CLI, its build, the deploy files, the example's inputs, the docs, the store
+ * template.
+ */
 const ALLOWED = [
   /^package\.json$/,
   /^README\.md$/,
@@ -22,6 +28,7 @@ const ALLOWED = [
   /^deploy\/.+/,
   /^docs\/.+\.md$/,
   /^examples\/[\w-]+\/(conf\.d\/)?[\w-]+\.(yaml|csv)$/,
+  TEMPLATE,
 ];
 
 describe('npm pack', () => {
@@ -68,9 +75,22 @@ describe('npm pack', () => {
     );
   });
 
+  it('carries the store template npm ran prepare to make, one PGlite version of it', () => {
+    const template = pack.files.filter((f) => TEMPLATE.test(f.path));
+    assert.ok(
+      template.some((f) => /^\.store-template\/pglite-[\w.-]+\/PG_VERSION$/.test(f.path)),
+      'PG_VERSION',
+    );
+    assert.ok(template.length > 900, `${template.length} files`);
+    assert.equal(new Set(template.map((f) => f.path.split('/')[1])).size, 1);
+  });
+
   it('has a sane size', () => {
-    assert.ok(pack.size < 1024 * 1024, `packed ${pack.size} bytes`);
-    assert.ok(pack.unpackedSize < 4 * 1024 * 1024, `unpacked ${pack.unpackedSize} bytes`);
+    // The store template is an empty PostgreSQL cluster: about 40 MB of mostly zeroed pages, 4.5 MB packed.
+    const template = pack.files.filter((f) => TEMPLATE.test(f.path)).reduce((n, f) => n + f.size, 0);
+    assert.ok(template < 48 * 1024 * 1024, `template unpacked ${template} bytes`);
+    assert.ok(pack.size < 6 * 1024 * 1024, `packed ${pack.size} bytes`);
+    assert.ok(pack.unpackedSize - template < 4 * 1024 * 1024, `unpacked ${pack.unpackedSize - template} bytes`);
   });
 
   it('carries the Apache-2.0 licence it declares', () => {
