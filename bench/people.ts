@@ -10,7 +10,8 @@
  * - Facts, as the sources emit them: an `ldap` source `directory` with PEOPLE people (`ldap:<uid>`, Discord ids for
  *   80 %, one or two mail addresses, uidNumber / gidNumber / homeDirectory) and GROUPS groups: `everyone`, and
  *   GROUPS − 1 groups where each person is in 1–5 of them chosen with Zipf weights (most groups small, a few with
- *   tens of thousands of members); a `links` source with approved GitHub links for 60 % of the people.
+ *   tens of thousands of members); a `links` source with approved GitHub links for 60 % of the people. As the real
+ *   sources emit them, people are sorted by id, groups by name, and each group's members are distinct and sorted.
  * - Five targets of the existing kinds, created through each plugin's real schema and `create`, configured like the
  *   examples in docs/targets: github (org = everyone with a GitHub id, 300 teams), ldap-groups (base role everyone,
  *   500 mapped groups), kubernetes-tenants (a tenant per member of a ~3k group), postfix-sender-logins (everyone's
@@ -158,7 +159,14 @@ for (const p of people) {
   while (mine.size < Math.min(k, GROUPS - 1)) mine.add(pickGroup());
   for (const g of mine) members[g]?.push(p.id);
 }
-const groups: Group[] = members.map((m, g) => ({ name: g === 0 ? 'everyone' : groupName(g), members: m }));
+// As the ldap, discord and links sources emit them: people sorted by id, groups by name, each group's members
+// distinct and sorted (code unit order) — the sources sort once per read, and targets rely on what they get.
+const byCodeUnits = (a: Person, b: Person) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+people.sort(byCodeUnits);
+linkPeople.sort(byCodeUnits);
+const groups: Group[] = members
+  .map((m, g) => ({ name: g === 0 ? 'everyone' : groupName(g), members: m.sort() }))
+  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 const memberships = groups.reduce((n, g) => n + g.members.length, 0);
 const live = (name: string, type: string, facts: ResolvedSource['facts']): ResolvedSource => ({
   name,
@@ -174,7 +182,9 @@ const ctx: DesiredContext = {
   ]),
 };
 // Groups by size, for picking "a group of about n members" deterministically.
-const bySize = groups.slice(1).sort((a, b) => b.members.length - a.members.length || (a.name < b.name ? -1 : 1));
+const bySize = groups
+  .filter((g) => g.name !== 'everyone')
+  .sort((a, b) => b.members.length - a.members.length || (a.name < b.name ? -1 : 1));
 const groupNear = (n: number): Group =>
   bySize.reduce((best, g) => (Math.abs(g.members.length - n) < Math.abs(best.members.length - n) ? g : best));
 
@@ -460,6 +470,9 @@ const rows = new Map<string, Row>(
 const floor: number[] = [];
 /** What a run keeps until it is done: every target's plan (as buildPlan does). */
 let kept: unknown[] = [];
+// HEAP_PROFILE=file: every allocation of the timed runs (collected ones included), sampled, as a .heapprofile for
+// DevTools — where planning's garbage comes from. Off by default: sampling slows the runs it records.
+const heapProfile = process.env.HEAP_PROFILE ? await startHeapProfile() : undefined;
 for (let rep = 0; rep <= REPS; rep++) {
   let t = performance.now();
   const naive = new Map<string, string[]>();
@@ -496,6 +509,7 @@ for (let rep = 0; rep <= REPS; rep++) {
   }
 }
 const peak = peakRss();
+if (heapProfile) await heapProfile(process.env.HEAP_PROFILE as string);
 // What planning keeps once done (the last run's plans, as buildPlan holds them), after a collection: the rest of the
 // peak is garbage the collector had not yet needed to reclaim.
 settledRss();
@@ -506,6 +520,22 @@ const digestMs = cases.map(({ target, observed }) => {
   digest(observed);
   return [target.name, performance.now() - t] as const;
 });
+
+async function startHeapProfile(): Promise<(file: string) => Promise<void>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 64 * 1024,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  return async (file) => {
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
 
 // ------------------------------------------------------------------------------------------------------- report
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
