@@ -140,6 +140,38 @@ describe('people', () => {
     assert.equal(resolveGroup(next, { source: 'p', group: 'order' }, idx).status, 'missing');
   });
 
+  it('resolves members sorted and each once, whether the source sent them sorted, unsorted or repeated (table)', () => {
+    // Sources sort their groups' members (code unit order); a sorted list is used as it is, anything else is sorted.
+    const ids = ['B', 'a', 'a1', 'b', 'z10', 'z9', 'é', '\u{1F600}', '\uFFFD'];
+    const people = ids.map((id) => ({ id, accounts: {} }));
+    const cases: [string[], string[], string[]][] = [
+      // members as sent, members resolved, unknown
+      [[], [], []],
+      [['a'], ['a'], []],
+      [['B', 'a', 'a1', 'b', 'z10', 'z9', 'é', '\u{1F600}', '\uFFFD'], [...ids], []], // already in order
+      [['a', 'B'], ['B', 'a'], []],
+      [['a', 'a'], ['a'], []], // ascending but repeated
+      [['B', 'a', 'a', 'b'], ['B', 'a', 'b'], []],
+      [['\uFFFD', '\u{1F600}'], ['\u{1F600}', '\uFFFD'], []], // code units, not code points
+      [['\u{1F600}', '\uFFFD'], ['\u{1F600}', '\uFFFD'], []],
+      [['z9', 'z10'], ['z10', 'z9'], []],
+      [['a', 'q', 'b'], ['a', 'b'], ['q']],
+      [['a', 'b', 'q', 'q'], ['a', 'b'], ['q']],
+    ];
+    for (const [members, want, unknown] of cases) {
+      const c = ctx({ p: { facts: { people, groups: [{ name: 'g', members }] } } });
+      const g = resolveGroup(c, { source: 'p', group: 'g' }, indexPeople(c, ['p']));
+      const label = JSON.stringify(members);
+      assert.deepEqual(
+        g.members.map((m) => m.id),
+        want,
+        label,
+      );
+      assert.deepEqual(g.unknown, unknown, label);
+      assert.deepEqual([...new Set(members)].sort(), [...want, ...unknown].sort(), label);
+    }
+  });
+
   it('indexes the people of one read once for every target, and a new read or other sources afresh (table)', () => {
     const alice = { id: 'alice', accounts: { github: 1 } };
     const bob = { id: 'bob', accounts: { github: 2 } };

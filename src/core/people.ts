@@ -167,10 +167,17 @@ function findGroup(groups: readonly Group[], name: string): Group | undefined {
 function distinctSorted(group: Group): readonly string[] {
   let ids = sortedMembers.get(group);
   if (!ids) {
-    ids = [...new Set(group.members)].sort();
+    // The sources emit members distinct and sorted: then the list is the answer, without a set and a copy of it.
+    ids = strictlyAscending(group.members) ? group.members : [...new Set(group.members)].sort();
     sortedMembers.set(group, ids);
   }
   return ids;
+}
+
+/** True when each id is greater than the one before (code unit order): sorted, and each once. */
+function strictlyAscending(ids: readonly string[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (!((ids[i - 1] as string) < (ids[i] as string))) return false;
+  return true;
 }
 
 /**
