@@ -118,24 +118,36 @@ export function diffLdapGroups(
   const observedGroups = new Map<string, (typeof observed.groups)[number]>();
   for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
-  for (const g of desired.groups) {
+  // Which group last wanted each normalised DN (its index in desired.groups): one map for every group of the run,
+  // where a map per group, and the entry arrays of filtering them, were most of this diff's allocation (210k
+  // memberships for 100k people).
+  const wantedBy = new Map<string, number>();
+  // The DN an added member is written as: that of the last account of its normalised DN, as a map per group kept.
+  const wantedDn = new Map<string, string>();
+  for (const [gi, g] of desired.groups.entries()) {
     if (!g.known) continue;
     const og = observedGroups.get(g.dn);
-    const current = new Map((og?.members ?? []).map((m) => [normalMember(m), m]));
-    const want = new Map<string, string>();
+    // By normalised DN, the member value as observed (the last of two spellings of one DN).
+    const current = new Map<string, string>();
+    for (const m of og?.members ?? []) current.set(normalMember(m), m);
+    const missing: string[] = [];
     for (const k of g.members) {
       const a = index.get(k);
-      if (a && eligible(a)) want.set(normal.get(a) as string, a.dn);
+      if (!a || !eligible(a)) continue;
+      const n = normal.get(a) as string;
+      wantedDn.set(n, a.dn);
+      if (wantedBy.get(n) === gi) continue; // two keys joined to one account, or two accounts of one DN: once
+      wantedBy.set(n, gi);
+      if (!current.has(n)) missing.push(n);
     }
-    const add = [...want].filter(([n]) => !current.has(n)).map(([, dn]) => dn);
-    const remove = [...current]
-      .filter(([n]) => {
-        if (want.has(n) || n === keep) return false;
-        const a = accountsByDn.get(n);
-        if (a?.service || (a && unjoinable(a))) return false;
-        return g.exclusive || (a !== undefined && isManaged(a));
-      })
-      .map(([, dn]) => dn);
+    const add = missing.map((n) => wantedDn.get(n) as string);
+    const remove: string[] = [];
+    for (const [n, dn] of current) {
+      if (wantedBy.get(n) === gi || n === keep) continue;
+      const a = accountsByDn.get(n);
+      if (a?.service || (a && unjoinable(a))) continue;
+      if (g.exclusive || (a !== undefined && isManaged(a))) remove.push(dn);
+    }
     if (add.length === 0 && remove.length === 0) continue;
     add.sort();
     remove.sort();
@@ -278,7 +290,8 @@ function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, in
   const base = desired.base;
   if (base && !base.known) return [];
   const inBase = base ? new Set(base.members) : undefined;
-  const mapped = new Set(desired.groups.filter((g) => g.known).flatMap((g) => g.members));
+  const mapped = new Set<string>();
+  for (const g of desired.groups) if (g.known) for (const k of g.members) mapped.add(k);
   const out: Enrolment[] = [];
   for (const p of desired.people) {
     if (!mapped.has(p.key) || (inBase && !inBase.has(p.key)) || index.get(p.key)) continue;
