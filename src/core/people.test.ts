@@ -284,4 +284,47 @@ describe('people', () => {
     );
     assert.deepEqual(r.problems, ['github account 5 is claimed by a, b; none of them is granted access by it']);
   });
+
+  it('indexes by numeric account: each claimed once is granted, each claimed twice or more none (table)', () => {
+    const p = (id: string, github?: number) => ({ id, accounts: github === undefined ? {} : { github } });
+    const cases: [string, ReturnType<typeof p>[], [number, string][], string[]][] = [
+      // case, people, granted (by account), problems
+      ['nobody', [], [], []],
+      ['no accounts', [p('a'), p('b')], [], []],
+      [
+        'distinct',
+        [p('b', 9), p('a', 3), p('c', 10)],
+        [
+          [3, 'a'],
+          [9, 'b'],
+          [10, 'c'],
+        ],
+        [],
+      ],
+      [
+        'three claimants, two contested accounts reported by account id',
+        [p('z', 20), p('a', 7), p('y', 20), p('b', 7), p('c', 8), p('x', 20)],
+        [[8, 'c']],
+        [
+          'github account 7 is claimed by a, b; none of them is granted access by it',
+          'github account 20 is claimed by z, y, x; none of them is granted access by it',
+        ],
+      ],
+      [
+        'the same person twice',
+        [p('a', 1), p('a', 1)],
+        [],
+        ['github account 1 is claimed by a, a; none of them is granted access by it'],
+      ],
+    ];
+    for (const [name, people, granted, problems] of cases) {
+      const r = byNumericAccount(people, 'github');
+      assert.deepEqual(
+        [...r.byAccount].map(([k, v]) => [k, v.id]).sort((x, y) => (x[0] as number) - (y[0] as number)),
+        granted,
+        name,
+      );
+      assert.deepEqual(r.problems, problems, name);
+    }
+  });
 });

@@ -334,6 +334,55 @@ describe('diffGithub', () => {
     });
   });
 
+  it('each invitation carries exactly the existing, manageable teams of its invitee, in config order (table)', () => {
+    const d = desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+        [6, 'member'],
+        [7, 'member'],
+        [8, 'member'],
+      ],
+      {
+        teamMembers: {
+          web: [
+            [6, 'member'],
+            [5, 'maintainer'],
+            [1, 'member'],
+          ],
+          gone: [[5, 'member']], // no such team on GitHub
+          synced: [[6, 'member']], // unmanageable
+          sre: [
+            [5, 'member'],
+            [7, 'member'],
+          ],
+          ops: [[1, 'member']],
+        },
+      },
+    );
+    const o = observed([[1, 'admin']], { teamMembers: { ops: [], sre: [], synced: [], web: [] } });
+    const o2: GithubObserved = {
+      ...o,
+      teams: o.teams.map((t) => (t.slug === 'synced' ? { ...t, unmanageable: 'synced from an IdP' } : t)),
+      invitations: [inv(60, 8)], // 8 is already invited: no new invitation
+    };
+    const cases: [number, string[]][] = [
+      // invitee, teams (slug:id)
+      [5, ['web:903', 'sre:901']],
+      [6, ['web:903']],
+      [7, ['sre:901']],
+    ];
+    const invites = diffGithub(d, o2).filter((c) => c.kind === 'github-invite');
+    assert.deepEqual(
+      invites.map((c) => c.githubId),
+      cases.map(([id]) => id),
+    );
+    for (const [id, teams] of cases) {
+      const c = invites.find((x) => x.githubId === id);
+      assert.deepEqual(c?.kind === 'github-invite' ? c.teams.map((t) => `${t.slug}:${t.id}`) : [], teams, String(id));
+    }
+  });
+
   it('is deterministic and pure: same input, same output, inputs untouched', () => {
     const d = desired(
       [

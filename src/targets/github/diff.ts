@@ -110,29 +110,34 @@ export function diffGithub(desired: GithubDesired, observed: GithubObserved): Gi
       login: inv.login,
     }));
 
-  const teamsOf = (githubId: number): { id: number; slug: string }[] =>
-    desired.teams.flatMap((t) => {
-      const o = teamsBySlug.get(t.slug);
-      if (!o || o.unmanageable !== null || !t.members.some((m) => m.githubId === githubId)) return [];
-      return [{ id: o.id, slug: t.slug }];
-    });
+  const invited = desired.members.filter((d) => !members.has(d.githubId) && !kept.has(d.githubId));
+  // The existing, manageable teams each invitee is wanted in, in config order: one pass over the teams' members for
+  // all invitees (scanning every team for each invitee was quadratic: 300 invitations × 150k team memberships).
+  const teamsOfInvitee = new Map<number, { id: number; slug: string }[]>(invited.map((d) => [d.githubId, []]));
+  for (const t of desired.teams) {
+    const o = teamsBySlug.get(t.slug);
+    if (!o || o.unmanageable !== null) continue;
+    for (const m of t.members) {
+      const list = teamsOfInvitee.get(m.githubId);
+      // Once per team, however often the team lists the id.
+      if (list && list.at(-1)?.slug !== t.slug) list.push({ id: o.id, slug: t.slug });
+    }
+  }
 
-  const invites: InviteChange[] = desired.members
-    .filter((d) => !members.has(d.githubId) && !kept.has(d.githubId))
-    .map((d: DesiredMember) => {
-      const teams = teamsOf(d.githubId);
-      return {
-        kind: 'github-invite',
-        id: `invite:${d.githubId}`,
-        summary: `invite ${who(d.githubId, d.person)} as ${d.role}${teams.length ? ` with teams ${teams.map((t) => t.slug).join(', ')}` : ''}`,
-        destructive: false,
-        githubId: d.githubId,
-        login: null,
-        person: d.person,
-        role: d.role,
-        teams,
-      };
-    });
+  const invites: InviteChange[] = invited.map((d: DesiredMember) => {
+    const teams = teamsOfInvitee.get(d.githubId) ?? [];
+    return {
+      kind: 'github-invite',
+      id: `invite:${d.githubId}`,
+      summary: `invite ${who(d.githubId, d.person)} as ${d.role}${teams.length ? ` with teams ${teams.map((t) => t.slug).join(', ')}` : ''}`,
+      destructive: false,
+      githubId: d.githubId,
+      login: null,
+      person: d.person,
+      role: d.role,
+      teams,
+    };
+  });
 
   const roles: OrgRoleChange[] = desired.members.flatMap((d) => {
     const m = members.get(d.githubId);
