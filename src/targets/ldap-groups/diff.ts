@@ -67,6 +67,19 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
   return join;
 }
 
+/** What the groups of one diff decide about one normalised DN (the index of the group that last did). */
+interface DnMark {
+  readonly n: string;
+  /** The last account of this DN, if any. */
+  readonly account: ObservedAccount | undefined;
+  wantedIn: number;
+  heldIn: number;
+  /** The DN an added member is written as: that of the last account joined to a wanting key. */
+  wantedDn: string;
+  /** The member value as last observed in the group that last held it. */
+  heldDn: string;
+}
+
 /** Accounts this target manages: linked to Discord and not service accounts. Only these are locked or unlocked. */
 export function isManaged(a: ObservedAccount): boolean {
   return a.discordId !== undefined && !a.service;
@@ -106,47 +119,75 @@ export function diffLdapGroups(
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
   const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
-  // DNs are normalised once each (joinOf): an account is a member of several groups, and its DN is compared in each.
-  const memberDns = new Map<string, string>();
-  const normalMember = (dn: string) => {
-    let n = memberDns.get(dn);
-    if (n === undefined) memberDns.set(dn, (n = safeNormalize(dn)));
-    return n;
-  };
   const keep = config.emptyMember ? normalizeDn(config.emptyMember) : undefined;
   const changes: LdapGroupsChange[] = [];
   const observedGroups = new Map<string, (typeof observed.groups)[number]>();
   for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
-  // Which group last wanted each normalised DN (its index in desired.groups): one map for every group of the run,
-  // where a map per group, and the entry arrays of filtering them, were most of this diff's allocation (210k
-  // memberships for 100k people).
-  const wantedBy = new Map<string, number>();
-  // The DN an added member is written as: that of the last account of its normalised DN, as a map per group kept.
-  const wantedDn = new Map<string, string>();
+  // 100k people in 500 groups are 210k desired and as many observed memberships: each is looked up once, in a map
+  // of the run from its join key or its DN as observed to a record of its normalised DN, and what the groups decide
+  // about that DN is marked on the record (by the group's index), not kept in maps per group.
+  const byNormal = new Map<string, DnMark>();
+  const markOf = (n: string): DnMark => {
+    let r = byNormal.get(n);
+    if (r === undefined) {
+      r = { n, account: accountsByDn.get(n), wantedIn: -1, heldIn: -1, wantedDn: '', heldDn: '' };
+      byNormal.set(n, r);
+    }
+    return r;
+  };
+  // A join key → the account's DN mark and its DN as observed; null when no eligible account joins it.
+  const byKey = new Map<string, { readonly mark: DnMark; readonly dn: string } | null>();
+  const wantedAs = (k: string) => {
+    let w = byKey.get(k);
+    if (w === undefined) {
+      const a = index.get(k);
+      w = a && eligible(a) ? { mark: markOf(normal.get(a) as string), dn: a.dn } : null;
+      byKey.set(k, w);
+    }
+    return w;
+  };
+  // DNs are normalised once each: an account is a member of several groups, and its DN is compared in each.
+  const byMember = new Map<string, DnMark>();
+  const heldAs = (dn: string) => {
+    let r = byMember.get(dn);
+    if (r === undefined) {
+      r = markOf(safeNormalize(dn));
+      byMember.set(dn, r);
+    }
+    return r;
+  };
+
   for (const [gi, g] of desired.groups.entries()) {
     if (!g.known) continue;
     const og = observedGroups.get(g.dn);
-    // By normalised DN, the member value as observed (the last of two spellings of one DN).
-    const current = new Map<string, string>();
-    for (const m of og?.members ?? []) current.set(normalMember(m), m);
-    const missing: string[] = [];
-    for (const k of g.members) {
-      const a = index.get(k);
-      if (!a || !eligible(a)) continue;
-      const n = normal.get(a) as string;
-      wantedDn.set(n, a.dn);
-      if (wantedBy.get(n) === gi) continue; // two keys joined to one account, or two accounts of one DN: once
-      wantedBy.set(n, gi);
-      if (!current.has(n)) missing.push(n);
+    // The members by normalised DN, each once, written as last observed (two spellings of one DN are one member).
+    const held: DnMark[] = [];
+    for (const m of og?.members ?? []) {
+      const r = heldAs(m);
+      if (r.heldIn !== gi) {
+        r.heldIn = gi;
+        held.push(r);
+      }
+      r.heldDn = m;
     }
-    const add = missing.map((n) => wantedDn.get(n) as string);
+    const missing: DnMark[] = [];
+    for (const k of g.members) {
+      const w = wantedAs(k);
+      if (w === null) continue;
+      const r = w.mark;
+      r.wantedDn = w.dn; // the last account of the DN names it
+      if (r.wantedIn === gi) continue; // two keys joined to one account, or two accounts of one DN: once
+      r.wantedIn = gi;
+      if (r.heldIn !== gi) missing.push(r);
+    }
+    const add = missing.map((r) => r.wantedDn);
     const remove: string[] = [];
-    for (const [n, dn] of current) {
-      if (wantedBy.get(n) === gi || n === keep) continue;
-      const a = accountsByDn.get(n);
+    for (const r of held) {
+      if (r.wantedIn === gi || r.n === keep) continue;
+      const a = r.account;
       if (a?.service || (a && unjoinable(a))) continue;
-      if (g.exclusive || (a !== undefined && isManaged(a))) remove.push(dn);
+      if (g.exclusive || (a !== undefined && isManaged(a))) remove.push(r.heldDn);
     }
     if (add.length === 0 && remove.length === 0) continue;
     add.sort();
