@@ -72,6 +72,61 @@ describe('people', () => {
     ]);
   });
 
+  it('a completed person has the mail addresses of both declarations, each once, in order (table)', () => {
+    const cases: [string, string[] | undefined, string[] | undefined, string[] | undefined][] = [
+      // case, first declaration's emails, second's, merged
+      ['neither', undefined, undefined, undefined],
+      ['first only', ['a@x'], undefined, ['a@x']],
+      ['first only, an empty second', ['a@x', 'b@x'], [], ['a@x', 'b@x']],
+      ['first repeats one', ['a@x', 'a@x'], undefined, ['a@x']],
+      ['first repeats one of three', ['a@x', 'b@x', 'a@x'], undefined, ['a@x', 'b@x']],
+      ['second only', undefined, ['b@x'], ['b@x']],
+      ['both, overlapping', ['a@x', 'b@x'], ['b@x', 'c@x'], ['a@x', 'b@x', 'c@x']],
+    ];
+    for (const [name, first, second, merged] of cases) {
+      const c = ctx({
+        dir: { facts: { people: [{ id: 'p', accounts: { ldap: 'p', ...(first ? { emails: first } : {}) } }] } },
+        links: { facts: { people: [{ id: 'p', accounts: { github: 1, ...(second ? { emails: second } : {}) } }] } },
+      });
+      const idx = indexPeople(c, ['dir', 'links']);
+      assert.deepEqual(
+        idx.byId.get('p')?.accounts,
+        { ldap: 'p', github: 1, ...(merged ? { emails: merged } : {}) },
+        name,
+      );
+      assert.deepEqual(idx.problems, [], name);
+    }
+  });
+
+  it('a conflict names the source that declared the person first, among three (table)', () => {
+    const p = (id: string, discord: string) => ({ id, accounts: { discord } });
+    const c = ctx({
+      a: { facts: { people: [p('x', '1')] } },
+      b: { facts: { people: [p('y', '2'), p('x', '9')] } },
+      c: { facts: { people: [p('y', '3'), p('x', '1'), p('z', '4')] } },
+    });
+    const cases: [string[], string[]][] = [
+      // sources, problems
+      [
+        ['a', 'b', 'c'],
+        [
+          'person x is declared by a and b with different accounts; using a',
+          'person y is declared by b and c with different accounts; using b',
+        ],
+      ],
+      [
+        ['c', 'b', 'a'],
+        [
+          'person y is declared by c and b with different accounts; using c',
+          'person x is declared by c and b with different accounts; using c',
+        ],
+      ],
+      [['a', 'c'], []],
+    ];
+    for (const [sources, problems] of cases)
+      assert.deepEqual(indexPeople(c, sources).problems, problems, sources.join());
+  });
+
   it('resolves a group: found (members sorted, unknown ids listed), missing, unavailable', () => {
     const c = ctx({
       p: {

@@ -73,14 +73,24 @@ const peopleIndexes = new WeakMap<readonly Person[], Map<string, PeopleMemo>>();
 
 function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly Person[] | undefined)[]): PeopleIndex {
   const byId = new Map<string, Person>();
-  const origin = new Map<string, string>();
   const problems: string[] = [];
+  // Which source first declared each person: only a conflict names it, so it is looked up then, not kept for all.
+  let origins: Map<string, string> | undefined;
+  const origin = {
+    get(id: string): string | undefined {
+      if (!origins) {
+        origins = new Map();
+        for (const [i, name] of sources.entries())
+          for (const p of lists[i] ?? []) if (!origins.has(p.id)) origins.set(p.id, name);
+      }
+      return origins.get(id);
+    },
+  };
   for (const [i, name] of sources.entries()) {
     for (const p of lists[i] ?? []) {
       const seen = byId.get(p.id);
       if (!seen) {
         byId.set(p.id, p);
-        origin.set(p.id, name);
       } else if (sameAccounts(seen.accounts, p.accounts)) {
         continue;
       } else if (compatible(seen.accounts, p.accounts)) {
@@ -228,13 +238,21 @@ function mergeAccounts(a: PersonAccounts, b: PersonAccounts): PersonAccounts {
   const discord = a.discord ?? b.discord;
   const ldap = a.ldap ?? b.ldap;
   const github = a.github ?? b.github;
-  const emails = [...new Set([...(a.emails ?? []), ...(b.emails ?? [])])];
+  // A link adds no mail address: the first declaration's addresses are kept as they are when already distinct.
+  const emails =
+    (b.emails === undefined || b.emails.length === 0) && a.emails !== undefined && distinct(a.emails)
+      ? a.emails
+      : [...new Set([...(a.emails ?? []), ...(b.emails ?? [])])];
   return {
     ...(discord === undefined ? {} : { discord }),
     ...(ldap === undefined ? {} : { ldap }),
     ...(github === undefined ? {} : { github }),
     ...(emails.length > 0 ? { emails } : {}),
   };
+}
+
+function distinct(xs: readonly string[]): boolean {
+  return xs.length < 2 || (xs.length === 2 ? xs[0] !== xs[1] : new Set(xs).size === xs.length);
 }
 
 function sameAccounts(a: PersonAccounts, b: PersonAccounts): boolean {
