@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addressProblem, catchAllProblem, fullAddressProblem, fullLoginProblem, loginProblem } from './address.ts';
+import {
+  addressProblem,
+  canonicalAddress,
+  catchAllProblem,
+  fullAddressProblem,
+  fullLoginProblem,
+  loginProblem,
+} from './address.ts';
 
 describe('sender address validation', () => {
   const ok = ['alice@example.org', 'a.b+tag@mail.example.org', "o'brien@example.org", 'x@localhost'];
@@ -89,6 +96,28 @@ describe('sender address validation', () => {
     // Both sides of each check are exercised.
     assert.ok(accepted > 1000 && accepted < cases.length - 1000, `${accepted} of ${cases.length} addresses valid`);
     assert.ok(logins > 1000 && logins < cases.length - 1000, `${logins} of ${cases.length} logins valid`);
+  });
+
+  it('canonical addresses are the lower-cased text, whatever the characters (table)', () => {
+    const cases = [
+      'a@x.org',
+      'A@X.ORG',
+      'Alice@Example.org',
+      '',
+      '@',
+      'Z',
+      '[]^_`{',
+      'İ@x',
+      'ΣΑΣ@x',
+      'ẞ@x',
+      'é@X',
+      '\u0000A',
+    ];
+    for (const c of cases) assert.equal(canonicalAddress(c), c.toLowerCase(), JSON.stringify(c));
+    for (let code = 0; code < 0x250; code++) {
+      const c = `a${String.fromCharCode(code)}@x.org`;
+      assert.equal(canonicalAddress(c), c.toLowerCase(), `U+${code.toString(16)}`);
+    }
   });
 
   it('logins carry no separators', () => {
