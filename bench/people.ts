@@ -31,6 +31,7 @@
  * run reads new ones, so caches kept per facts object never carry over from the warm-up.
  */
 import { spawnSync } from 'node:child_process';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Change, DesiredContext, Target } from '../src/core/contracts.ts';
@@ -468,11 +469,20 @@ const rows = new Map<string, Row>(
   ]),
 );
 const floor: number[] = [];
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 /** What a run keeps until it is done: every target's plan (as buildPlan does). */
 let kept: unknown[] = [];
 // HEAP_PROFILE=file: every allocation of the timed runs (collected ones included), sampled, as a .heapprofile for
 // DevTools — where planning's garbage comes from. Off by default: sampling slows the runs it records.
 const heapProfile = process.env.HEAP_PROFILE ? await startHeapProfile() : undefined;
+// Collector pauses during the planning of each measured run (the floor's pass excluded): the share of the time that
+// is paid for allocation.
+const gcPauses: { start: number; ms: number }[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcPauses.push({ start: e.startTime, ms: e.duration });
+});
+gcObserver.observe({ entryTypes: ['gc'] });
+const planned: { from: number; to: number }[] = [];
 for (let rep = 0; rep <= REPS; rep++) {
   let t = performance.now();
   const naive = new Map<string, string[]>();
@@ -485,6 +495,7 @@ for (let rep = 0; rep <= REPS; rep++) {
   if (rep > 0) floor.push(performance.now() - t);
   kept = [naive.size];
   const run = freshContext();
+  const from = performance.now();
   for (const { target, observed } of cases) {
     const row = rows.get(target.name) as Row;
     t = performance.now();
@@ -507,8 +518,14 @@ for (let rep = 0; rep <= REPS; rep++) {
     row.elements = guarded.changes.reduce((n, c) => n + (c.add?.length ?? 0) + (c.remove?.length ?? 0), 0);
     kept.push(guarded, notes);
   }
+  if (rep > 0) planned.push({ from, to: performance.now() });
 }
 const peak = peakRss();
+await new Promise((r) => setImmediate(r)); // the observer is called back asynchronously
+gcObserver.disconnect();
+const gcMs = median(
+  planned.map(({ from, to }) => gcPauses.filter((g) => g.start >= from && g.start < to).reduce((n, g) => n + g.ms, 0)),
+);
 if (heapProfile) await heapProfile(process.env.HEAP_PROFILE as string);
 // What planning keeps once done (the last run's plans, as buildPlan holds them), after a collection: the rest of the
 // peak is garbage the collector had not yet needed to reclaim.
@@ -538,7 +555,6 @@ async function startHeapProfile(): Promise<(file: string) => Promise<void>> {
 }
 
 // ------------------------------------------------------------------------------------------------------- report
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 const ms = (x: number) => x.toFixed(1).padStart(9);
 const floorMs = median(floor);
 console.log(
@@ -565,6 +581,9 @@ for (const { target } of cases) {
 }
 console.log(
   `${'all five'.padEnd(22)}${ms(totals.desired)}${ms(totals.diff)}${ms(totals.notes)}${ms(totals.guards)}${ms(total)}`,
+);
+console.log(
+  `collector pauses while planning: ${gcMs.toFixed(1)} ms per run (median), ${Math.round((100 * gcMs) / total)} % of the total`,
 );
 console.log(
   `floor: one pass over every membership into a Map person → groups: ${floorMs.toFixed(1)} ms; total = ${(total / floorMs).toFixed(1)}× floor`,
