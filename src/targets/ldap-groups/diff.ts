@@ -41,10 +41,10 @@ export class AccountIndex {
 /** Observed accounts joined and their DNs normalised: a pure function of the account list. */
 interface Join {
   readonly index: AccountIndex;
-  /** Each account's DN, normalised. */
-  readonly normal: ReadonlyMap<ObservedAccount, string>;
-  /** By normalised DN (the last account of a DN). */
-  readonly byDn: ReadonlyMap<string, ObservedAccount>;
+  /** Each account's normalised DN, as the record the diff marks. */
+  readonly normal: ReadonlyMap<ObservedAccount, DnMark>;
+  /** By normalised DN (its `account` is the last account of that DN). */
+  readonly byDn: ReadonlyMap<string, DnMark>;
 }
 
 // The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
@@ -55,23 +55,29 @@ const joins = new WeakMap<LdapGroupsDesired, { readonly accounts: readonly Obser
 function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]): Join {
   const memo = joins.get(desired);
   if (memo?.accounts === accounts) return memo.join;
-  const normal = new Map<ObservedAccount, string>();
-  const byDn = new Map<string, ObservedAccount>();
+  const normal = new Map<ObservedAccount, DnMark>();
+  const byDn = new Map<string, DnMark>();
   for (const a of accounts) {
     const n = normalizeDn(a.dn);
-    normal.set(a, n);
-    byDn.set(n, a);
+    let r = byDn.get(n);
+    if (r === undefined) byDn.set(n, (r = newMark(n)));
+    r.account = a;
+    normal.set(a, r);
   }
   const join = { index: new AccountIndex(accounts), normal, byDn };
   joins.set(desired, { accounts, join });
   return join;
 }
 
-/** What the groups of one diff decide about one normalised DN (the index of the group that last did). */
+/**
+ * What the groups decide about one normalised DN: the stamp of the group that last wanted it and of the one that last
+ * held it. Stamps are unique to a group of one diff ({@link nextStamp}), so records kept with a join for a second
+ * diff never carry the first one's marks.
+ */
 interface DnMark {
   readonly n: string;
   /** The last account of this DN, if any. */
-  readonly account: ObservedAccount | undefined;
+  account: ObservedAccount | undefined;
   wantedIn: number;
   heldIn: number;
   /** The DN an added member is written as: that of the last account joined to a wanting key. */
@@ -79,6 +85,12 @@ interface DnMark {
   /** The member value as last observed in the group that last held it. */
   heldDn: string;
 }
+
+function newMark(n: string): DnMark {
+  return { n, account: undefined, wantedIn: -1, heldIn: -1, wantedDn: '', heldDn: '' };
+}
+let lastStamp = 0;
+const nextStamp = () => ++lastStamp;
 
 /** Accounts this target manages: linked to Discord and not service accounts. Only these are locked or unlocked. */
 export function isManaged(a: ObservedAccount): boolean {
@@ -111,7 +123,7 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const { index, normal, byDn: accountsByDn } = joinOf(desired, observed.accounts);
+  const { index, normal, byDn } = joinOf(desired, observed.accounts);
   const base = desired.base;
   const baseDns = baseDnsOf(desired, index);
   const own = new Set(observed.ownLocks);
@@ -125,15 +137,13 @@ export function diffLdapGroups(
   for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
   // 100k people in 500 groups are 210k desired and as many observed memberships: each is looked up once, in a map
-  // of the run from its join key or its DN as observed to a record of its normalised DN, and what the groups decide
-  // about that DN is marked on the record (by the group's index), not kept in maps per group.
-  const byNormal = new Map<string, DnMark>();
+  // of the run from its join key or its DN as observed to the record of its normalised DN (the join's, or one of
+  // this diff for a member DN no account has), and what the groups decide about that DN is marked on the record, not
+  // kept in maps per group.
+  const strangers = new Map<string, DnMark>();
   const markOf = (n: string): DnMark => {
-    let r = byNormal.get(n);
-    if (r === undefined) {
-      r = { n, account: accountsByDn.get(n), wantedIn: -1, heldIn: -1, wantedDn: '', heldDn: '' };
-      byNormal.set(n, r);
-    }
+    let r = byDn.get(n) ?? strangers.get(n);
+    if (r === undefined) strangers.set(n, (r = newMark(n)));
     return r;
   };
   // A join key → the account's DN mark and its DN as observed; null when no eligible account joins it.
@@ -142,7 +152,7 @@ export function diffLdapGroups(
     let w = byKey.get(k);
     if (w === undefined) {
       const a = index.get(k);
-      w = a && eligible(a) ? { mark: markOf(normal.get(a) as string), dn: a.dn } : null;
+      w = a && eligible(a) ? { mark: normal.get(a) as DnMark, dn: a.dn } : null;
       byKey.set(k, w);
     }
     return w;
@@ -158,8 +168,9 @@ export function diffLdapGroups(
     return r;
   };
 
-  for (const [gi, g] of desired.groups.entries()) {
+  for (const g of desired.groups) {
     if (!g.known) continue;
+    const gi = nextStamp();
     const og = observedGroups.get(g.dn);
     // The members by normalised DN, each once, written as last observed (two spellings of one DN are one member).
     const held: DnMark[] = [];
@@ -236,7 +247,7 @@ export function diffLdapGroups(
             clear,
           });
         }
-      } else if (own.has(normal.get(a) as string)) {
+      } else if (own.has((normal.get(a) as DnMark).n)) {
         accountChanges.push({
           kind: 'ldap-forget-lock',
           id: `forget-lock:${a.uid}`,
