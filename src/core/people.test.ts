@@ -72,6 +72,61 @@ describe('people', () => {
     ]);
   });
 
+  it('a completed person has the mail addresses of both declarations, each once, in order (table)', () => {
+    const cases: [string, string[] | undefined, string[] | undefined, string[] | undefined][] = [
+      // case, first declaration's emails, second's, merged
+      ['neither', undefined, undefined, undefined],
+      ['first only', ['a@x'], undefined, ['a@x']],
+      ['first only, an empty second', ['a@x', 'b@x'], [], ['a@x', 'b@x']],
+      ['first repeats one', ['a@x', 'a@x'], undefined, ['a@x']],
+      ['first repeats one of three', ['a@x', 'b@x', 'a@x'], undefined, ['a@x', 'b@x']],
+      ['second only', undefined, ['b@x'], ['b@x']],
+      ['both, overlapping', ['a@x', 'b@x'], ['b@x', 'c@x'], ['a@x', 'b@x', 'c@x']],
+    ];
+    for (const [name, first, second, merged] of cases) {
+      const c = ctx({
+        dir: { facts: { people: [{ id: 'p', accounts: { ldap: 'p', ...(first ? { emails: first } : {}) } }] } },
+        links: { facts: { people: [{ id: 'p', accounts: { github: 1, ...(second ? { emails: second } : {}) } }] } },
+      });
+      const idx = indexPeople(c, ['dir', 'links']);
+      assert.deepEqual(
+        idx.byId.get('p')?.accounts,
+        { ldap: 'p', github: 1, ...(merged ? { emails: merged } : {}) },
+        name,
+      );
+      assert.deepEqual(idx.problems, [], name);
+    }
+  });
+
+  it('a conflict names the source that declared the person first, among three (table)', () => {
+    const p = (id: string, discord: string) => ({ id, accounts: { discord } });
+    const c = ctx({
+      a: { facts: { people: [p('x', '1')] } },
+      b: { facts: { people: [p('y', '2'), p('x', '9')] } },
+      c: { facts: { people: [p('y', '3'), p('x', '1'), p('z', '4')] } },
+    });
+    const cases: [string[], string[]][] = [
+      // sources, problems
+      [
+        ['a', 'b', 'c'],
+        [
+          'person x is declared by a and b with different accounts; using a',
+          'person y is declared by b and c with different accounts; using b',
+        ],
+      ],
+      [
+        ['c', 'b', 'a'],
+        [
+          'person y is declared by c and b with different accounts; using c',
+          'person x is declared by c and b with different accounts; using c',
+        ],
+      ],
+      [['a', 'c'], []],
+    ];
+    for (const [sources, problems] of cases)
+      assert.deepEqual(indexPeople(c, sources).problems, problems, sources.join());
+  });
+
   it('resolves a group: found (members sorted, unknown ids listed), missing, unavailable', () => {
     const c = ctx({
       p: {
@@ -138,6 +193,38 @@ describe('people', () => {
       ['a', 'z9'],
     );
     assert.equal(resolveGroup(next, { source: 'p', group: 'order' }, idx).status, 'missing');
+  });
+
+  it('resolves members sorted and each once, whether the source sent them sorted, unsorted or repeated (table)', () => {
+    // Sources sort their groups' members (code unit order); a sorted list is used as it is, anything else is sorted.
+    const ids = ['B', 'a', 'a1', 'b', 'z10', 'z9', 'é', '\u{1F600}', '\uFFFD'];
+    const people = ids.map((id) => ({ id, accounts: {} }));
+    const cases: [string[], string[], string[]][] = [
+      // members as sent, members resolved, unknown
+      [[], [], []],
+      [['a'], ['a'], []],
+      [['B', 'a', 'a1', 'b', 'z10', 'z9', 'é', '\u{1F600}', '\uFFFD'], [...ids], []], // already in order
+      [['a', 'B'], ['B', 'a'], []],
+      [['a', 'a'], ['a'], []], // ascending but repeated
+      [['B', 'a', 'a', 'b'], ['B', 'a', 'b'], []],
+      [['\uFFFD', '\u{1F600}'], ['\u{1F600}', '\uFFFD'], []], // code units, not code points
+      [['\u{1F600}', '\uFFFD'], ['\u{1F600}', '\uFFFD'], []],
+      [['z9', 'z10'], ['z10', 'z9'], []],
+      [['a', 'q', 'b'], ['a', 'b'], ['q']],
+      [['a', 'b', 'q', 'q'], ['a', 'b'], ['q']],
+    ];
+    for (const [members, want, unknown] of cases) {
+      const c = ctx({ p: { facts: { people, groups: [{ name: 'g', members }] } } });
+      const g = resolveGroup(c, { source: 'p', group: 'g' }, indexPeople(c, ['p']));
+      const label = JSON.stringify(members);
+      assert.deepEqual(
+        g.members.map((m) => m.id),
+        want,
+        label,
+      );
+      assert.deepEqual(g.unknown, unknown, label);
+      assert.deepEqual([...new Set(members)].sort(), [...want, ...unknown].sort(), label);
+    }
   });
 
   it('indexes the people of one read once for every target, and a new read or other sources afresh (table)', () => {
@@ -251,5 +338,48 @@ describe('people', () => {
       [[6, 'c']],
     );
     assert.deepEqual(r.problems, ['github account 5 is claimed by a, b; none of them is granted access by it']);
+  });
+
+  it('indexes by numeric account: each claimed once is granted, each claimed twice or more none (table)', () => {
+    const p = (id: string, github?: number) => ({ id, accounts: github === undefined ? {} : { github } });
+    const cases: [string, ReturnType<typeof p>[], [number, string][], string[]][] = [
+      // case, people, granted (by account), problems
+      ['nobody', [], [], []],
+      ['no accounts', [p('a'), p('b')], [], []],
+      [
+        'distinct',
+        [p('b', 9), p('a', 3), p('c', 10)],
+        [
+          [3, 'a'],
+          [9, 'b'],
+          [10, 'c'],
+        ],
+        [],
+      ],
+      [
+        'three claimants, two contested accounts reported by account id',
+        [p('z', 20), p('a', 7), p('y', 20), p('b', 7), p('c', 8), p('x', 20)],
+        [[8, 'c']],
+        [
+          'github account 7 is claimed by a, b; none of them is granted access by it',
+          'github account 20 is claimed by z, y, x; none of them is granted access by it',
+        ],
+      ],
+      [
+        'the same person twice',
+        [p('a', 1), p('a', 1)],
+        [],
+        ['github account 1 is claimed by a, a; none of them is granted access by it'],
+      ],
+    ];
+    for (const [name, people, granted, problems] of cases) {
+      const r = byNumericAccount(people, 'github');
+      assert.deepEqual(
+        [...r.byAccount].map(([k, v]) => [k, v.id]).sort((x, y) => (x[0] as number) - (y[0] as number)),
+        granted,
+        name,
+      );
+      assert.deepEqual(r.problems, problems, name);
+    }
   });
 });

@@ -73,14 +73,24 @@ const peopleIndexes = new WeakMap<readonly Person[], Map<string, PeopleMemo>>();
 
 function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly Person[] | undefined)[]): PeopleIndex {
   const byId = new Map<string, Person>();
-  const origin = new Map<string, string>();
   const problems: string[] = [];
+  // Which source first declared each person: only a conflict names it, so it is looked up then, not kept for all.
+  let origins: Map<string, string> | undefined;
+  const origin = {
+    get(id: string): string | undefined {
+      if (!origins) {
+        origins = new Map();
+        for (const [i, name] of sources.entries())
+          for (const p of lists[i] ?? []) if (!origins.has(p.id)) origins.set(p.id, name);
+      }
+      return origins.get(id);
+    },
+  };
   for (const [i, name] of sources.entries()) {
     for (const p of lists[i] ?? []) {
       const seen = byId.get(p.id);
       if (!seen) {
         byId.set(p.id, p);
-        origin.set(p.id, name);
       } else if (sameAccounts(seen.accounts, p.accounts)) {
         continue;
       } else if (compatible(seen.accounts, p.accounts)) {
@@ -167,37 +177,53 @@ function findGroup(groups: readonly Group[], name: string): Group | undefined {
 function distinctSorted(group: Group): readonly string[] {
   let ids = sortedMembers.get(group);
   if (!ids) {
-    ids = [...new Set(group.members)].sort();
+    // The sources emit members distinct and sorted: then the list is the answer, without a set and a copy of it.
+    ids = strictlyAscending(group.members) ? group.members : [...new Set(group.members)].sort();
     sortedMembers.set(group, ids);
   }
   return ids;
 }
 
+/** True when each id is greater than the one before (code unit order): sorted, and each once. */
+function strictlyAscending(ids: readonly string[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (!((ids[i - 1] as string) < (ids[i] as string))) return false;
+  return true;
+}
+
 /**
  * People indexed by one numeric account id (e.g. `github`), for targets keyed by it. Two people claiming the same
- * account is a data error: both are left out of `byAccount` and reported, since granting by either would be a guess.
+ * account is a data error: both are left out of `byAccount` and reported (by account id, claimants in the order
+ * given), since granting by either would be a guess. `byAccount` is in no particular order.
  */
 export function byNumericAccount(
   people: Iterable<Person>,
   account: 'github',
 ): { byAccount: ReadonlyMap<number, Person>; problems: readonly string[] } {
-  const claims = new Map<number, Person[]>();
+  // One claim per account is the rule (a list per person and a sort of every claim were most of this function's
+  // cost for 100k people): only the accounts claimed twice get a list.
+  const byAccount = new Map<number, Person>();
+  const contested = new Map<number, Person[]>();
   for (const p of people) {
     const id = p.accounts[account];
     if (id === undefined) continue;
-    const list = claims.get(id);
-    if (list) list.push(p);
-    else claims.set(id, [p]);
+    const list = contested.get(id);
+    if (list) {
+      list.push(p);
+      continue;
+    }
+    const first = byAccount.get(id);
+    if (first === undefined) byAccount.set(id, p);
+    else {
+      byAccount.delete(id);
+      contested.set(id, [first, p]);
+    }
   }
-  const byAccount = new Map<number, Person>();
-  const problems: string[] = [];
-  for (const [id, list] of [...claims].sort((a, b) => a[0] - b[0])) {
-    if (list.length === 1) byAccount.set(id, list[0] as Person);
-    else
-      problems.push(
+  const problems = [...contested]
+    .sort((a, b) => a[0] - b[0])
+    .map(
+      ([id, list]) =>
         `${account} account ${id} is claimed by ${list.map((p) => p.id).join(', ')}; none of them is granted access by it`,
-      );
-  }
+    );
   return { byAccount, problems };
 }
 
@@ -212,13 +238,21 @@ function mergeAccounts(a: PersonAccounts, b: PersonAccounts): PersonAccounts {
   const discord = a.discord ?? b.discord;
   const ldap = a.ldap ?? b.ldap;
   const github = a.github ?? b.github;
-  const emails = [...new Set([...(a.emails ?? []), ...(b.emails ?? [])])];
+  // A link adds no mail address: the first declaration's addresses are kept as they are when already distinct.
+  const emails =
+    (b.emails === undefined || b.emails.length === 0) && a.emails !== undefined && distinct(a.emails)
+      ? a.emails
+      : [...new Set([...(a.emails ?? []), ...(b.emails ?? [])])];
   return {
     ...(discord === undefined ? {} : { discord }),
     ...(ldap === undefined ? {} : { ldap }),
     ...(github === undefined ? {} : { github }),
     ...(emails.length > 0 ? { emails } : {}),
   };
+}
+
+function distinct(xs: readonly string[]): boolean {
+  return xs.length < 2 || (xs.length === 2 ? xs[0] !== xs[1] : new Set(xs).size === xs.length);
 }
 
 function sameAccounts(a: PersonAccounts, b: PersonAccounts): boolean {

@@ -1,7 +1,7 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import { byNumericAccount, indexPeople, parseGroupRef, resolveGroup } from '../../core/people.ts';
 import { peopleSources, type GithubConfig } from './config.ts';
-import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole, TeamRole } from './types.ts';
+import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types.ts';
 
 /**
  * Desired state of the organisation, a pure function of the facts and the config:
@@ -21,13 +21,13 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
   const problems = new Set<string>([...people.problems, ...accounts.problems]);
   const missingGroups = new Set<string>();
 
-  const resolve = (text: string): { githubId: number; person: string }[] => {
+  // Each member of a group is handed to `grant` as it is resolved: no list of grants per group, nor per member.
+  const resolve = (text: string, grant: (githubId: number, person: string) => void): void => {
     const ref = parseGroupRef(text);
-    if (!ref) return [];
+    if (!ref) return;
     const g = resolveGroup(ctx, ref, people);
     if (g.status === 'missing') missingGroups.add(text);
     for (const id of g.unknown) problems.add(`group ${text} names ${id}, whom no people source declares`);
-    const out: { githubId: number; person: string }[] = [];
     for (const p of g.members) {
       const githubId = p.accounts.github;
       if (githubId === undefined) {
@@ -36,52 +36,58 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
       }
       // A conflicting claim was reported above and grants nothing.
       if (accounts.byAccount.get(githubId)?.id !== p.id) continue;
-      out.push({ githubId, person: p.id });
+      grant(githubId, p.id);
     }
-    return out;
   };
 
-  const org = new Map<number, { person: string; role: OrgRole }>();
+  const org = new Map<number, DesiredMember>();
   const grantOrg = (list: readonly string[], role: OrgRole) => {
     for (const text of list) {
-      for (const m of resolve(text)) {
-        const had = org.get(m.githubId);
-        if (!had || (had.role === 'member' && role === 'admin')) org.set(m.githubId, { person: m.person, role });
-      }
+      resolve(text, (githubId, person) => {
+        const had = org.get(githubId);
+        if (!had || (had.role === 'member' && role === 'admin')) org.set(githubId, { githubId, person, role });
+      });
     }
   };
   grantOrg(config.admins, 'admin');
   grantOrg(config.members, 'member');
 
   const teams: DesiredTeam[] = Object.entries(config.teams).map(([slug, t]) => {
-    const roles = new Map<number, { person: string; role: TeamRole }>();
+    const roles = new Map<number, DesiredTeam['members'][number]>();
     for (const [list, role] of [
       [t.maintainers, 'maintainer'],
       [t.members, 'member'],
     ] as const) {
       for (const text of list) {
-        for (const m of resolve(text)) {
-          if (!roles.has(m.githubId)) roles.set(m.githubId, { person: m.person, role });
-        }
+        resolve(text, (githubId, person) => {
+          if (!roles.has(githubId)) roles.set(githubId, { githubId, person, role });
+        });
       }
     }
-    for (const [githubId, m] of roles) if (!org.has(githubId)) org.set(githubId, { person: m.person, role: 'member' });
-    return {
-      slug,
-      members: [...roles].sort((a, b) => a[0] - b[0]).map(([githubId, m]) => ({ githubId, ...m })),
-    };
+    for (const [githubId, m] of roles)
+      if (!org.has(githubId)) org.set(githubId, { githubId, person: m.person, role: 'member' });
+    return { slug, members: [...roles.values()].sort(byGithubId) };
   });
 
-  const members: DesiredMember[] = [...org].sort((a, b) => a[0] - b[0]).map(([githubId, m]) => ({ githubId, ...m }));
+  const members: DesiredMember[] = [...org.values()].sort(byGithubId);
   return {
     org: config.org,
     members,
     teams,
-    known: [...accounts.byAccount.keys()].sort((a, b) => a - b),
+    known: ascendingIds(accounts.byAccount.keys()),
     unmanagedMembers: config.unmanagedMembers,
     protected: [...new Set(config.protected)].sort((a, b) => a - b),
     limits: { ...config.guards },
     missingGroups: [...missingGroups].sort(),
     problems: [...problems].sort(),
   };
+}
+
+function byGithubId(a: { readonly githubId: number }, b: { readonly githubId: number }): number {
+  return a.githubId - b.githubId;
+}
+
+/** The ids in ascending order (a typed array sorts numbers without a comparator call per comparison). */
+function ascendingIds(ids: Iterable<number>): number[] {
+  return Array.from(Float64Array.from(ids).sort());
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { diffGithub as uncheckedDiffGithub } from './diff.ts';
+import { findings } from './findings.ts';
 import { githubChangeSchema } from './change-schema.ts';
 import type { Change } from '../../core/contracts.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
@@ -332,6 +333,97 @@ describe('diffGithub', () => {
         { id: 902, slug: 'web' },
       ],
     });
+  });
+
+  it('each invitation carries exactly the existing, manageable teams of its invitee, in config order (table)', () => {
+    const d = desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+        [6, 'member'],
+        [7, 'member'],
+        [8, 'member'],
+      ],
+      {
+        teamMembers: {
+          web: [
+            [6, 'member'],
+            [5, 'maintainer'],
+            [1, 'member'],
+          ],
+          gone: [[5, 'member']], // no such team on GitHub
+          synced: [[6, 'member']], // unmanageable
+          sre: [
+            [5, 'member'],
+            [7, 'member'],
+          ],
+          ops: [[1, 'member']],
+        },
+      },
+    );
+    const o = observed([[1, 'admin']], { teamMembers: { ops: [], sre: [], synced: [], web: [] } });
+    const o2: GithubObserved = {
+      ...o,
+      teams: o.teams.map((t) => (t.slug === 'synced' ? { ...t, unmanageable: 'synced from an IdP' } : t)),
+      invitations: [inv(60, 8)], // 8 is already invited: no new invitation
+    };
+    const cases: [number, string[]][] = [
+      // invitee, teams (slug:id)
+      [5, ['web:903', 'sre:901']],
+      [6, ['web:903']],
+      [7, ['sre:901']],
+    ];
+    const invites = diffGithub(d, o2).filter((c) => c.kind === 'github-invite');
+    assert.deepEqual(
+      invites.map((c) => c.githubId),
+      cases.map(([id]) => id),
+    );
+    for (const [id, teams] of cases) {
+      const c = invites.find((x) => x.githubId === id);
+      assert.deepEqual(c?.kind === 'github-invite' ? c.teams.map((t) => `${t.slug}:${t.id}`) : [], teams, String(id));
+    }
+  });
+
+  it('one desired state against each new observation in turn: each looked up on its own, never an earlier one (table)', () => {
+    const d = desired(
+      [
+        [1, 'admin'],
+        [5, 'member'],
+        [6, 'member'],
+      ],
+      { known: [1, 5, 6, 7] },
+    );
+    const first = observed([
+      [1, 'admin'],
+      [5, 'admin'],
+      [7, 'member'],
+      [8, 'member'],
+    ]);
+    const second: GithubObserved = {
+      ...observed([
+        [1, 'admin'],
+        [6, 'member'],
+      ]),
+      invitations: [inv(50, 5), inv(51, 7), inv(52, 9)],
+    };
+    const cases: [string, GithubObserved, string[], number][] = [
+      // case, observation, change ids, findings
+      ['first', first, ['invite:6', 'org-role:5', 'org-remove:7'], 1],
+      ['second', second, ['cancel-invitation:51'], 1],
+      ['first again', first, ['invite:6', 'org-role:5', 'org-remove:7'], 1],
+    ];
+    for (const [name, o, ids, notes] of cases) {
+      for (let twice = 0; twice < 2; twice++) {
+        assert.deepEqual(
+          diffGithub(d, o).map((c) => c.id),
+          ids,
+          name,
+        );
+        assert.equal(findings(d, o).length, notes, name);
+      }
+    }
+    assert.match(findings(d, first)[0] ?? '', /u8 \(github 8\) member/);
+    assert.match(findings(d, second)[0] ?? '', /52 \(/);
   });
 
   it('is deterministic and pure: same input, same output, inputs untouched', () => {

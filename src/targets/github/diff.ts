@@ -22,6 +22,30 @@ export function who(githubId: number, name: string | null | undefined): string {
   return name ? `${name} (github ${githubId})` : `github ${githubId}`;
 }
 
+/** The desired and observed org members by GitHub id, and the known ids: what the diff and the findings look up. */
+interface Lookup {
+  readonly want: ReadonlyMap<number, DesiredMember>;
+  readonly members: ReadonlyMap<number, ObservedMember>;
+  readonly known: ReadonlySet<number>;
+}
+
+// The diff and the findings of a run ask about the same desired state and observation (60k members for 100k
+// people), through the invitations and the removals both: the maps are made once, kept with the desired state,
+// weakly, for the observation they were made from; asked with another observation, they are made afresh.
+const lookups = new WeakMap<GithubDesired, { readonly observed: GithubObserved; readonly lookup: Lookup }>();
+
+function lookupOf(desired: GithubDesired, observed: GithubObserved): Lookup {
+  const memo = lookups.get(desired);
+  if (memo?.observed === observed) return memo.lookup;
+  const want = new Map<number, DesiredMember>();
+  for (const m of desired.members) want.set(m.githubId, m);
+  const members = new Map<number, ObservedMember>();
+  for (const m of observed.members) members.set(m.id, m);
+  const lookup = { want, members, known: new Set(desired.known) };
+  lookups.set(desired, { observed, lookup });
+  return lookup;
+}
+
 /** What the diff decided about each pending invitation: keep it, cancel it, or leave it to a human (reported). */
 export interface InvitationVerdict {
   readonly invitation: ObservedInvitation;
@@ -40,9 +64,7 @@ export interface InvitationVerdict {
  *   `unmanagedMembers: remove`.
  */
 export function classifyInvitations(desired: GithubDesired, observed: GithubObserved): InvitationVerdict[] {
-  const want = new Map(desired.members.map((m) => [m.githubId, m]));
-  const members = new Set(observed.members.map((m) => m.id));
-  const known = new Set(desired.known);
+  const { want, members, known } = lookupOf(desired, observed);
   const remove = desired.unmanagedMembers === 'remove';
   const out: InvitationVerdict[] = [];
   for (const invitation of observed.invitations) {
@@ -69,8 +91,7 @@ export function orgRemovals(
   desired: GithubDesired,
   observed: GithubObserved,
 ): { remove: { member: ObservedMember; known: boolean }[]; unmanaged: ObservedMember[] } {
-  const want = new Set(desired.members.map((m) => m.githubId));
-  const known = new Set(desired.known);
+  const { want, known } = lookupOf(desired, observed);
   const remove: { member: ObservedMember; known: boolean }[] = [];
   const unmanaged: ObservedMember[] = [];
   for (const m of observed.members) {
@@ -93,7 +114,7 @@ export function orgRemovals(
  * member).
  */
 export function diffGithub(desired: GithubDesired, observed: GithubObserved): GithubChange[] {
-  const members = new Map(observed.members.map((m) => [m.id, m]));
+  const { members } = lookupOf(desired, observed);
   const teamsBySlug = new Map(observed.teams.map((t) => [t.slug, t]));
   const invitations = classifyInvitations(desired, observed);
   const kept = new Set(invitations.filter((v) => v.action === 'keep').map((v) => v.invitation.inviteeId));
@@ -110,29 +131,34 @@ export function diffGithub(desired: GithubDesired, observed: GithubObserved): Gi
       login: inv.login,
     }));
 
-  const teamsOf = (githubId: number): { id: number; slug: string }[] =>
-    desired.teams.flatMap((t) => {
-      const o = teamsBySlug.get(t.slug);
-      if (!o || o.unmanageable !== null || !t.members.some((m) => m.githubId === githubId)) return [];
-      return [{ id: o.id, slug: t.slug }];
-    });
+  const invited = desired.members.filter((d) => !members.has(d.githubId) && !kept.has(d.githubId));
+  // The existing, manageable teams each invitee is wanted in, in config order: one pass over the teams' members for
+  // all invitees (scanning every team for each invitee was quadratic: 300 invitations × 150k team memberships).
+  const teamsOfInvitee = new Map<number, { id: number; slug: string }[]>(invited.map((d) => [d.githubId, []]));
+  for (const t of desired.teams) {
+    const o = teamsBySlug.get(t.slug);
+    if (!o || o.unmanageable !== null) continue;
+    for (const m of t.members) {
+      const list = teamsOfInvitee.get(m.githubId);
+      // Once per team, however often the team lists the id.
+      if (list && list.at(-1)?.slug !== t.slug) list.push({ id: o.id, slug: t.slug });
+    }
+  }
 
-  const invites: InviteChange[] = desired.members
-    .filter((d) => !members.has(d.githubId) && !kept.has(d.githubId))
-    .map((d: DesiredMember) => {
-      const teams = teamsOf(d.githubId);
-      return {
-        kind: 'github-invite',
-        id: `invite:${d.githubId}`,
-        summary: `invite ${who(d.githubId, d.person)} as ${d.role}${teams.length ? ` with teams ${teams.map((t) => t.slug).join(', ')}` : ''}`,
-        destructive: false,
-        githubId: d.githubId,
-        login: null,
-        person: d.person,
-        role: d.role,
-        teams,
-      };
-    });
+  const invites: InviteChange[] = invited.map((d: DesiredMember) => {
+    const teams = teamsOfInvitee.get(d.githubId) ?? [];
+    return {
+      kind: 'github-invite',
+      id: `invite:${d.githubId}`,
+      summary: `invite ${who(d.githubId, d.person)} as ${d.role}${teams.length ? ` with teams ${teams.map((t) => t.slug).join(', ')}` : ''}`,
+      destructive: false,
+      githubId: d.githubId,
+      login: null,
+      person: d.person,
+      role: d.role,
+      teams,
+    };
+  });
 
   const roles: OrgRoleChange[] = desired.members.flatMap((d) => {
     const m = members.get(d.githubId);

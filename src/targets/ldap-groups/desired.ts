@@ -39,7 +39,7 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
         `${formatGroupRef(ref)}: ${g.unknown.length} member(s) no referenced source declares are left out: ${g.unknown.slice(0, 20).join(', ')}${g.unknown.length > 20 ? ` and ${g.unknown.length - 20} more` : ''}`,
       );
     }
-    const keys = new Set<string>();
+    const keys: string[] = [];
     for (const p of g.members) {
       // A person is in several groups: their key is made once (one string shared by every group, not one per
       // membership), and they are described once, by the first group that names them.
@@ -49,9 +49,9 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
         keyOfPerson.set(p, key);
         if (key !== null && !people.has(key)) people.set(key, toDesired(p, key));
       }
-      if (key !== null) keys.add(key);
+      if (key !== null) keys.push(key);
     }
-    return { known: true, members: [...keys].sort() };
+    return { known: true, members: distinctSorted(keys) };
   };
   const base = config.baseRole ? resolve(config.baseRole) : null;
   const groups = config.mappings.map((m) => ({
@@ -60,8 +60,26 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
     maxRemoveFraction: m.maxRemoveFraction,
     ...resolve(m.group),
   }));
-  const sorted = [...people.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // People are met in group order, by person id: with uid keys (`ldap:<uid>` ids) that is already key order.
+  const described = [...people.values()];
+  const sorted = ascending(described.map((p) => p.key))
+    ? described
+    : described.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return { base, groups, people: sorted, problems };
+}
+
+/**
+ * `keys` each once, sorted (code unit order). Members come sorted by person id, which for people of an LDAP source is
+ * the order of their `uid:` keys: such a list is the answer as it is, without a set and a sort of it.
+ */
+function distinctSorted(keys: string[]): string[] {
+  return ascending(keys) ? keys : [...new Set(keys)].sort();
+}
+
+/** True when each key is greater than the one before: sorted, and each once. */
+function ascending(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!((keys[i - 1] as string) < (keys[i] as string))) return false;
+  return true;
 }
 
 /** The join key of a person: `uid:<uid>` when they have an LDAP account id, else `discord:<id>`; none without either. */

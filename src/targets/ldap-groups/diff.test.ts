@@ -259,6 +259,74 @@ describe('ldap-groups diff and notes across observations', () => {
     }
   });
 
+  it('each mapped group gets its own adds and removes, whatever the other groups want (table)', () => {
+    // Three groups over the same people: one member wanted by one group is not thereby wanted by the next.
+    const dn = (g: string) => `cn=${g},ou=groups,dc=x`;
+    const cfg = ldapGroupsSchema.parse({
+      type: 'ldap-groups',
+      connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
+      people: { base: P },
+      baseRole: 'discord/Staff',
+      mappings: [
+        { group: 'discord/A', ldapGroup: dn('a') },
+        { group: 'discord/B', ldapGroup: dn('b'), exclusive: true },
+        { group: 'discord/C', ldapGroup: dn('c') },
+        { group: 'discord/A', ldapGroup: dn('a2') },
+      ],
+    });
+    const id = (i: number) => `discord:${d(i)}`;
+    const staff = [1, 2, 3, 4, 5, 6];
+    const members: Record<string, number[]> = { A: [1, 2, 3], B: [2, 3, 4], C: [] };
+    const c: DesiredContext = {
+      sources: new Map([
+        [
+          'discord',
+          {
+            name: 'discord',
+            type: 'discord',
+            status: 'live',
+            notes: [],
+            facts: {
+              people: staff.map((i) => ({ id: id(i), accounts: { discord: d(i) } })),
+              groups: [
+                { name: 'Staff', members: staff.map(id) },
+                ...Object.entries(members).map(([name, m]) => ({ name, members: m.map(id) })),
+              ],
+            },
+          },
+        ],
+      ]),
+    };
+    const obs: LdapGroupsObserved = {
+      accounts: staff.map((i) => account(i)),
+      groups: [
+        // u1 spelled otherwise is the same member; u5 is managed and not wanted; a stranger DN only goes if exclusive.
+        { dn: dn('a'), members: [`UID=U1,${P.toUpperCase()}`, `uid=u5,${P}`, `uid=stranger,${P}`] },
+        { dn: dn('b'), members: [`uid=u2,${P}`, `uid=stranger,${P}`, `uid=u1,${P}`] },
+        { dn: dn('c'), members: [`uid=u3,${P}`, `uid=u6,${P}`] },
+        { dn: dn('a2'), members: [`uid=u1,${P}`, `uid=u2,${P}`, `uid=u3,${P}`] },
+      ],
+      ownLocks: [],
+    };
+    const u = (...is: number[]) => is.map((i) => `uid=u${i},${P}`);
+    const cases: [string, string[], string[]][] = [
+      // group, added, removed
+      [dn('a'), u(2, 3), u(5)],
+      [dn('b'), u(3, 4), [`uid=stranger,${P}`, ...u(1)]],
+      [dn('c'), [], u(3, 6)],
+    ];
+    const changes = diffLdapGroups(cfg, desiredState(cfg, c), obs);
+    assert.deepEqual(
+      changes.map((ch) => ch.id),
+      cases.map(([g]) => `group:${g}`),
+      'a2 already holds what A wants',
+    );
+    for (const [g, add, remove] of cases) {
+      const ch = changes.find((x) => x.id === `group:${g}`);
+      assert.deepEqual(ch?.kind === 'ldap-group-members' ? [ch.add, ch.remove] : [], [add, remove], g);
+    }
+  });
+
   it('max-remove judges each group by its own fraction and size, the first observed group of a DN (table)', () => {
     const H = 'cn=ops,ou=groups,dc=x';
     const desired = desiredState(
@@ -393,5 +461,67 @@ describe('ldap-groups desired state', () => {
       ],
     ];
     for (const [name, got, expected] of cases) assert.deepEqual(got, expected, name);
+  });
+
+  it('members and people in key order whether the groups came in key order or not (table)', () => {
+    const person = (id: string, ldap?: string, discord?: string) => ({
+      id,
+      accounts: { ...(ldap ? { ldap } : {}), ...(discord ? { discord } : {}) },
+    });
+    const people = [
+      person('ldap:a', 'a'),
+      person('ldap:b', 'b', d(2)),
+      person('ldap:c', 'c'),
+      person('x:1', undefined, d(1)),
+      person('x:2', 'a'), // the key of ldap:a again
+    ];
+    const cases: [string, string[], string[], string[]][] = [
+      // case, Staff's members as sent (sorted by id, as sources send them), its keys, people as described
+      [
+        'uid keys only: id order is key order',
+        ['ldap:a', 'ldap:b', 'ldap:c'],
+        ['uid:a', 'uid:b', 'uid:c'],
+        ['uid:a ldap:a', 'uid:b ldap:b', 'uid:c ldap:c'],
+      ],
+      [
+        'a discord key after uid keys',
+        ['ldap:a', 'ldap:c', 'x:1'],
+        [`discord:${d(1)}`, 'uid:a', 'uid:c'],
+        [`discord:${d(1)} x:1`, 'uid:a ldap:a', 'uid:c ldap:c'],
+      ],
+      ['two people, one key', ['ldap:a', 'ldap:b', 'x:2'], ['uid:a', 'uid:b'], ['uid:a ldap:a', 'uid:b ldap:b']],
+      ['one person', ['ldap:b'], ['uid:b'], ['uid:b ldap:b']],
+      ['nobody', [], [], []],
+    ];
+    for (const [name, staff, keys, described] of cases) {
+      const c: DesiredContext = {
+        sources: new Map([
+          [
+            'discord',
+            {
+              name: 'discord',
+              type: 'static',
+              status: 'live',
+              notes: [],
+              facts: {
+                people,
+                groups: [
+                  { name: 'Staff', members: staff },
+                  { name: 'SRE', members: [...staff].reverse() },
+                ],
+              },
+            },
+          ],
+        ]),
+      };
+      const desired = desiredState(config, c);
+      assert.deepEqual(desired.base?.members, keys, name);
+      assert.deepEqual(desired.groups[0]?.members, keys, name);
+      assert.deepEqual(
+        desired.people.map((p) => `${p.key} ${p.personId}`),
+        described,
+        name,
+      );
+    }
   });
 });

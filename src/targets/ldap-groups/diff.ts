@@ -41,10 +41,10 @@ export class AccountIndex {
 /** Observed accounts joined and their DNs normalised: a pure function of the account list. */
 interface Join {
   readonly index: AccountIndex;
-  /** Each account's DN, normalised. */
-  readonly normal: ReadonlyMap<ObservedAccount, string>;
-  /** By normalised DN (the last account of a DN). */
-  readonly byDn: ReadonlyMap<string, ObservedAccount>;
+  /** Each account's normalised DN, as the record the diff marks. */
+  readonly normal: ReadonlyMap<ObservedAccount, DnMark>;
+  /** By normalised DN (its `account` is the last account of that DN). */
+  readonly byDn: ReadonlyMap<string, DnMark>;
 }
 
 // The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
@@ -55,17 +55,42 @@ const joins = new WeakMap<LdapGroupsDesired, { readonly accounts: readonly Obser
 function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]): Join {
   const memo = joins.get(desired);
   if (memo?.accounts === accounts) return memo.join;
-  const normal = new Map<ObservedAccount, string>();
-  const byDn = new Map<string, ObservedAccount>();
+  const normal = new Map<ObservedAccount, DnMark>();
+  const byDn = new Map<string, DnMark>();
   for (const a of accounts) {
     const n = normalizeDn(a.dn);
-    normal.set(a, n);
-    byDn.set(n, a);
+    let r = byDn.get(n);
+    if (r === undefined) byDn.set(n, (r = newMark(n)));
+    r.account = a;
+    normal.set(a, r);
   }
   const join = { index: new AccountIndex(accounts), normal, byDn };
   joins.set(desired, { accounts, join });
   return join;
 }
+
+/**
+ * What the groups decide about one normalised DN: the stamp of the group that last wanted it and of the one that last
+ * held it. Stamps are unique to a group of one diff ({@link nextStamp}), so records kept with a join for a second
+ * diff never carry the first one's marks.
+ */
+interface DnMark {
+  readonly n: string;
+  /** The last account of this DN, if any. */
+  account: ObservedAccount | undefined;
+  wantedIn: number;
+  heldIn: number;
+  /** The DN an added member is written as: that of the last account joined to a wanting key. */
+  wantedDn: string;
+  /** The member value as last observed in the group that last held it. */
+  heldDn: string;
+}
+
+function newMark(n: string): DnMark {
+  return { n, account: undefined, wantedIn: -1, heldIn: -1, wantedDn: '', heldDn: '' };
+}
+let lastStamp = 0;
+const nextStamp = () => ++lastStamp;
 
 /** Accounts this target manages: linked to Discord and not service accounts. Only these are locked or unlocked. */
 export function isManaged(a: ObservedAccount): boolean {
@@ -98,7 +123,7 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const { index, normal, byDn: accountsByDn } = joinOf(desired, observed.accounts);
+  const { index, normal, byDn } = joinOf(desired, observed.accounts);
   const base = desired.base;
   const baseDns = baseDnsOf(desired, index);
   const own = new Set(observed.ownLocks);
@@ -106,36 +131,75 @@ export function diffLdapGroups(
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
   const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
-  // DNs are normalised once each (joinOf): an account is a member of several groups, and its DN is compared in each.
-  const memberDns = new Map<string, string>();
-  const normalMember = (dn: string) => {
-    let n = memberDns.get(dn);
-    if (n === undefined) memberDns.set(dn, (n = safeNormalize(dn)));
-    return n;
-  };
   const keep = config.emptyMember ? normalizeDn(config.emptyMember) : undefined;
   const changes: LdapGroupsChange[] = [];
   const observedGroups = new Map<string, (typeof observed.groups)[number]>();
   for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
+  // 100k people in 500 groups are 210k desired and as many observed memberships: each is looked up once, in a map
+  // of the run from its join key or its DN as observed to the record of its normalised DN (the join's, or one of
+  // this diff for a member DN no account has), and what the groups decide about that DN is marked on the record, not
+  // kept in maps per group.
+  const strangers = new Map<string, DnMark>();
+  const markOf = (n: string): DnMark => {
+    let r = byDn.get(n) ?? strangers.get(n);
+    if (r === undefined) strangers.set(n, (r = newMark(n)));
+    return r;
+  };
+  // A join key → the account's DN mark and its DN as observed; null when no eligible account joins it.
+  const byKey = new Map<string, { readonly mark: DnMark; readonly dn: string } | null>();
+  const wantedAs = (k: string) => {
+    let w = byKey.get(k);
+    if (w === undefined) {
+      const a = index.get(k);
+      w = a && eligible(a) ? { mark: normal.get(a) as DnMark, dn: a.dn } : null;
+      byKey.set(k, w);
+    }
+    return w;
+  };
+  // DNs are normalised once each: an account is a member of several groups, and its DN is compared in each.
+  const byMember = new Map<string, DnMark>();
+  const heldAs = (dn: string) => {
+    let r = byMember.get(dn);
+    if (r === undefined) {
+      r = markOf(safeNormalize(dn));
+      byMember.set(dn, r);
+    }
+    return r;
+  };
+
   for (const g of desired.groups) {
     if (!g.known) continue;
+    const gi = nextStamp();
     const og = observedGroups.get(g.dn);
-    const current = new Map((og?.members ?? []).map((m) => [normalMember(m), m]));
-    const want = new Map<string, string>();
-    for (const k of g.members) {
-      const a = index.get(k);
-      if (a && eligible(a)) want.set(normal.get(a) as string, a.dn);
+    // The members by normalised DN, each once, written as last observed (two spellings of one DN are one member).
+    const held: DnMark[] = [];
+    for (const m of og?.members ?? []) {
+      const r = heldAs(m);
+      if (r.heldIn !== gi) {
+        r.heldIn = gi;
+        held.push(r);
+      }
+      r.heldDn = m;
     }
-    const add = [...want].filter(([n]) => !current.has(n)).map(([, dn]) => dn);
-    const remove = [...current]
-      .filter(([n]) => {
-        if (want.has(n) || n === keep) return false;
-        const a = accountsByDn.get(n);
-        if (a?.service || (a && unjoinable(a))) return false;
-        return g.exclusive || (a !== undefined && isManaged(a));
-      })
-      .map(([, dn]) => dn);
+    const missing: DnMark[] = [];
+    for (const k of g.members) {
+      const w = wantedAs(k);
+      if (w === null) continue;
+      const r = w.mark;
+      r.wantedDn = w.dn; // the last account of the DN names it
+      if (r.wantedIn === gi) continue; // two keys joined to one account, or two accounts of one DN: once
+      r.wantedIn = gi;
+      if (r.heldIn !== gi) missing.push(r);
+    }
+    const add = missing.map((r) => r.wantedDn);
+    const remove: string[] = [];
+    for (const r of held) {
+      if (r.wantedIn === gi || r.n === keep) continue;
+      const a = r.account;
+      if (a?.service || (a && unjoinable(a))) continue;
+      if (g.exclusive || (a !== undefined && isManaged(a))) remove.push(r.heldDn);
+    }
     if (add.length === 0 && remove.length === 0) continue;
     add.sort();
     remove.sort();
@@ -183,7 +247,7 @@ export function diffLdapGroups(
             clear,
           });
         }
-      } else if (own.has(normal.get(a) as string)) {
+      } else if (own.has((normal.get(a) as DnMark).n)) {
         accountChanges.push({
           kind: 'ldap-forget-lock',
           id: `forget-lock:${a.uid}`,
@@ -278,7 +342,8 @@ function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, in
   const base = desired.base;
   if (base && !base.known) return [];
   const inBase = base ? new Set(base.members) : undefined;
-  const mapped = new Set(desired.groups.filter((g) => g.known).flatMap((g) => g.members));
+  const mapped = new Set<string>();
+  for (const g of desired.groups) if (g.known) for (const k of g.members) mapped.add(k);
   const out: Enrolment[] = [];
   for (const p of desired.people) {
     if (!mapped.has(p.key) || (inBase && !inBase.has(p.key)) || index.get(p.key)) continue;

@@ -10,8 +10,27 @@ const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
 /** One RFC 5321 domain label: letters, digits, hyphens inside. */
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+/**
+ * Addresses every check of {@link fullAddressProblem} accepts, as one pattern: a dot-atom local part of 1–64
+ * characters not starting with `#`, `@`, a host name of 1–253 characters. Every character it admits is printable
+ * ASCII. Planning checks every address of the directory (220k for 100k people): one match, without the slices and
+ * splits of the full check, which then only runs for what this refuses (a test compares both over generated text).
+ */
+const ATEXT_CHARS = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
+const LABEL_PATTERN = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const PLAIN_ADDRESS = new RegExp(
+  `^(?!#)(?=[^@]{1,64}@)[${ATEXT_CHARS}]+(?:\\.[${ATEXT_CHARS}]+)*@(?=[^@]{1,253}$)${LABEL_PATTERN}(?:\\.${LABEL_PATTERN})*$`,
+);
+/** Logins every check of {@link fullLoginProblem} accepts: 1–255 printable ASCII characters but `,`, no leading `#`. */
+const PLAIN_LOGIN = /^(?!#)[\x21-\x2b\x2d-\x7e]{1,255}$/;
+
 /** Why `text` is not an acceptable envelope sender address, or undefined when it is. */
 export function addressProblem(text: string): string | undefined {
+  return PLAIN_ADDRESS.test(text) ? undefined : fullAddressProblem(text);
+}
+
+/** {@link addressProblem} check by check, with the reason. Exported for the test of the pattern. */
+export function fullAddressProblem(text: string): string | undefined {
   const bad = unsafeCharacter(text);
   if (bad) return bad;
   const at = text.lastIndexOf('@');
@@ -54,6 +73,11 @@ function localPartProblem(local: string): string | undefined {
  * appear, nor control characters.
  */
 export function loginProblem(text: string): string | undefined {
+  return PLAIN_LOGIN.test(text) ? undefined : fullLoginProblem(text);
+}
+
+/** {@link loginProblem} check by check, with the reason. Exported for the test of the pattern. */
+export function fullLoginProblem(text: string): string | undefined {
   if (text.length === 0) return 'is empty';
   if (text.length > 255) return 'is longer than 255 characters';
   const bad = unsafeCharacter(text);
@@ -74,5 +98,10 @@ function unsafeCharacter(text: string): string | undefined {
 
 /** Postfix looks senders up in lower case (and `postmap` folds keys): keys are kept in that form. */
 export function canonicalAddress(text: string): string {
-  return text.toLowerCase();
+  // Nearly every address is already in lower case; toLowerCase would still build a copy first (220k per run).
+  return NOTHING_TO_LOWER.test(text) ? text : text.toLowerCase();
 }
+
+/** ASCII without capitals: what lower-casing leaves as it is, checked without building a copy. */
+// eslint-disable-next-line no-control-regex -- every ASCII character but A-Z, control characters included
+const NOTHING_TO_LOWER = /^[\x00-\x40\x5b-\x7f]*$/;

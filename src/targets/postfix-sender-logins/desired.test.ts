@@ -109,6 +109,62 @@ describe('postfix-sender-logins desired state', () => {
     }
   });
 
+  it('people sent in any order give the same table and messages, in person id order (table)', () => {
+    // Sources send people sorted by id and the walk then takes them as they come; any other order is sorted first.
+    const people = [
+      person('alice', 'a@example.org', 'shared@example.org'),
+      person('b', 'b@example.org', 'team@example.org', 'bad address@example.org'),
+      person('bob', 'shared@example.org', 'team@example.org'),
+      person('z10', 'z@example.org', 'team@example.org'),
+      person('z9', 'z9@example.org', 'Z@example.org'),
+    ];
+    const orders = [
+      [0, 1, 2, 3, 4],
+      [4, 3, 2, 1, 0],
+      [2, 0, 4, 1, 3],
+      [1, 0, 2, 3, 4],
+    ];
+    const cfg = config({
+      aliasDomains: { 'example.org': ['example.net', 'example.com'] },
+      static: [{ address: 'team@example.org', logins: ['svc'] }],
+    });
+    const want = desiredState(cfg, context({ dir: { people } }));
+    assert.deepEqual(want.problems, [
+      'team@example.org: claimed by person ldap:b and configured as a group or static address; the configuration wins',
+      'team@example.org: claimed by person ldap:bob and configured as a group or static address; the configuration wins',
+      'team@example.org: claimed by person ldap:z10 and configured as a group or static address; the configuration wins',
+    ]);
+    assert.deepEqual(want.invalid, [
+      'source dir, person ldap:b: address "bad address@example.org" contains whitespace; left out',
+    ]);
+    assert.deepEqual(want.conflicts, [
+      'shared@example.com is claimed by alice, bob; its entry is left as it is',
+      'shared@example.net is claimed by alice, bob; its entry is left as it is',
+      'shared@example.org is claimed by alice, bob; its entry is left as it is',
+      'team@example.com is claimed by b, bob, z10; its entry is left as it is',
+      'team@example.net is claimed by b, bob, z10; its entry is left as it is',
+      'z@example.com is claimed by z10, z9; its entry is left as it is',
+      'z@example.net is claimed by z10, z9; its entry is left as it is',
+      'z@example.org is claimed by z10, z9; its entry is left as it is',
+    ]);
+    assert.deepEqual(table(want), [
+      'a@example.com alice',
+      'a@example.net alice',
+      'a@example.org alice',
+      'b@example.com b',
+      'b@example.net b',
+      'b@example.org b',
+      'team@example.org svc',
+      'z9@example.com z9',
+      'z9@example.net z9',
+      'z9@example.org z9',
+    ]);
+    for (const order of orders) {
+      const d = desiredState(cfg, context({ dir: { people: order.map((i) => people[i] as (typeof people)[number]) } }));
+      assert.deepEqual(d, want, JSON.stringify(order));
+    }
+  });
+
   it('a group address whose group is missing is kept as it is', () => {
     const d = desiredState(
       config({ groupAddresses: [{ address: 'devops@example.org', group: 'dir/devops' }] }),

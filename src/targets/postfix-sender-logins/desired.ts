@@ -1,6 +1,6 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
-import { formatGroupRef, indexPeople, resolveGroup } from '../../core/people.ts';
+import { formatGroupRef, indexPeople, resolveGroup, type PeopleIndex } from '../../core/people.ts';
 import { addressProblem, canonicalAddress, loginProblem } from './address.ts';
 import { groupRefOf, type PostfixSenderLoginsConfig } from './config.ts';
 import type { SenderDesired, SenderEntry } from './types.ts';
@@ -110,9 +110,20 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
   const claims = new Map<string, string | Set<string>>();
   const domains = config.people.domains ? new Set(config.people.domains.map((d) => d.toLowerCase())) : undefined;
   let noLogin = 0;
-  // By person id (code unit order; the default sort of strings is that order, and faster than a comparator).
-  for (const id of [...index.byId.keys()].sort()) {
-    const p = index.byId.get(id) as Person;
+  const claim = (x: string, p: Person, l: string) => {
+    if (configured.has(x)) {
+      problems.push(
+        `${x}: claimed by person ${p.id} and configured as a group or static address; the configuration wins`,
+      );
+      return;
+    }
+    const had = claims.get(x);
+    if (had === undefined) claims.set(x, l);
+    else if (typeof had !== 'string') had.add(l);
+    else if (had !== l) claims.set(x, new Set([had, l]));
+  };
+  // By person id (code unit order), which messages follow.
+  for (const p of byIdOrder(index)) {
     if (fromPeopleSources && !fromPeopleSources.has(p.id)) continue; // declared only by a group's source
     if (eligible && !eligible.has(p.id)) continue;
     const emails = p.accounts.emails ?? [];
@@ -130,17 +141,13 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
       }
       const a = canonicalAddress(raw);
       if (domains && !domains.has(a.slice(a.lastIndexOf('@') + 1))) continue;
-      for (const x of expand(a)) {
-        if (configured.has(x)) {
-          problems.push(
-            `${x}: claimed by person ${p.id} and configured as a group or static address; the configuration wins`,
-          );
-          continue;
-        }
-        const had = claims.get(x);
-        if (had === undefined) claims.set(x, l);
-        else if (typeof had !== 'string') had.add(l);
-        else if (had !== l) claims.set(x, new Set([had, l]));
+      // What expand(a) gives, without an array per address (220k of them for 100k people).
+      claim(a, p, l);
+      const at = a.lastIndexOf('@');
+      const alias = aliases.size === 0 ? undefined : aliases.get(a.slice(at + 1));
+      if (alias !== undefined) {
+        const local = a.slice(0, at + 1);
+        for (const d of alias) claim(local + d, p, l);
       }
     }
   }
@@ -149,13 +156,20 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
 
   const conflicts: string[] = [];
   const entries: SenderEntry[] = [];
+  let lastLogin: string | undefined;
+  let lastList: readonly string[] = [];
   for (const [a, logins] of claims) {
     if (typeof logins !== 'string') {
       conflicts.push(`${a} is claimed by ${[...logins].sort().join(', ')}; its entry is left as it is`);
       keep.add(a);
       continue;
     }
-    entries.push({ address: a, logins: [logins] });
+    // A person's addresses (and their alias copies) come in a row: they share one list of their one login.
+    if (logins !== lastLogin) {
+      lastLogin = logins;
+      lastList = [logins];
+    }
+    entries.push({ address: a, logins: lastList });
   }
   for (const [a, logins] of configured) {
     if (!keep.has(a) && logins.size > 0) entries.push({ address: a, logins: [...logins].sort() });
@@ -170,6 +184,22 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
     unknownGroups,
     problems,
   };
+}
+
+/**
+ * The indexed people by id in code unit order. Sources emit people sorted by id, so the index (built in source order)
+ * nearly always is already: then it is walked as it is, without sorting 100k ids each run.
+ */
+function byIdOrder(index: PeopleIndex): Iterable<Person> {
+  let prev: string | undefined;
+  for (const id of index.byId.keys()) {
+    if (prev !== undefined && !(prev < id)) {
+      // The default sort of strings is code unit order, and faster than a comparator.
+      return [...index.byId.keys()].sort().map((k) => index.byId.get(k) as Person);
+    }
+    prev = id;
+  }
+  return index.byId.values();
 }
 
 /** Which source first declared each person: the origin named when one of their values is refused. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { diffSenderLogins as uncheckedDiffSenderLogins, tableDelta } from './diff.ts';
+import { diffSenderLogins as uncheckedDiffSenderLogins, finalEntries, tableDelta } from './diff.ts';
 import { tableChangeSchema } from './change-schema.ts';
 import type { Change } from '../../core/contracts.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
@@ -191,6 +191,19 @@ describe('postfix-sender-logins table delta', () => {
 
 // Runs after every test above: they are what produced the samples.
 describe('postfix-sender-logins change schema (saved plans are read back by the target that made them)', () => {
+  it('final entries are made once per desired state and observation, afresh for another observation', () => {
+    const d = desired(['a@x.org a', 'b@x.org b', 'k@x.org k'], { keep: ['k@x.org'] });
+    const one: SenderObserved = { exists: true, entries: entries(['k@x.org old']) };
+    const two: SenderObserved = { exists: true, entries: entries(['k@x.org other,more']) };
+    const first = finalEntries(d, one);
+    assert.deepEqual(first, entries(['a@x.org a', 'b@x.org b', 'k@x.org old']));
+    assert.equal(finalEntries(d, one), first, 'the diff and the guard of a run share it');
+    assert.deepEqual(finalEntries(d, two), entries(['a@x.org a', 'b@x.org b', 'k@x.org other,more']));
+    assert.deepEqual(finalEntries(d, one), first);
+    const frozen = desired([], { frozen: 'source down' });
+    assert.deepEqual(finalEntries(frozen, two), two.entries);
+  });
+
   it('every kind of change appeared in the tests above, and each fitted the schema', () => {
     assert.deepEqual([...samples.keys()].sort(), [tableChangeSchema.shape.kind.value].sort());
   });

@@ -2,8 +2,21 @@ import { renderLine } from './render.ts';
 import type { SenderDesired, SenderEntry, SenderObserved, TableChange } from './types.ts';
 import type { MapType } from './config.ts';
 
-/** What the table will hold after this run: desired entries, with every `keep` address exactly as observed. */
-export function finalEntries(desired: SenderDesired, observed: SenderObserved): SenderEntry[] {
+/**
+ * What the table will hold after this run: desired entries, with every `keep` address exactly as observed. Asked by
+ * the diff and again by the guard of one run (220k entries for 100k people): kept with the desired state, weakly, for
+ * the observation it was made from. Callers must not modify the list.
+ */
+export function finalEntries(desired: SenderDesired, observed: SenderObserved): readonly SenderEntry[] {
+  const memo = finals.get(desired);
+  if (memo?.observed === observed) return memo.entries;
+  const entries = computeFinalEntries(desired, observed);
+  finals.set(desired, { observed, entries });
+  return entries;
+}
+const finals = new WeakMap<SenderDesired, { readonly observed: SenderObserved; readonly entries: SenderEntry[] }>();
+
+function computeFinalEntries(desired: SenderDesired, observed: SenderObserved): SenderEntry[] {
   if (desired.frozen) return [...observed.entries];
   const keep = new Set(desired.keep);
   const out = desired.entries.filter((e) => !keep.has(e.address));
