@@ -5,6 +5,9 @@ import type { ObservedSet, TableRef } from './types.ts';
 
 /** How long observe waits for the monitor to catch up before it lists the sets as if there were no watch. */
 const SYNC_TIMEOUT_MS = 5_000;
+/** Going live: markers until the freshly started monitor prints one (it subscribes within milliseconds). */
+const START_WAIT_MS = 100;
+const START_ATTEMPTS = 100;
 
 /**
  * What one managed set is known to hold while `nft monitor` runs, so observe can skip listing a set nobody changed.
@@ -48,24 +51,19 @@ export class NftWatch {
    * have). Rejects when the monitor ends by itself; the cache is unusable from then until a new watch is live.
    */
   async watch(signal: AbortSignal, notify: (reason: string) => void): Promise<void> {
-    const monitor = this.#runner.monitor;
-    if (!monitor) return;
+    const runner = this.#runner;
+    if (!runner.monitor) return;
     const epoch = ++this.#epoch;
     this.#reset();
     try {
-      await monitor.call(
-        this.#runner,
+      await runner.monitor(
         signal,
         (line) => {
           if (epoch !== this.#epoch) return;
           const reason = this.#onLine(line);
           if (reason) notify(reason);
         },
-        () => {
-          if (epoch !== this.#epoch) return;
-          // Live only once a marker committed after the start comes back: then the monitor is subscribed.
-          void this.sync(signal).catch(() => {});
-        },
+        () => void this.#becomeLive(epoch, signal),
       );
     } finally {
       if (epoch === this.#epoch) {
@@ -84,6 +82,16 @@ export class NftWatch {
     return new Map(sets.map((s) => [s, this.version(s)]));
   }
 
+  /**
+   * The monitor process runs, but may not be subscribed yet: a marker committed before it is never printed. Markers
+   * are sent with a short wait until one comes back; then the monitor is live.
+   */
+  async #becomeLive(epoch: number, signal: AbortSignal): Promise<void> {
+    for (let i = 0; i < START_ATTEMPTS && epoch === this.#epoch && !signal.aborted; i++) {
+      if (await this.sync(signal, START_WAIT_MS)) return;
+    }
+  }
+
   /** Registers a process gatehouse started to change the sets: its transaction does not invalidate what it wrote. */
   ownProcess(pid: number): void {
     this.#ownPids.add(pid);
@@ -99,12 +107,12 @@ export class NftWatch {
    * the monitor prints it: every transaction committed before has then been seen. True when caught up; false without
    * a running monitor, or when the marker does not come back in time.
    */
-  async sync(signal: AbortSignal): Promise<boolean> {
+  async sync(signal: AbortSignal, timeoutMs = SYNC_TIMEOUT_MS): Promise<boolean> {
     if (this.#epoch === 0 || !this.#runner.monitor) return false;
     const epoch = this.#epoch;
     const name = `gatehouse_sync_${randomBytes(6).toString('hex')}`;
     const seen = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => settle(false), SYNC_TIMEOUT_MS);
+      const timer = setTimeout(() => settle(false), timeoutMs);
       const settle = (ok: boolean) => {
         clearTimeout(timer);
         this.#markers.delete(name);

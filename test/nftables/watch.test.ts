@@ -1,0 +1,146 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { after, afterEach, before, describe, it } from 'node:test';
+import { skipUnlessRoot } from '../harness/netns.ts';
+import { commandRunner, nftablesTarget, type NftRunner } from '../../src/targets/nftables/index.ts';
+import { createNftablesTarget } from '../../src/targets/nftables/target.ts';
+import { testDeps } from '../../src/testing/plugin-deps.ts';
+import { clients, createDbLab, kernelElements, reconcile, type DbLab } from './lab.ts';
+
+const signal = () => AbortSignal.timeout(60_000);
+
+/** The real nft runner, counting the set listings it runs (what the watch lets observe skip). */
+function countingRunner(command: readonly string[]): NftRunner & { lists: number } {
+  const real = commandRunner(command);
+  const spy = {
+    lists: 0,
+    run: (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
+      if (args.includes('list')) spy.lists++;
+      return real.run(args, options);
+    },
+    monitor: real.monitor?.bind(real),
+  };
+  return spy;
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRoot() }, () => {
+  let l: DbLab;
+  let stop: AbortController | undefined;
+  before(async () => (l = await createDbLab()));
+  after(() => l?.close());
+  afterEach(() => stop?.abort());
+
+  /** A target in the db namespace with its watch running; `events` collects what the watch notified. */
+  async function watched() {
+    const runner = countingRunner(['ip', 'netns', 'exec', l.db, 'nft']);
+    const config = nftablesTarget.schema.parse({
+      type: 'nftables',
+      table: { family: 'inet', name: 'gh' },
+      sets: [{ name: 'db-clients', ipv4: 'allow_v4', from: ['clients'], maxShrink: 1 }],
+      nft: { command: ['ip', 'netns', 'exec', l.db, 'nft'] },
+    });
+    const t = { ...createNftablesTarget('db', config, testDeps({ baseDir: l.dir }), runner), sources: ['clients'] };
+    const events: string[] = [];
+    stop = new AbortController();
+    const running = t.watch?.(stop.signal, (r) => events.push(r)) ?? Promise.resolve();
+    const ended = running.then(
+      () => 'resolved',
+      (e: unknown) => `rejected: ${String(e)}`,
+    );
+    // Observes until an observe lists nothing: the monitor is live and the set cached.
+    const cachedNow = () =>
+      until('observe to skip the listing', async () => {
+        const n = runner.lists;
+        await t.observe(signal());
+        return runner.lists === n;
+      });
+    return { t, runner, events, ended, cachedNow };
+  }
+
+  it('skips listing a set after its own write, and still sees a hand edit made after it (and notifies)', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    const { t, runner, events, cachedNow } = await watched();
+    await cachedNow();
+    const ctx = clients('10.231.1.2', '10.231.5.0/24');
+    await reconcile(t, ctx, signal()); // lists once, writes
+    const afterWrite = runner.lists;
+    assert.deepEqual((await reconcile(t, ctx, signal())).changes, [], 'own write is what the cache holds');
+    assert.equal(runner.lists, afterWrite, 'no listing: the set is provably unchanged since the write');
+
+    await l.nft(['add', 'element', 'inet', 'gh', 'allow_v4', '{ 10.231.9.9 }']);
+    await until('the watch notifies', () => events.includes('nft-set-changed'));
+    const seen = await t.observe(signal());
+    assert.equal(runner.lists, afterWrite + 1, 'the hand edit makes observe list the set again');
+    assert.ok(seen.sets[0]?.elements.includes('10.231.9.9'));
+    assert.deepEqual((await reconcile(t, ctx, signal())).changes, ['set:allow_v4'], 'the edit is reverted');
+    assert.deepEqual(await kernelElements(l, 'allow_v4'), ['10.231.1.2', '{"prefix":{"addr":"10.231.5.0","len":24}}']);
+  });
+
+  it('sees a hand delete after a read, even with no notification awaited', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    await l.nft(['add', 'element', 'inet', 'gh', 'allow_v4', '{ 10.231.1.2, 10.231.7.7 }']);
+    const { t, runner, cachedNow } = await watched();
+    await cachedNow();
+    const lists = runner.lists;
+    assert.deepEqual((await t.observe(signal())).sets[0]?.elements, ['10.231.1.2', '10.231.7.7']);
+    assert.equal(runner.lists, lists, 'answered from the read');
+    await l.nft(['delete', 'element', 'inet', 'gh', 'allow_v4', '{ 10.231.7.7 }']);
+    // No wait: observe first proves the monitor caught up with every transaction committed before it.
+    assert.deepEqual((await t.observe(signal())).sets[0]?.elements, ['10.231.1.2']);
+    assert.equal(runner.lists, lists + 1);
+  });
+
+  it('stops skipping when the monitor dies', async () => {
+    const { t, runner, ended, cachedNow } = await watched();
+    await cachedNow();
+    const lists = runner.lists;
+    await t.observe(signal());
+    assert.equal(runner.lists, lists, 'skipping while the monitor runs');
+    const pid = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'nft monitor'], { encoding: 'utf8' }).trim();
+    assert.match(pid, /^\d+$/);
+    process.kill(Number(pid), 'SIGKILL');
+    assert.match(await ended, /^rejected/);
+    await t.observe(signal());
+    assert.equal(runner.lists, lists + 1, 'listed again once the monitor is gone');
+  });
+
+  it('applies a small change as element edits; a failing edit batch leaves the set as it was', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    const many = Array.from({ length: 40 }, (_, i) => `10.231.${100 + i}.1`);
+    const t = {
+      sources: ['clients'],
+      ...createNftablesTarget(
+        'db',
+        nftablesTarget.schema.parse({
+          type: 'nftables',
+          table: { family: 'inet', name: 'gh' },
+          sets: [{ name: 'db-clients', ipv4: 'allow_v4', from: ['clients'], maxShrink: 1 }],
+          nft: { command: ['ip', 'netns', 'exec', l.db, 'nft'] },
+        }),
+        testDeps({ baseDir: l.dir }),
+      ),
+    };
+    await reconcile(t, clients(...many), signal());
+    // The plan removes 10.231.100.1 and adds 10.231.200.1; someone deletes 10.231.100.1 before it applies.
+    const desired = t.desired(clients(...many.slice(1), '10.231.200.1'));
+    const observed = await t.observe(signal());
+    const changes = t.diff(desired, observed);
+    await l.nft(['delete', 'element', 'inet', 'gh', 'allow_v4', '{ 10.231.100.1 }']);
+    const before = await kernelElements(l, 'allow_v4');
+    const results = await t.apply(changes, signal(), observed);
+    assert.equal(results[0]?.status, 'failed', 'the edit names an element no longer there: nft refuses the batch');
+    assert.deepEqual(await kernelElements(l, 'allow_v4'), before, 'nothing of the batch was applied');
+    // A fresh pass converges, and as an edit (a flush + re-add would have said no "(edited)").
+    const again = await reconcile(t, clients(...many.slice(1), '10.231.200.1'), signal());
+    assert.match(again.results[0]?.message ?? '', /edited/);
+    assert.ok((await kernelElements(l, 'allow_v4')).includes('10.231.200.1'));
+  });
+});
