@@ -39,7 +39,7 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
   afterEach(() => stop?.abort());
 
   /** A target in the db namespace with its watch running; `events` collects what the watch notified. */
-  async function watched() {
+  function watched() {
     const runner = countingRunner(['ip', 'netns', 'exec', l.db, 'nft']);
     const config = nftablesTarget.schema.parse({
       type: 'nftables',
@@ -67,7 +67,7 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
 
   it('skips listing a set after its own write, and still sees a hand edit made after it (and notifies)', async () => {
     await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
-    const { t, runner, events, cachedNow } = await watched();
+    const { t, runner, events, cachedNow } = watched();
     await cachedNow();
     const ctx = clients('10.231.1.2', '10.231.5.0/24');
     await reconcile(t, ctx, signal()); // lists once, writes
@@ -87,7 +87,7 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
   it('sees a hand delete after a read, even with no notification awaited', async () => {
     await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
     await l.nft(['add', 'element', 'inet', 'gh', 'allow_v4', '{ 10.231.1.2, 10.231.7.7 }']);
-    const { t, runner, cachedNow } = await watched();
+    const { t, runner, cachedNow } = watched();
     await cachedNow();
     const lists = runner.lists;
     assert.deepEqual((await t.observe(signal())).sets[0]?.elements, ['10.231.1.2', '10.231.7.7']);
@@ -99,7 +99,7 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
   });
 
   it('stops skipping when the monitor dies', async () => {
-    const { t, runner, ended, cachedNow } = await watched();
+    const { t, runner, ended, cachedNow } = watched();
     await cachedNow();
     const lists = runner.lists;
     await t.observe(signal());
