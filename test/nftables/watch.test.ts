@@ -10,12 +10,19 @@ import { clients, createDbLab, kernelElements, reconcile, type DbLab } from './l
 const signal = () => AbortSignal.timeout(60_000);
 
 /** The real nft runner, counting the set listings it runs (what the watch lets observe skip). */
-function countingRunner(command: readonly string[]): NftRunner & { lists: number } {
+function countingRunner(
+  command: readonly string[],
+): NftRunner & { lists: number; beforeReplace?: () => Promise<unknown> } {
   const real = commandRunner(command);
-  const spy = {
+  const spy: NftRunner & { lists: number; beforeReplace?: () => Promise<unknown> } = {
     lists: 0,
-    run: (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
+    run: async (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
       if (args.includes('list')) spy.lists++;
+      if (!args.includes('-c') && options.input?.startsWith('flush set') && spy.beforeReplace) {
+        const hook = spy.beforeReplace;
+        delete spy.beforeReplace;
+        await hook();
+      }
       return real.run(args, options);
     },
     monitor: real.monitor?.bind(real),
@@ -39,12 +46,12 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
   afterEach(() => stop?.abort());
 
   /** A target in the db namespace with its watch running; `events` collects what the watch notified. */
-  function watched() {
+  function watched(sets: Record<string, unknown> = { ipv4: 'allow_v4' }) {
     const runner = countingRunner(['ip', 'netns', 'exec', l.db, 'nft']);
     const config = nftablesTarget.schema.parse({
       type: 'nftables',
       table: { family: 'inet', name: 'gh' },
-      sets: [{ name: 'db-clients', ipv4: 'allow_v4', from: ['clients'], maxShrink: 1 }],
+      sets: [{ name: 'db-clients', ...sets, from: ['clients'], maxShrink: 1 }],
       nft: { command: ['ip', 'netns', 'exec', l.db, 'nft'] },
     });
     const t = { ...createNftablesTarget('db', config, testDeps({ baseDir: l.dir }), runner), sources: ['clients'] };
@@ -96,6 +103,37 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
     // No wait: observe first proves the monitor caught up with every transaction committed before it.
     assert.deepEqual((await t.observe(signal())).sets[0]?.elements, ['10.231.1.2']);
     assert.equal(runner.lists, lists + 1);
+  });
+
+  it('a change committed while the monitor is stopped for a large write drops what was cached', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v6']);
+    const { t, runner, events, cachedNow } = watched({ ipv4: 'allow_v4', ipv6: 'allow_v6' });
+    const ctx = clients('10.231.1.2', 'fd00:231:1::2');
+    await reconcile(t, ctx, signal());
+    await cachedNow();
+    // The next write replaces allow_v4 (the monitor is stopped for it); someone edits allow_v6 meanwhile.
+    runner.beforeReplace = () => l.nft(['add', 'element', 'inet', 'gh', 'allow_v6', '{ fd00:231:9::9 }']);
+    await reconcile(t, clients('10.231.2.2', 'fd00:231:1::2'), signal());
+    assert.equal(runner.beforeReplace, undefined, 'the hand edit ran during the write');
+    const lists = runner.lists;
+    const seen = await t.observe(signal());
+    assert.deepEqual(seen.sets[1]?.elements, ['fd00:231:1::2', 'fd00:231:9::9'], 'the edit is seen');
+    assert.equal(runner.lists, lists + 2, 'both sets listed again: the generation count showed a foreign commit');
+    await until('the watch notifies', () => events.includes('nft-changed-while-writing'));
+  });
+
+  it('keeps the cache across its own large write when nothing else was committed', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v6']);
+    const { t, runner, cachedNow } = watched({ ipv4: 'allow_v4', ipv6: 'allow_v6' });
+    await reconcile(t, clients('10.231.1.2', 'fd00:231:1::2'), signal());
+    await cachedNow();
+    const lists = runner.lists;
+    const ctx = clients('10.231.2.2', 'fd00:231:1::2');
+    assert.deepEqual((await reconcile(t, ctx, signal())).changes, ['set:allow_v4']);
+    assert.deepEqual((await reconcile(t, ctx, signal())).changes, []);
+    assert.equal(runner.lists, lists, 'neither set listed: the write and the cached allow_v6 are known');
   });
 
   it('stops skipping when the monitor dies', async () => {

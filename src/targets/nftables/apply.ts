@@ -135,9 +135,12 @@ export async function applyNftables(
       .map((s) => (edits.has(s.change.id) ? renderEdit(o, seen.get(s.change.set), s.contents) : render(s.contents)))
       .join('');
     const tokens = o.watch?.beginWrite(sets.map((s) => s.set));
+    // A replace prints every element in `nft monitor`: the watch stops its monitor for it (see `NftWatch.pause`).
+    const quiet = setChanges.some((s) => !edits.has(s.change.id)) ? o.watch?.pause() : undefined;
     try {
       await kernelReplace(o, probe, batch, signal);
     } catch (e) {
+      quiet?.done('failed');
       const err = nftFailure(`replacing ${sets.map((s) => s.set).join(', ')}`, e);
       for (const { change } of setChanges) set(change.id, 'failed', describeError(err), err.code);
       if (include) set(include.change.id, 'skipped', 'not written: the kernel batch failed, so no set changed');
@@ -145,11 +148,15 @@ export async function applyNftables(
       if (file?.ok) await file.value.abort();
       return ordered();
     }
+    const written: ObservedSet[] = [];
     for (const { change, contents } of setChanges) {
       set(change.id, 'applied', `${contents.prefixes.length} entries${edits.has(change.id) ? ' (edited)' : ''}`);
+      const now = writtenObservation(contents, seen.get(contents.set));
       const token = tokens?.get(contents.set);
-      if (token !== undefined) remember(o.watch as NftWatch, contents, seen.get(contents.set), token);
+      if (now && quiet) written.push(now);
+      else if (now && token !== undefined) o.watch?.store(now, token);
     }
+    quiet?.done(written);
   }
 
   if (include && staged) {
@@ -346,16 +353,16 @@ function renderEdit(o: ApplyOptions, now: ObservedSet | undefined, contents: Set
 }
 
 /**
- * Tells the watch what a set holds after gatehouse's own transaction. Its elements are the prefixes written, unless an
- * `auto-merge` set joined neighbours into ranges (not visible in nft's JSON): then the entry is not marked exact, and
- * the next change of the set replaces it instead of editing.
+ * What a set holds after gatehouse's own transaction wrote `contents`, for the watch's cache; undefined when the set
+ * cannot be cached (no listing showed its flags allow it: element timeouts, a dynamic set). Its elements are the
+ * prefixes written, unless an `auto-merge` set joined neighbours into ranges (not visible in nft's JSON): then the entry
+ * is not marked exact, and the next change of the set replaces it instead of editing.
  */
-function remember(watch: NftWatch, contents: SetContents, before: ObservedSet | undefined, token: string): void {
-  // Cacheable only when a listing showed the set's flags allow it (no timeouts, not dynamic).
-  if (!setFacts(before)?.cacheable) return;
+function writtenObservation(contents: SetContents, before: ObservedSet | undefined): ObservedSet | undefined {
+  if (!setFacts(before)?.cacheable) return undefined;
   const observed = classify(contents.set, contents.family, contents.prefixes, `set ${contents.set}`);
   recordFacts(observed, { exact: !hasAdjacent(contents.prefixes), cacheable: true });
-  watch.store(observed, token);
+  return observed;
 }
 
 /** A promise that never rejects, so it can be started early and awaited later without an unhandled rejection. */

@@ -30,7 +30,8 @@ export async function observeNftables(o: ObserveOptions, signal: AbortSignal): P
   if (o.kernel) {
     // With a live monitor that has caught up with every transaction committed so far, a set nobody touched since
     // gatehouse last read or wrote it is taken from the cache; any other set is listed as without a watch.
-    const watch = o.watch?.live && (await o.watch.sync(signal)) ? o.watch : undefined;
+    await o.watch?.settled();
+    const watch = o.watch?.live && (await o.watch.sync(signal)) !== undefined ? o.watch : undefined;
     sets = [];
     for (const s of o.sets) {
       const cached = watch?.cached(s.set);

@@ -9,6 +9,13 @@ const SYNC_TIMEOUT_MS = 5_000;
 const START_WAIT_MS = 100;
 const START_ATTEMPTS = 100;
 
+interface Carry {
+  /** The last generation the stopped monitor printed. */
+  readonly generation: number;
+  readonly entries: ReadonlyMap<string, ObservedSet>;
+  readonly written: readonly ObservedSet[] | 'failed';
+}
+
 /**
  * What one managed set is known to hold while `nft monitor` runs, so observe can skip listing a set nobody changed.
  *
@@ -33,7 +40,17 @@ export class NftWatch {
   /** Events of the transaction being printed, until its generation line. */
   #pending: MonitorLine[] = [];
   readonly #ownPids = new Set<number>();
-  readonly #markers = new Map<string, (seen: boolean) => void>();
+  readonly #markers = new Map<string, (generation: number | undefined) => void>();
+  /** The generation of the last transaction the monitor printed. */
+  #lastGeneration: number | undefined;
+  /** The running monitor's stop switch, for a quiet write. */
+  #stop: AbortController | undefined;
+  /** While a quiet write runs: resolves when it is done. */
+  #resumed: Promise<void> | undefined;
+  /** What a quiet write hands to the next monitor. */
+  #carry: Carry | undefined;
+  /** From a quiet write until the restarted monitor is live (or gave up): what observe waits for. */
+  #restarting: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(runner: NftRunner, table: TableRef, managed: readonly string[]) {
     this.#runner = runner;
@@ -53,24 +70,79 @@ export class NftWatch {
   async watch(signal: AbortSignal, notify: (reason: string) => void): Promise<void> {
     const runner = this.#runner;
     if (!runner.monitor) return;
-    const epoch = ++this.#epoch;
-    this.#reset();
     try {
-      await runner.monitor(
-        signal,
-        (line) => {
-          if (epoch !== this.#epoch) return;
-          const reason = this.#onLine(line);
-          if (reason) notify(reason);
-        },
-        () => void this.#becomeLive(epoch, signal),
-      );
-    } finally {
-      if (epoch === this.#epoch) {
-        this.#epoch++;
+      while (!signal.aborted) {
+        const epoch = ++this.#epoch;
+        const carry = this.#carry;
+        this.#carry = undefined;
         this.#reset();
+        const stop = new AbortController();
+        this.#stop = stop;
+        const run = AbortSignal.any([signal, stop.signal]);
+        await runner.monitor(
+          run,
+          (line) => {
+            if (epoch !== this.#epoch) return;
+            const reason = this.#onLine(line);
+            if (reason) notify(reason);
+          },
+          () => void this.#becomeLive(epoch, run, carry, notify),
+        );
+        // Resolved: aborted, by the caller or by a quiet write (then it runs again once the write is done).
+        if (signal.aborted || !this.#resumed) return;
+        await this.#resumed;
+        this.#resumed = undefined;
       }
+    } finally {
+      this.#epoch++;
+      this.#reset();
+      this.#stop = undefined;
+      this.#endRestart();
     }
+  }
+
+  /**
+   * Resolves once the monitor, stopped for a quiet write, is live again (or could not be): an observe right after a
+   * write then answers from the cache instead of listing. At most the monitor's start-up time.
+   */
+  settled(): Promise<void> {
+    return this.#restarting?.promise ?? Promise.resolve();
+  }
+
+  #endRestart(): void {
+    this.#restarting?.resolve();
+    this.#restarting = undefined;
+  }
+
+  /**
+   * Stops the monitor for a large write of gatehouse's own: `nft monitor` prints every element of a transaction, and a
+   * 100k-element replace would keep it busy (and slow the commit) for seconds. Returns undefined when the monitor is
+   * not live (write as usual), else a handle whose `done` must be called once the write ended: the monitor starts
+   * again, and what was cached, plus what the write put in the sets, is kept if the generation count proves that
+   * nothing but this write was committed meanwhile (the new monitor's first marker is exactly two generations after
+   * the last one seen: the write and the marker), else nothing is.
+   */
+  pause(): { done(written: readonly ObservedSet[] | 'failed'): void } | undefined {
+    const stop = this.#stop;
+    if (!this.#live || !stop || this.#lastGeneration === undefined || this.#resumed) return undefined;
+    const generation = this.#lastGeneration;
+    const entries = new Map([...this.#entries].map(([k, e]) => [k, e.observed]));
+    let resume!: () => void;
+    this.#resumed = new Promise<void>((r) => (resume = r));
+    let restarted!: () => void;
+    this.#restarting = { promise: new Promise<void>((r) => (restarted = r)), resolve: restarted };
+    this.#epoch++; // lines still printed by the old monitor are ignored
+    this.#live = false;
+    stop.abort();
+    let called = false;
+    return {
+      done: (written) => {
+        if (called) return;
+        called = true;
+        this.#carry = { generation, entries, written };
+        resume();
+      },
+    };
   }
 
   /**
@@ -86,9 +158,38 @@ export class NftWatch {
    * The monitor process runs, but may not be subscribed yet: a marker committed before it is never printed. Markers
    * are sent with a short wait until one comes back; then the monitor is live.
    */
-  async #becomeLive(epoch: number, signal: AbortSignal): Promise<void> {
+  async #becomeLive(
+    epoch: number,
+    signal: AbortSignal,
+    carry: Carry | undefined,
+    notify: (reason: string) => void,
+  ): Promise<void> {
+    try {
+      await this.#goLive(epoch, signal, carry, notify);
+    } finally {
+      if (epoch === this.#epoch) this.#endRestart();
+    }
+  }
+
+  async #goLive(
+    epoch: number,
+    signal: AbortSignal,
+    carry: Carry | undefined,
+    notify: (reason: string) => void,
+  ): Promise<void> {
     for (let i = 0; i < START_ATTEMPTS && epoch === this.#epoch && !signal.aborted; i++) {
-      if (await this.sync(signal, START_WAIT_MS)) return;
+      const generation = await this.sync(signal, START_WAIT_MS);
+      if (generation === undefined) continue;
+      if (!carry || epoch !== this.#epoch) return;
+      const expected = carry.generation + (carry.written === 'failed' ? 1 : 2);
+      if (generation !== expected) {
+        // Someone else committed while the monitor was stopped: what it changed is unknown, so look again.
+        notify('nft-changed-while-writing');
+        return;
+      }
+      for (const [set, observed] of carry.entries) this.#entries.set(set, { observed, epoch });
+      if (carry.written !== 'failed') for (const o of carry.written) this.#entries.set(o.set, { observed: o, epoch });
+      return;
     }
   }
 
@@ -104,19 +205,19 @@ export class NftWatch {
 
   /**
    * Commits a marker transaction (a table created and deleted in one transaction, so never visible) and waits until
-   * the monitor prints it: every transaction committed before has then been seen. True when caught up; false without
-   * a running monitor, or when the marker does not come back in time.
+   * the monitor prints it: every transaction committed before has then been seen. Resolves with the marker's generation
+   * when caught up; undefined without a running monitor, or when the marker does not come back in time.
    */
-  async sync(signal: AbortSignal, timeoutMs = SYNC_TIMEOUT_MS): Promise<boolean> {
-    if (this.#epoch === 0 || !this.#runner.monitor) return false;
+  async sync(signal: AbortSignal, timeoutMs = SYNC_TIMEOUT_MS): Promise<number | undefined> {
+    if (this.#epoch === 0 || !this.#runner.monitor) return undefined;
     const epoch = this.#epoch;
     const name = `gatehouse_sync_${randomBytes(6).toString('hex')}`;
-    const seen = new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => settle(false), timeoutMs);
-      const settle = (ok: boolean) => {
+    const seen = new Promise<number | undefined>((resolve) => {
+      const timer = setTimeout(() => settle(undefined), timeoutMs);
+      const settle = (generation: number | undefined) => {
         clearTimeout(timer);
         this.#markers.delete(name);
-        resolve(ok);
+        resolve(generation);
       };
       this.#markers.set(name, settle);
     });
@@ -125,12 +226,13 @@ export class NftWatch {
       // `create` fails if such a table exists, so the marker never deletes anything it did not create.
       await this.#runner.run(['-f', '-'], { input: `create table ${head}\ndelete table ${head}\n`, signal });
     } catch {
-      this.#markers.get(name)?.(false);
-      return false;
+      this.#markers.get(name)?.(undefined);
+      return undefined;
     }
-    const ok = await seen;
-    if (ok && epoch === this.#epoch) this.#live = true;
-    return ok && epoch === this.#epoch;
+    const generation = await seen;
+    if (generation === undefined || epoch !== this.#epoch) return undefined;
+    this.#live = true;
+    return generation;
   }
 
   /** The cached contents of `set`, if the monitor is live and nothing touched it since they were stored. */
@@ -161,6 +263,7 @@ export class NftWatch {
 
   #reset(): void {
     this.#live = false;
+    this.#lastGeneration = undefined;
     this.#entries.clear();
     this.#pending = [];
     this.#allVersion++;
@@ -190,6 +293,7 @@ export class NftWatch {
       this.#pending.push(line);
       return undefined;
     }
+    this.#lastGeneration = line.generation;
     const events = this.#pending;
     this.#pending = [];
     const marker = events.length === 2 && events.every((e) => e.kind === 'event' && e.object === 'table');
@@ -197,7 +301,7 @@ export class NftWatch {
       const name = (events[0] as { table: string }).table;
       const done = this.#markers.get(name);
       if (done) {
-        done(true);
+        done(line.generation);
         return undefined;
       }
     }
