@@ -12,12 +12,14 @@ const signal = () => AbortSignal.timeout(60_000);
 /** The real nft runner, counting the set listings it runs (what the watch lets observe skip). */
 function countingRunner(
   command: readonly string[],
-): NftRunner & { lists: number; beforeReplace?: () => Promise<unknown> } {
+): NftRunner & { lists: number; markers: number; beforeReplace?: () => Promise<unknown> } {
   const real = commandRunner(command);
-  const spy: NftRunner & { lists: number; beforeReplace?: () => Promise<unknown> } = {
+  const spy: NftRunner & { lists: number; markers: number; beforeReplace?: () => Promise<unknown> } = {
     lists: 0,
+    markers: 0,
     run: async (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
       if (args.includes('list')) spy.lists++;
+      if (options.input?.startsWith('create table')) spy.markers++;
       if (!args.includes('-c') && options.input?.startsWith('flush set') && spy.beforeReplace) {
         const hook = spy.beforeReplace;
         delete spy.beforeReplace;
@@ -62,13 +64,19 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
       () => 'resolved',
       (e: unknown) => `rejected: ${String(e)}`,
     );
-    // Observes until an observe lists nothing: the monitor is live and the set cached.
-    const cachedNow = () =>
-      until('observe to skip the listing', async () => {
+    // Observes until an observe lists nothing: the monitor is live and the set cached. Each marker must come back
+    // by itself: a handful of attempts at most (a monitor whose output waits in a buffer needs dozens).
+    const cachedNow = async () => {
+      await until('observe to skip the listing', async () => {
         const n = runner.lists;
         await t.observe(signal());
         return runner.lists === n;
       });
+      assert.ok(runner.markers < 10, `${runner.markers} markers sent before the watch answered`);
+      const before = runner.markers;
+      await t.observe(signal());
+      assert.equal(runner.markers, before + 1, 'a live watch answers one observe with one marker');
+    };
     return { t, runner, events, ended, cachedNow };
   }
 

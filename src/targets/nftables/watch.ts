@@ -5,15 +5,22 @@ import type { ObservedSet, TableRef } from './types.ts';
 
 /** How long observe waits for the monitor to catch up before it lists the sets as if there were no watch. */
 const SYNC_TIMEOUT_MS = 5_000;
-/** Going live: markers until the freshly started monitor prints one (it subscribes within milliseconds). */
-const START_WAIT_MS = 100;
-const START_ATTEMPTS = 100;
+/**
+ * Going live: markers until the freshly started monitor prints one. nft loads its cache (every set's elements) before
+ * it subscribes, so with a 100k-element set that takes 1–3 s (nftables 1.0.6); markers committed before are never
+ * printed. Waits double from 50 ms to 1 s, for at most about 30 s.
+ */
+const START_FIRST_WAIT_MS = 50;
+const START_MAX_WAIT_MS = 1_000;
+const START_ATTEMPTS = 36;
 
 interface Carry {
   /** The last generation the stopped monitor printed. */
   readonly generation: number;
   readonly entries: ReadonlyMap<string, ObservedSet>;
   readonly written: readonly ObservedSet[] | 'failed';
+  /** `#markerCommits` when the monitor was stopped. */
+  readonly markerCommits: number;
 }
 
 /**
@@ -47,6 +54,8 @@ export class NftWatch {
   #stop: AbortController | undefined;
   /** While a quiet write runs: resolves when it is done. */
   #resumed: Promise<void> | undefined;
+  /** Marker transactions committed so far (each is one generation, printed or not). */
+  #markerCommits = 0;
   /** What a quiet write hands to the next monitor. */
   #carry: Carry | undefined;
   /** From a quiet write until the restarted monitor is live (or gave up): what observe waits for. */
@@ -119,13 +128,14 @@ export class NftWatch {
    * 100k-element replace would keep it busy (and slow the commit) for seconds. Returns undefined when the monitor is
    * not live (write as usual), else a handle whose `done` must be called once the write ended: the monitor starts
    * again, and what was cached, plus what the write put in the sets, is kept if the generation count proves that
-   * nothing but this write was committed meanwhile (the new monitor's first marker is exactly two generations after
-   * the last one seen: the write and the marker), else nothing is.
+   * nothing but this write and gatehouse's own markers was committed meanwhile (the new monitor's first marker is
+   * exactly that many generations after the last one the old monitor printed), else nothing is.
    */
   pause(): { done(written: readonly ObservedSet[] | 'failed'): void } | undefined {
     const stop = this.#stop;
     if (!this.#live || !stop || this.#lastGeneration === undefined || this.#resumed) return undefined;
     const generation = this.#lastGeneration;
+    const markerCommits = this.#markerCommits;
     const entries = new Map([...this.#entries].map(([k, e]) => [k, e.observed]));
     let resume!: () => void;
     this.#resumed = new Promise<void>((r) => (resume = r));
@@ -139,7 +149,7 @@ export class NftWatch {
       done: (written) => {
         if (called) return;
         called = true;
-        this.#carry = { generation, entries, written };
+        this.#carry = { generation, entries, written, markerCommits };
         resume();
       },
     };
@@ -178,10 +188,13 @@ export class NftWatch {
     notify: (reason: string) => void,
   ): Promise<void> {
     for (let i = 0; i < START_ATTEMPTS && epoch === this.#epoch && !signal.aborted; i++) {
-      const generation = await this.sync(signal, START_WAIT_MS);
+      const generation = await this.sync(signal, Math.min(START_FIRST_WAIT_MS * 2 ** i, START_MAX_WAIT_MS));
       if (generation === undefined) continue;
       if (!carry || epoch !== this.#epoch) return;
-      const expected = carry.generation + (carry.written === 'failed' ? 1 : 2);
+      // The write (if it succeeded), then every marker committed since the pause: those the new monitor missed while
+      // it started, and the one it printed.
+      const markers = this.#markerCommits - carry.markerCommits;
+      const expected = carry.generation + (carry.written === 'failed' ? 0 : 1) + markers;
       if (generation !== expected) {
         // Someone else committed while the monitor was stopped: what it changed is unknown, so look again.
         notify('nft-changed-while-writing');
@@ -225,6 +238,7 @@ export class NftWatch {
     try {
       // `create` fails if such a table exists, so the marker never deletes anything it did not create.
       await this.#runner.run(['-f', '-'], { input: `create table ${head}\ndelete table ${head}\n`, signal });
+      this.#markerCommits++;
     } catch {
       this.#markers.get(name)?.(undefined);
       return undefined;
