@@ -72,11 +72,8 @@ export function commandRunner(command: readonly string[]): NftRunner {
     },
     async monitor(signal, onLine, onStart) {
       try {
-        // nft writes to a pipe through a full stdio buffer: without line buffering, a marker transaction's lines
-        // would sit in it until some 4 KiB of other events followed. stdbuf's setting reaches nft through `ip netns
-        // exec` (an exec); a wrapper that clears the environment (sudo's env_reset) loses it, and then markers time
-        // out and nothing is cached.
-        await streamLines(['stdbuf', '-oL', ...command, 'monitor'], { signal, onLine, onStart });
+        // nft flushes each event line as it prints it, so a pipe delivers it at once.
+        await streamLines([...command, 'monitor'], { signal, onLine, onStart });
       } catch (e) {
         if (e instanceof CommandError) throw new NftCommandError(e.argv, e.exitCode, summarizeStderr(e.stderr));
         throw e;
