@@ -18,7 +18,7 @@ function countingRunner(
     lists: 0,
     markers: 0,
     run: async (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
-      if (args.includes('list')) spy.lists++;
+      if (args.includes('list') && args.includes('-j')) spy.lists++;
       if (options.input?.startsWith('create table')) spy.markers++;
       if (!args.includes('-c') && options.input?.startsWith('flush set') && spy.beforeReplace) {
         const hook = spy.beforeReplace;
@@ -143,6 +143,27 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
     assert.deepEqual((await reconcile(t, ctx, signal())).changes, []);
     assert.equal(runner.lists, lists, 'neither set listed: the write and the cached allow_v6 are known');
   });
+
+  for (const [set, merges] of [
+    ['allow_v4', false],
+    ['merge_v4', true],
+  ] as const) {
+    it(`after its own write of touching prefixes, edits the set only if it is known not to merge them (${set})`, async () => {
+      await l.nft(['flush', 'set', 'inet', 'gh', set]);
+      const { t, cachedNow } = watched({ ipv4: set });
+      // Listed once with the watch live: the declaration (auto-merge or not) is learned with it.
+      await cachedNow();
+      const many = Array.from({ length: 40 }, (_, i) => `10.231.${100 + i}.1`);
+      // 10.231.9.1 and 10.231.9.2/31 touch: an auto-merge set holds them as one range 10.231.9.1-10.231.9.3.
+      await reconcile(t, clients(...many, '10.231.9.1', '10.231.9.2/31'), signal());
+      const { results } = await reconcile(t, clients(...many, '10.231.9.2/31'), signal());
+      assert.equal(results[0]?.status, 'applied', JSON.stringify(results));
+      assert.equal(/edited/.test(results[0]?.message ?? ''), !merges);
+      const listed = await l.nft(['-j', 'list', 'set', 'inet', 'gh', set]);
+      assert.doesNotMatch(listed, /"10\.231\.9\.1"/);
+      assert.match(listed, /10\.231\.9\.2/);
+    });
+  }
 
   it('stops skipping when the monitor dies', async () => {
     const { t, runner, ended, cachedNow } = watched();

@@ -151,7 +151,7 @@ export async function applyNftables(
     const written: ObservedSet[] = [];
     for (const { change, contents } of setChanges) {
       set(change.id, 'applied', `${contents.prefixes.length} entries${edits.has(change.id) ? ' (edited)' : ''}`);
-      const now = writtenObservation(contents, seen.get(contents.set));
+      const now = writtenObservation(contents, seen.get(contents.set), o.watch);
       const token = tokens?.get(contents.set);
       if (now && quiet) written.push(now);
       else if (now && token !== undefined) o.watch?.store(now, token);
@@ -355,13 +355,18 @@ function renderEdit(o: ApplyOptions, now: ObservedSet | undefined, contents: Set
 /**
  * What a set holds after gatehouse's own transaction wrote `contents`, for the watch's cache; undefined when the set
  * cannot be cached (no listing showed its flags allow it: element timeouts, a dynamic set). Its elements are the
- * prefixes written, unless an `auto-merge` set joined neighbours into ranges (not visible in nft's JSON): then the entry
- * is not marked exact, and the next change of the set replaces it instead of editing.
+ * prefixes written, unless an `auto-merge` set joined neighbours into ranges: when the set may merge (the watch has not
+ * learned otherwise) and two prefixes touch, the entry is not marked exact, and the next change replaces the set.
  */
-function writtenObservation(contents: SetContents, before: ObservedSet | undefined): ObservedSet | undefined {
+function writtenObservation(
+  contents: SetContents,
+  before: ObservedSet | undefined,
+  watch: NftWatch | undefined,
+): ObservedSet | undefined {
   if (!setFacts(before)?.cacheable) return undefined;
   const observed = classify(contents.set, contents.family, contents.prefixes, `set ${contents.set}`);
-  recordFacts(observed, { exact: !hasAdjacent(contents.prefixes), cacheable: true });
+  const merges = watch?.autoMerge(contents.set) ?? true;
+  recordFacts(observed, { exact: !merges || !hasAdjacent(contents.prefixes), cacheable: true });
   return observed;
 }
 

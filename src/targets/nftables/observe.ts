@@ -40,7 +40,18 @@ export async function observeNftables(o: ObserveOptions, signal: AbortSignal): P
         continue;
       }
       const version = watch?.version(s.set);
-      const listed = await listSet(o, s, signal);
+      const learn = watch?.needsDeclaration(s.set) ? watch.declarationToken() : undefined;
+      const [listed] = await Promise.all([
+        listSet(o, s, signal),
+        // Whether the set merges neighbours (`auto-merge`) decides whether gatehouse's own writes leave exactly the
+        // elements written (see apply's element edits); nft's JSON does not show it, the terse listing does.
+        learn !== undefined && watch
+          ? o.runner
+              .run(['-t', 'list', 'set', o.table.family, o.table.name, s.set], { signal })
+              .then((text) => watch.learnAutoMerge(s.set, /^\s*auto-merge\s*$/m.test(text), learn))
+              .catch(() => {})
+          : undefined,
+      ]);
       if (watch && version !== undefined && setFacts(listed)?.cacheable) watch.store(listed, version);
       sets.push(listed);
     }

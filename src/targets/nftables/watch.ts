@@ -19,6 +19,7 @@ interface Carry {
   readonly generation: number;
   readonly entries: ReadonlyMap<string, ObservedSet>;
   readonly written: readonly ObservedSet[] | 'failed';
+  readonly merging: ReadonlyMap<string, boolean>;
   /** `#markerCommits` when the monitor was stopped. */
   readonly markerCommits: number;
 }
@@ -54,6 +55,14 @@ export class NftWatch {
   #stop: AbortController | undefined;
   /** While a quiet write runs: resolves when it is done. */
   #resumed: Promise<void> | undefined;
+  /**
+   * Per set, whether it is declared with `auto-merge` (nft's JSON does not say; `nft -t list set` does), as learned
+   * since the monitor started. Dropped when the set or the table is added or deleted, or anything unattributable
+   * happens: a set declared again may be declared differently.
+   */
+  readonly #merging = new Map<string, boolean>();
+  /** Bumped whenever `#merging` may have gone stale; a learned value is kept only if it did not move meanwhile. */
+  #declarations = 0;
   /** Marker transactions committed so far (each is one generation, printed or not). */
   #markerCommits = 0;
   /** What a quiet write hands to the next monitor. */
@@ -136,6 +145,7 @@ export class NftWatch {
     if (!this.#live || !stop || this.#lastGeneration === undefined || this.#resumed) return undefined;
     const generation = this.#lastGeneration;
     const markerCommits = this.#markerCommits;
+    const merging = new Map(this.#merging);
     const entries = new Map([...this.#entries].map(([k, e]) => [k, e.observed]));
     let resume!: () => void;
     this.#resumed = new Promise<void>((r) => (resume = r));
@@ -149,7 +159,7 @@ export class NftWatch {
       done: (written) => {
         if (called) return;
         called = true;
-        this.#carry = { generation, entries, written, markerCommits };
+        this.#carry = { generation, entries, written, markerCommits, merging };
         resume();
       },
     };
@@ -201,6 +211,7 @@ export class NftWatch {
         return;
       }
       for (const [set, observed] of carry.entries) this.#entries.set(set, { observed, epoch });
+      for (const [set, merging] of carry.merging) this.#merging.set(set, merging);
       if (carry.written !== 'failed') for (const o of carry.written) this.#entries.set(o.set, { observed: o, epoch });
       return;
     }
@@ -270,6 +281,32 @@ export class NftWatch {
     this.#entries.set(observed.set, { observed, epoch: this.#epoch });
   }
 
+  /** Whether `set` is declared with `auto-merge`, if learned since the monitor started (see `learnAutoMerge`). */
+  autoMerge(set: string): boolean | undefined {
+    return this.#merging.get(set);
+  }
+
+  /** Whether observe should learn `set`'s declaration: the monitor is live and it is not known. */
+  needsDeclaration(set: string): boolean {
+    return this.#live && !this.#merging.has(set);
+  }
+
+  /** A token for `learnAutoMerge`, taken before the declaration is read. */
+  declarationToken(): string {
+    return `${this.#epoch}:${this.#declarations}`;
+  }
+
+  /** Records `set`'s `auto-merge`, read (`nft -t list set`) since `token` was taken, unless it may have changed. */
+  learnAutoMerge(set: string, autoMerge: boolean, token: string): void {
+    if (this.#live && token === this.declarationToken()) this.#merging.set(set, autoMerge);
+  }
+
+  #forgetDeclarations(set: string | undefined): void {
+    this.#declarations++;
+    if (set === undefined) this.#merging.clear();
+    else this.#merging.delete(set);
+  }
+
   /** Whether the cache can be used: the monitor is running and has caught up once since it started. */
   get live(): boolean {
     return this.#live;
@@ -277,6 +314,8 @@ export class NftWatch {
 
   #reset(): void {
     this.#live = false;
+    this.#merging.clear();
+    this.#declarations++;
     this.#lastGeneration = undefined;
     this.#entries.clear();
     this.#pending = [];
@@ -300,6 +339,7 @@ export class NftWatch {
     const line = parseMonitorLine(text);
     if (line.kind === 'lost') {
       this.#pending = [];
+      this.#forgetDeclarations(undefined);
       this.#invalidate('all');
       return 'nft-monitor-lost-events';
     }
@@ -309,6 +349,12 @@ export class NftWatch {
     }
     this.#lastGeneration = line.generation;
     const events = this.#pending;
+    for (const e of events) {
+      if (e.kind !== 'event') this.#forgetDeclarations(undefined);
+      else if (e.family !== this.#table.family || e.table !== this.#table.name) continue;
+      else if (e.object === 'table') this.#forgetDeclarations(undefined);
+      else if (e.object === 'set' || e.object === 'map') this.#forgetDeclarations(e.name);
+    }
     this.#pending = [];
     const marker = events.length === 2 && events.every((e) => e.kind === 'event' && e.object === 'table');
     if (marker) {
