@@ -34,24 +34,25 @@ export async function observeNftables(o: ObserveOptions, signal: AbortSignal): P
     const watch = o.watch?.live && (await o.watch.sync(signal)) !== undefined ? o.watch : undefined;
     sets = [];
     for (const s of o.sets) {
-      const cached = watch?.cached(s.set);
-      if (cached) {
-        sets.push(cached);
-        continue;
-      }
-      const version = watch?.version(s.set);
+      // Whether the set merges neighbours (`auto-merge`) decides whether gatehouse's own writes leave exactly the
+      // elements written (see apply's element edits); nft's JSON does not show it, the terse listing does. Read once
+      // per monitor start, cached set or not.
       const learn = watch?.needsDeclaration(s.set) ? watch.declarationToken() : undefined;
-      const [listed] = await Promise.all([
-        listSet(o, s, signal),
-        // Whether the set merges neighbours (`auto-merge`) decides whether gatehouse's own writes leave exactly the
-        // elements written (see apply's element edits); nft's JSON does not show it, the terse listing does.
+      const declaration =
         learn !== undefined && watch
           ? o.runner
               .run(['-t', 'list', 'set', o.table.family, o.table.name, s.set], { signal })
               .then((text) => watch.learnAutoMerge(s.set, /^\s*auto-merge\s*$/m.test(text), learn))
               .catch(() => {})
-          : undefined,
-      ]);
+          : undefined;
+      const cached = watch?.cached(s.set);
+      if (cached) {
+        await declaration;
+        sets.push(cached);
+        continue;
+      }
+      const version = watch?.version(s.set);
+      const [listed] = await Promise.all([listSet(o, s, signal), declaration]);
       if (watch && version !== undefined && setFacts(listed)?.cacheable) watch.store(listed, version);
       sets.push(listed);
     }
