@@ -6,13 +6,15 @@ import type { ObservedSet, TableRef } from './types.ts';
 /** How long observe waits for the monitor to catch up before it lists the sets as if there were no watch. */
 const SYNC_TIMEOUT_MS = 5_000;
 /**
- * Going live: markers until the freshly started monitor prints one. nft loads its cache (every set's elements) before
- * it subscribes, so with a 100k-element set that takes 1–3 s (nftables 1.0.6); markers committed before are never
- * printed. Waits double from 50 ms to 1 s, for at most about 30 s.
+ * Going live: markers until the freshly started monitor prints one. nft subscribes, then reads its cache (every set's
+ * elements), and restarts that read whenever the generation changes under it: markers sent too often while it reads a
+ * 100k-element set keep it from ever finishing (seen with nftables 1.0.6: no line for over 20 s with a marker every
+ * 100 ms). So the waits double, from 50 ms up to 8 s, for at most about a minute; a live monitor prints a marker within
+ * milliseconds and is not slowed by them.
  */
 const START_FIRST_WAIT_MS = 50;
-const START_MAX_WAIT_MS = 1_000;
-const START_ATTEMPTS = 36;
+const START_MAX_WAIT_MS = 8_000;
+const START_ATTEMPTS = 14;
 
 interface Carry {
   /** The last generation the stopped monitor printed. */
