@@ -28,6 +28,8 @@ export interface RunCommandOptions {
   readonly timeoutMs: number;
   /** Environment of the command; the process's own when unset. */
   readonly env?: NodeJS.ProcessEnv;
+  /** Called with the process id once the command is started (e.g. to recognise its own events in a monitor). */
+  readonly onSpawn?: (pid: number) => void;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface RunCommandOptions {
  *   GatehouseError TARGET_FAILED when it cannot be started or runs longer than `timeoutMs`.
  */
 export function runCommand(argv: readonly string[], options: RunCommandOptions): Promise<string> {
-  const { input, signal, timeoutMs, env } = options;
+  const { input, signal, timeoutMs, env, onSpawn } = options;
   const [file, ...rest] = argv as [string, ...string[]];
   const cmd = () => redact(argv.join(' '));
   return new Promise((resolvePromise, reject) => {
@@ -50,6 +52,7 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
       ...(env === undefined ? {} : { env }),
     });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -68,6 +71,54 @@ export function runCommand(argv: readonly string[], options: RunCommandOptions):
     child.on('close', (code) => {
       if (failed) return;
       if (code === 0) resolvePromise(Buffer.concat(out).toString('utf8'));
+      else reject(new CommandError(argv, code, Buffer.concat(err).toString('utf8')));
+    });
+  });
+}
+
+/**
+ * Runs a long-running `argv` (no shell) and calls `onLine` with each line of its stdout, in order, until it exits or
+ * `signal` aborts (then it is killed and the promise resolves). `onStart` is called once it is running.
+ *
+ * @throws CommandError when it exits by itself (whatever the status: a monitor is not meant to end); GatehouseError
+ *   TARGET_FAILED when it cannot be started.
+ */
+export function streamLines(
+  argv: readonly string[],
+  options: { readonly signal: AbortSignal; readonly onLine: (line: string) => void; readonly onStart?: () => void },
+): Promise<void> {
+  const { signal, onLine, onStart } = options;
+  const [file, ...rest] = argv as [string, ...string[]];
+  return new Promise((resolvePromise, reject) => {
+    if (signal.aborted) {
+      resolvePromise();
+      return;
+    }
+    const child = spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'], signal });
+    let pending = '';
+    const err: Buffer[] = [];
+    let errBytes = 0;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onLine(line);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      // Bounded: only the start of a failing monitor's complaint is worth keeping.
+      if (errBytes < 64_000) err.push(b);
+      errBytes += b.length;
+    });
+    child.on('spawn', () => onStart?.());
+    let failed = false;
+    child.on('error', (e) => {
+      failed = true;
+      if (signal.aborted) resolvePromise();
+      else reject(new GatehouseError('TARGET_FAILED', `cannot run ${redact(argv.join(' '))}`, { cause: e }));
+    });
+    child.on('close', (code) => {
+      if (failed) return;
+      if (signal.aborted) resolvePromise();
       else reject(new CommandError(argv, code, Buffer.concat(err).toString('utf8')));
     });
   });

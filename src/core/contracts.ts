@@ -54,7 +54,10 @@ export interface DesiredContext {
 /**
  * A place where access is granted.
  *
- * Reconciliation is level-based: every run re-observes, whatever woke it. `observe` reads only; `diff` is pure and
+ * Reconciliation is level-based: every run observes the target's current state, whatever woke it. A target with a
+ * `watch` may answer part of `observe` from what it read or wrote before, but only for parts its watch proves nobody
+ * changed since (an event stream that reports every change and is known to be caught up); anything it cannot prove
+ * is read again, so each run still compares desired state with the actual state. `observe` reads only; `diff` is pure and
  * deterministic; `apply` is idempotent, so re-running after a partial failure converges. Targets whose changes must
  * commit together (one kernel transaction) are `atomic`: `apply` gets them all at once, and a guard that blocks one
  * change blocks them all.
@@ -72,6 +75,13 @@ export interface Target<Desired = unknown, Observed = unknown, C extends Change 
   readonly changeSchema?: ChangeSchema;
   desired(ctx: DesiredContext): Desired;
   observe(signal: AbortSignal): Promise<Observed>;
+  /**
+   * For the daemon: runs until `signal` aborts, watching the target for changes made by others (a hand edit), and calls
+   * `notify` when it may have changed, so the daemon reconciles it (and reverts the edit) without waiting for the
+   * periodic pass. While it runs, `observe` may skip re-reading what the watch proves unchanged. Rejects when watching
+   * cannot continue (the daemon restarts it with backoff); from then until it runs again, nothing is skipped.
+   */
+  watch?(signal: AbortSignal, notify: (reason: string) => void): Promise<void>;
   diff(desired: Desired, observed: Observed): C[];
   /**
    * Findings that need a human but are not changes (e.g. "needs enrolment: no account for this person"). Pure; shown

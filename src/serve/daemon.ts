@@ -1,6 +1,6 @@
 import { serve as listen, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
-import type { Runnable, Source } from '../core/contracts.ts';
+import type { Runnable, Source, Target } from '../core/contracts.ts';
 import { describeError } from '../core/errors.ts';
 import { buildApp, buildMetricsApp, type Readiness } from '../server/app.ts';
 import type { Hono } from 'hono';
@@ -13,6 +13,8 @@ import type { ServeMetrics } from './metrics.ts';
 export interface Runtime {
   readonly targets: readonly ControlledTarget[];
   readonly sources: readonly Source[];
+  /** Targets that can watch for changes made by others (see `Target.watch`); an event enqueues the target. */
+  readonly watchedTargets?: readonly Pick<Target, 'name' | 'watch'>[];
   readonly reconcile: Reconcile;
   /** Targets a verified GitHub organisation webhook enqueues. */
   readonly githubTargets: readonly string[];
@@ -198,6 +200,16 @@ export class Daemon implements Runnable {
       if (!source.watch) continue;
       void this.#watch(source, controller, ac.signal);
     }
+    for (const target of runtime.watchedTargets ?? []) {
+      const watch = target.watch?.bind(target);
+      if (!watch) continue;
+      void this.#keepWatching(
+        { kind: 'target', name: target.name },
+        (signal, notify) => watch(signal, notify),
+        (reason) => controller.enqueue(target.name, reason),
+        ac.signal,
+      );
+    }
   }
 
   /**
@@ -205,17 +217,37 @@ export class Daemon implements Runnable {
    * source's targets (events may have been lost meanwhile).
    */
   async #watch(source: Source, controller: Controller, signal: AbortSignal): Promise<void> {
+    const watch = source.watch?.bind(source);
+    if (!watch) return;
+    await this.#keepWatching(
+      { kind: 'source', name: source.name },
+      watch,
+      (reason) => controller.enqueueForSource(source.name, reason),
+      signal,
+    );
+  }
+
+  /**
+   * The restart loop shared by source and target watches: a rejected watch is restarted with capped backoff, and each
+   * restart notifies (events may have been lost meanwhile).
+   */
+  async #keepWatching(
+    who: { kind: 'source' | 'target'; name: string },
+    watch: (signal: AbortSignal, notify: (reason: string) => void) => Promise<void>,
+    notify: (reason: string) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     let delay = 1_000;
     while (!signal.aborted) {
       const started = Date.now();
       try {
-        await source.watch?.(signal, (reason) => controller.enqueueForSource(source.name, reason));
-        return; // resolved: the source has nothing to watch (e.g. polling disabled)
+        await watch(signal, notify);
+        return; // resolved: nothing to watch (e.g. polling disabled)
       } catch (e) {
-        this.#o.logger.warn({ source: source.name, error: describeError(e) }, 'source watch stopped; restarting');
+        this.#o.logger.warn({ [who.kind]: who.name, error: describeError(e) }, `${who.kind} watch stopped; restarting`);
       }
       if (signal.aborted) return;
-      controller.enqueueForSource(source.name, 'watch-restart');
+      notify('watch-restart');
       if (Date.now() - started > 60_000) delay = 1_000;
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 60_000);

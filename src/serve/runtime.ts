@@ -23,6 +23,7 @@ export function runtimeOf(engine: Engine, actor: string, logger?: Logger): Runti
   return {
     targets,
     sources: engine.sources,
+    watchedTargets: engine.targets.filter((t) => t.watch !== undefined),
     githubTargets: engine.targets.filter((t) => t.type === 'github').map((t) => t.name),
     settings: settingsOf(engine),
     ...(logger ? withInteractions(engine, logger) : {}),

@@ -3,9 +3,12 @@ import { tooWide, type Family, type Prefix, type WidthPolicy } from '../../core/
 import type { Change, ChangeResult } from '../../core/contracts.ts';
 import { GatehouseError, describeError, isGatehouseError, type ErrorCode } from '../../core/errors.ts';
 import { nftFailure, type NftRunner } from './nft.ts';
-import { includeHeader, renderBatch, renderProbe } from './render.ts';
+import { includeHeader, renderBatch, renderEdits, renderProbe } from './render.ts';
+import { classify, recordFacts, setFacts } from './elements.ts';
+import type { NftWatch } from './watch.ts';
+import { formatPrefix } from '../../core/address.ts';
 import { observedPrefixes, plannedContents } from './diff.ts';
-import { normalize, sameList, subtract, toPrefix } from './set-math.ts';
+import { hasAdjacent, normalize, sameList, subtract, toPrefix } from './set-math.ts';
 import type {
   ManagedSet,
   NftIncludeChange,
@@ -27,6 +30,28 @@ export interface ApplyOptions {
   /** Elements wider than this are refused at apply too, whatever the plan says (see `tooWide`). */
   readonly width: WidthPolicy;
   readonly logger?: Pick<Logger, 'debug'>;
+  /** The target's `nft monitor` watch, if running: told which transaction is gatehouse's and what it wrote. */
+  readonly watch?: NftWatch;
+}
+
+/**
+ * A set change is applied as element edits (`delete element` + `add element`) instead of `flush set` + every element
+ * when its delta is at most this fraction of the set. Edits do the kernel work of the delta only, where a replace
+ * deletes and re-adds every element (a 10-element change on a 10k set: ~20 element operations instead of ~20,000). The
+ * bound keeps large rewrites on the replace path, whose `flush set` needs no list of removals (nft parses every
+ * deleted element of an edit, which costs about as much as adding it) and is pre-checked.
+ */
+export const EDIT_FRACTION = 0.25;
+
+/**
+ * True when `c` will be applied as element edits: the observation lists the kernel's elements exactly (see `SetFacts`),
+ * and the delta is small against the set.
+ */
+function editable(c: Change, now: ObservedSet | undefined): boolean {
+  if (c.kind !== 'nft-set' || !setFacts(now)?.exact || now === undefined) return false;
+  const { add, remove } = c as NftSetChange;
+  if (!Array.isArray(add) || !Array.isArray(remove)) return false;
+  return add.length + remove.length <= EDIT_FRACTION * Math.max(now.elements.length, 1);
 }
 
 /**
@@ -67,12 +92,22 @@ export async function applyNftables(
 
   // The structural pre-check needs only each set's name and first element, so it runs while the full element lists
   // are validated and rendered below (on a 100k-element set that work takes about as long as the probe).
-  const probe = o.kernel ? settle(startProbe(o, changes, signal)) : undefined;
+  // Small deltas are edited in place without the probe: the edit batch is small, and itself one transaction.
+  const seen = new Map(observed.sets.map((s) => [s.set, s]));
+  const edits = new Set(changes.filter((c) => editable(c, seen.get((c as NftSetChange).set))).map((c) => c.id));
+  const probe = o.kernel
+    ? settle(
+        startProbe(
+          o,
+          changes.filter((c) => !edits.has(c.id)),
+          signal,
+        ),
+      )
+    : undefined;
 
   let setChanges: { change: NftSetChange; contents: SetContents }[];
   let include: { change: NftIncludeChange; content: string } | undefined;
   try {
-    const seen = new Map(observed.sets.map((s) => [s.set, s]));
     setChanges = checkShape(changes).map((change) => ({
       change,
       contents: applyDelta(o, change, seen.get(change.set)),
@@ -96,9 +131,16 @@ export async function applyNftables(
 
   if (o.kernel && setChanges.length > 0) {
     const sets = setChanges.map((s) => s.contents);
+    const batch = setChanges
+      .map((s) => (edits.has(s.change.id) ? renderEdit(o, seen.get(s.change.set), s.contents) : render(s.contents)))
+      .join('');
+    const tokens = o.watch?.beginWrite(sets.map((s) => s.set));
+    // A replace prints every element in `nft monitor`: the watch stops its monitor for it (see `NftWatch.pause`).
+    const quiet = setChanges.some((s) => !edits.has(s.change.id)) ? o.watch?.pause() : undefined;
     try {
-      await kernelReplace(o, probe, sets.map(render).join(''), signal);
+      await kernelReplace(o, probe, batch, signal);
     } catch (e) {
+      quiet?.done('failed');
       const err = nftFailure(`replacing ${sets.map((s) => s.set).join(', ')}`, e);
       for (const { change } of setChanges) set(change.id, 'failed', describeError(err), err.code);
       if (include) set(include.change.id, 'skipped', 'not written: the kernel batch failed, so no set changed');
@@ -106,7 +148,15 @@ export async function applyNftables(
       if (file?.ok) await file.value.abort();
       return ordered();
     }
-    for (const { change, contents } of setChanges) set(change.id, 'applied', `${contents.prefixes.length} entries`);
+    const written: ObservedSet[] = [];
+    for (const { change, contents } of setChanges) {
+      set(change.id, 'applied', `${contents.prefixes.length} entries${edits.has(change.id) ? ' (edited)' : ''}`);
+      const now = writtenObservation(contents, seen.get(contents.set), o.watch);
+      const token = tokens?.get(contents.set);
+      if (now && quiet) written.push(now);
+      else if (now && token !== undefined) o.watch?.store(now, token);
+    }
+    quiet?.done(written);
   }
 
   if (include && staged) {
@@ -167,7 +217,20 @@ async function kernelReplace(
   const checked = await probe;
   if (checked && !checked.ok) throw checked.error;
   const t = performance.now();
-  await o.runner.run(['-f', '-'], { input: batch, signal });
+  let pid: number | undefined;
+  try {
+    await o.runner.run(['-f', '-'], {
+      input: batch,
+      signal,
+      onSpawn: (p) => {
+        pid = p;
+        o.watch?.ownProcess(p);
+      },
+    });
+  } catch (e) {
+    if (pid !== undefined) o.watch?.forgetProcess(pid);
+    throw e;
+  }
   o.logger?.debug({ ms: Math.round(performance.now() - t), bytes: batch.length }, 'nft batch applied');
 }
 
@@ -273,6 +336,38 @@ function includeContent(
     return render(contents);
   });
   return includeHeader(o.target) + pieces.join('');
+}
+
+/**
+ * The edit batch taking a set from `now` (whose elements are the kernel's, see `editable`) to `contents`: delete the
+ * elements not wanted as they are, add the wanted ones not held as they are. Afterwards the set holds exactly
+ * `contents`' prefixes.
+ */
+function renderEdit(o: ApplyOptions, now: ObservedSet | undefined, contents: SetContents): string {
+  const held = new Set(now?.elements ?? []);
+  const texts = contents.prefixes.map(formatPrefix);
+  const wanted = new Set(texts);
+  const remove = (now?.elements ?? []).filter((e) => !wanted.has(e)).map((e) => toPrefix(e, `set ${contents.set}`));
+  const add = contents.prefixes.filter((_, i) => !held.has(texts[i] as string));
+  return renderEdits(o.table, { set: contents.set, family: contents.family, remove, add });
+}
+
+/**
+ * What a set holds after gatehouse's own transaction wrote `contents`, for the watch's cache; undefined when the set
+ * cannot be cached (no listing showed its flags allow it: element timeouts, a dynamic set). Its elements are the
+ * prefixes written, unless an `auto-merge` set joined neighbours into ranges: when the set may merge (the watch has not
+ * learned otherwise) and two prefixes touch, the entry is not marked exact, and the next change replaces the set.
+ */
+function writtenObservation(
+  contents: SetContents,
+  before: ObservedSet | undefined,
+  watch: NftWatch | undefined,
+): ObservedSet | undefined {
+  if (!setFacts(before)?.cacheable) return undefined;
+  const observed = classify(contents.set, contents.family, contents.prefixes, `set ${contents.set}`);
+  const merges = watch?.autoMerge(contents.set) ?? true;
+  recordFacts(observed, { exact: !merges || !hasAdjacent(contents.prefixes), cacheable: true });
+  return observed;
 }
 
 /** A promise that never rejects, so it can be started early and awaited later without an unhandled rejection. */

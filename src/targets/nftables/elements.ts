@@ -79,6 +79,45 @@ export function parseSetListing(json: string, table: TableRef, set: string, fami
     );
   }
   const elems = Array.isArray(entry.elem) ? (entry.elem as unknown[]) : [];
-  const prefixes = elems.flatMap((e, i) => parseElement(e, `${label} element ${i}`));
-  return classify(set, family, prefixes, label);
+  let ranges = false;
+  const prefixes = elems.flatMap((e, i) => {
+    if (!ranges && typeof e === 'object' && e !== null) ranges = isRange(e as Record<string, unknown>);
+    return parseElement(e, `${label} element ${i}`);
+  });
+  const observed = classify(set, family, prefixes, label);
+  facts.set(observed, {
+    exact: !ranges && observed.stray.length === 0 && observed.elements.length === prefixes.length,
+    // Elements with timeouts expire, and a dynamic set is filled from the packet path: neither shows in `nft monitor`.
+    cacheable: !flags.includes('timeout') && !flags.includes('dynamic'),
+  });
+  return observed;
+}
+
+function isRange(e: Record<string, unknown>): boolean {
+  if ('range' in e) return true;
+  const val = (e.elem as Record<string, unknown> | null | undefined)?.val;
+  return typeof val === 'object' && val !== null && 'range' in val;
+}
+
+/** What is known about an observed set beyond its contents (kept apart: observations are plain JSON plan values). */
+export interface SetFacts {
+  /**
+   * Its elements are exactly the kernel's elements: none was a range split into prefixes, none merged with another,
+   * no stray element. Then `delete element` of any of them names an element the kernel holds.
+   */
+  readonly exact: boolean;
+  /** Only `nft monitor` events change it (no element timeouts, not filled from the packet path). */
+  readonly cacheable: boolean;
+}
+
+const facts = new WeakMap<ObservedSet, SetFacts>();
+
+/** The facts recorded for this very observation object; undefined for a copy or one not made by a listing or write. */
+export function setFacts(o: ObservedSet | undefined): SetFacts | undefined {
+  return o && facts.get(o);
+}
+
+/** Records facts of an observation gatehouse made itself (e.g. the contents its own transaction wrote). */
+export function recordFacts(o: ObservedSet, f: SetFacts): void {
+  facts.set(o, f);
 }

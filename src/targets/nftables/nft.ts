@@ -1,4 +1,4 @@
-import { CommandError, runCommand } from '../../adapters/command.ts';
+import { CommandError, runCommand, streamLines } from '../../adapters/command.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { redact } from '../../core/redact.ts';
 
@@ -8,7 +8,20 @@ import { redact } from '../../core/redact.ts';
  */
 export interface NftRunner {
   /** @throws NftCommandError when nft exits non-zero; GatehouseError ABORTED / TARGET_FAILED if it cannot run. */
-  run(args: readonly string[], options: { readonly input?: string; readonly signal: AbortSignal }): Promise<string>;
+  run(
+    args: readonly string[],
+    options: {
+      readonly input?: string;
+      readonly signal: AbortSignal;
+      /** Called with the started process's id: the id nft reports in `nft monitor` for its transaction. */
+      readonly onSpawn?: (pid: number) => void;
+    },
+  ): Promise<string>;
+  /**
+   * Runs `nft monitor` (plain text) until `signal` aborts, calling `onLine` per line and `onStart` once it runs. Absent
+   * on runners that cannot watch (unit-test fakes): then nothing is cached. Rejects when the monitor ends by itself.
+   */
+  monitor?(signal: AbortSignal, onLine: (line: string) => void, onStart: () => void): Promise<void>;
 }
 
 /** nft exited non-zero. `stderr` is a bounded, redacted excerpt. */
@@ -44,9 +57,23 @@ export function summarizeStderr(stderr: string): string {
 /** Runs `[...command, ...args]` (e.g. `['sudo', 'nft']` or `['ip', 'netns', 'exec', 'ns1', 'nft']`). */
 export function commandRunner(command: readonly string[]): NftRunner {
   return {
-    async run(args, { input, signal }) {
+    async run(args, { input, signal, onSpawn }) {
       try {
-        return await runCommand([...command, ...args], { input, signal, timeoutMs: NFT_TIMEOUT_MS });
+        return await runCommand([...command, ...args], {
+          input,
+          signal,
+          timeoutMs: NFT_TIMEOUT_MS,
+          ...(onSpawn === undefined ? {} : { onSpawn }),
+        });
+      } catch (e) {
+        if (e instanceof CommandError) throw new NftCommandError(e.argv, e.exitCode, summarizeStderr(e.stderr));
+        throw e;
+      }
+    },
+    async monitor(signal, onLine, onStart) {
+      try {
+        // nft flushes each event line as it prints it, so a pipe delivers it at once.
+        await streamLines([...command, 'monitor'], { signal, onLine, onStart });
       } catch (e) {
         if (e instanceof CommandError) throw new NftCommandError(e.argv, e.exitCode, summarizeStderr(e.stderr));
         throw e;

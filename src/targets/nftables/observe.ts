@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { GatehouseError } from '../../core/errors.ts';
-import { parseSetListing } from './elements.ts';
+import { parseSetListing, setFacts } from './elements.ts';
 import { NftCommandError, nftFailure, type NftRunner } from './nft.ts';
 import { parseBatch, replay } from './parse-batch.ts';
 import type { ManagedSet, NftObserved, ObservedSet, TableRef } from './types.ts';
+import type { NftWatch } from './watch.ts';
 
 export interface ObserveOptions {
   readonly table: TableRef;
@@ -12,6 +13,8 @@ export interface ObserveOptions {
   readonly kernel: boolean;
   readonly includeFile: string | null;
   readonly runner: NftRunner;
+  /** The target's `nft monitor` watch, when the daemon runs one: sets it proves unchanged are not listed again. */
+  readonly watch?: NftWatch;
 }
 
 /**
@@ -25,8 +28,34 @@ export async function observeNftables(o: ObserveOptions, signal: AbortSignal): P
   const include = o.includeFile === null ? null : await readInclude(o.includeFile);
   let sets: ObservedSet[];
   if (o.kernel) {
+    // With a live monitor that has caught up with every transaction committed so far, a set nobody touched since
+    // gatehouse last read or wrote it is taken from the cache; any other set is listed as without a watch.
+    await o.watch?.settled();
+    const watch = o.watch?.live && (await o.watch.sync(signal)) !== undefined ? o.watch : undefined;
     sets = [];
-    for (const s of o.sets) sets.push(await listSet(o, s, signal));
+    for (const s of o.sets) {
+      // Whether the set merges neighbours (`auto-merge`) decides whether gatehouse's own writes leave exactly the
+      // elements written (see apply's element edits); nft's JSON does not show it, the terse listing does. Read once
+      // per monitor start, cached set or not.
+      const learn = watch?.needsDeclaration(s.set) ? watch.declarationToken() : undefined;
+      const declaration =
+        learn !== undefined && watch
+          ? o.runner
+              .run(['-t', 'list', 'set', o.table.family, o.table.name, s.set], { signal })
+              .then((text) => watch.learnAutoMerge(s.set, /^\s*auto-merge\s*$/m.test(text), learn))
+              .catch(() => {})
+          : undefined;
+      const cached = watch?.cached(s.set);
+      if (cached) {
+        await declaration;
+        sets.push(cached);
+        continue;
+      }
+      const version = watch?.version(s.set);
+      const [listed] = await Promise.all([listSet(o, s, signal), declaration]);
+      if (watch && version !== undefined && setFacts(listed)?.cacheable) watch.store(listed, version);
+      sets.push(listed);
+    }
   } else {
     const commands = include === null ? [] : parseBatch(include, o.includeFile ?? 'include file');
     sets = replay(commands, o.table, o.sets, o.includeFile ?? 'include file');

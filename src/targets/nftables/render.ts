@@ -77,6 +77,36 @@ export function renderBatch(
 }
 
 /**
+ * The nft batch that edits one set in place: `delete element` of `remove`, then `add element` of `add`. Part of one
+ * `nft -f` transaction: a delete of an element the set does not hold fails the whole batch and changes nothing. Each
+ * removal must be an element the set holds exactly as listed; `add` must be disjoint from what stays. Pure.
+ * @throws GatehouseError TARGET_FAILED (terminal) for a name or element that is not a validated identifier / Prefix.
+ */
+export function renderEdits(
+  table: TableRef,
+  edit: {
+    readonly set: string;
+    readonly family: 4 | 6;
+    readonly remove: readonly Prefix[];
+    readonly add: readonly Prefix[];
+  },
+): string {
+  const head = `${table.family} ${identifier(table.name, 'table')}`;
+  const where = `set ${head} ${identifier(edit.set, 'set')}`;
+  const lines: string[] = [];
+  for (const [op, list] of [
+    ['delete', edit.remove],
+    ['add', edit.add],
+  ] as const) {
+    const texts = list.map((p) => elementText(p, edit.family, where));
+    for (let i = 0; i < texts.length; i += ELEMENTS_PER_LINE) {
+      lines.push(`${op} element ${head} ${edit.set} { ${texts.slice(i, i + ELEMENTS_PER_LINE).join(', ')} }`);
+    }
+  }
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
  * A check-only batch proving that each set exists and takes one element of its family: `flush set` plus the first
  * element (if any). Run with `nft -c`, it costs a fraction of checking the full batch; see apply.ts for why that is
  * enough.

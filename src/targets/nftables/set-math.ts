@@ -181,6 +181,22 @@ function aggregatedWith<N extends number | bigint>(ops: Ops<N>, prefixes: readon
   return true;
 }
 
+/**
+ * True when two of the sorted, disjoint `prefixes` (one family) touch: one ends right before the next starts. An
+ * `auto-merge` set joins such neighbours into a range, so its elements are then not the prefixes written.
+ */
+export function hasAdjacent(prefixes: readonly Prefix[]): boolean {
+  const parts = byFamily(prefixes);
+  if (!parts) return true;
+  return adjacentWith(V4, parts[0]) || adjacentWith(V6, parts[1]);
+}
+
+function adjacentWith<N extends number | bigint>(ops: Ops<N>, prefixes: readonly Prefix[]): boolean {
+  const { starts, ends } = spans(ops, prefixes);
+  for (let i = 0; i + 1 < starts.length; i++) if (starts[i + 1] === ops.next(ends[i] as N)) return true;
+  return false;
+}
+
 /** `aggregate(prefixes)`, skipping the work when the input is already aggregated (the usual case). */
 export function normalize(prefixes: readonly Prefix[]): Prefix[] {
   return isAggregated(prefixes) ? [...prefixes] : aggregate(prefixes);

@@ -10,6 +10,7 @@ import { commandRunner, type NftRunner } from './nft.ts';
 import { observeNftables } from './observe.ts';
 import type { NftChange, NftDesired, NftObserved } from './types.ts';
 import { withholdNftables } from './withhold.ts';
+import { NftWatch } from './watch.ts';
 
 export type NftablesTarget = Target<NftDesired, NftObserved, NftChange>;
 
@@ -26,7 +27,24 @@ export function createNftablesTarget(
   const includeFile = config.includeFile === undefined ? null : resolve(deps.baseDir, config.includeFile);
   const table = { family: config.table.family, name: config.table.name };
   const sets = managedSets(config);
-  const options = { target: name, table, sets, kernel: config.kernel, includeFile, runner, width: widthPolicy(config) };
+  // The daemon's watch lets observe skip sets provably unchanged; without one (plan, apply), every set is listed.
+  const nftWatch = config.kernel
+    ? new NftWatch(
+        runner,
+        table,
+        sets.map((s) => s.set),
+      )
+    : undefined;
+  const options = {
+    target: name,
+    table,
+    sets,
+    kernel: config.kernel,
+    includeFile,
+    runner,
+    width: widthPolicy(config),
+    ...(nftWatch ? { watch: nftWatch } : {}),
+  };
   return {
     name,
     type: 'nftables',
@@ -36,6 +54,7 @@ export function createNftablesTarget(
     diff: diffNftables,
     guard: (changes, desired, observed) => guardNftables(changes, desired, observed),
     withhold: withholdNftables,
+    ...(nftWatch?.supported ? { watch: (signal, notify) => nftWatch.watch(signal, notify) } : {}),
     // Set changes are deltas against the observation the plan was verified against; a caller without it (a test, a
     // benchmark) gets a fresh one.
     apply: async (changes, signal, observed) =>
