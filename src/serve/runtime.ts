@@ -4,6 +4,7 @@ import type { ReconcileOutcome } from '../core/reconcile.ts';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine.ts';
 import type { Plan } from '../core/plan.ts';
+import type { Target } from '../core/contracts.ts';
 import { linksHttp, releaseMessages } from '../server/links/endpoint.ts';
 import type { ReconcileReport, ReconcileRequest } from './controller.ts';
 import type { Runtime, ServeSettings } from './daemon.ts';
@@ -23,13 +24,25 @@ export function runtimeOf(engine: Engine, actor: string, logger?: Logger): Runti
   return {
     targets,
     sources: engine.sources,
-    watchedTargets: engine.targets.filter((t) => t.watch !== undefined),
+    watchedTargets: watchedTargets(engine.targets, targets),
     githubTargets: engine.targets.filter((t) => t.type === 'github').map((t) => t.name),
     settings: settingsOf(engine),
     ...(logger ? withInteractions(engine, logger) : {}),
     reconcile: (req) => reconcileTarget(engine, actor, req, logger),
     close: () => engine.close(),
   };
+}
+
+/**
+ * The targets whose watch the daemon runs: those that have one and may write. A plan-only target is never watched: a
+ * watch may itself write to the target (nftables commits invisible marker transactions to prove its monitor caught
+ * up), and plan-only means nothing is written there, by construction.
+ */
+export function watchedTargets<T extends Pick<Target, 'name' | 'watch'>>(
+  targets: readonly T[],
+  modes: readonly { name: string; mode: 'apply' | 'plan-only' }[],
+): T[] {
+  return targets.filter((t) => t.watch !== undefined && modes.find((m) => m.name === t.name)?.mode === 'apply');
 }
 
 async function reconcileTarget(

@@ -98,6 +98,12 @@ export const nftablesSchema = z
       .boolean()
       .default(true)
       .describe('false: only write includeFile, never run nft (no root needed; for demos and staged rollouts).'),
+    watch: z
+      .boolean()
+      .default(true)
+      .describe(
+        '`serve` only: follow the kernel with `nft monitor`, so a hand edit is reverted within seconds and a set provably unchanged since the last read or write is not listed again. Commits invisible marker transactions (table gatehouse_sync_<hex>, created and deleted at once); false: list every set on every pass.',
+      ),
     includeFile: z
       .string()
       .min(1)

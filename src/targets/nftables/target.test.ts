@@ -20,6 +20,15 @@ describe('nftables target', () => {
   });
   const target = nftablesTarget.create('db-allowlist', cfg, deps('/etc/gatehouse'));
 
+  it('the daemon may watch a kernel target (real nft runner), unless watch: false or kernel: false', () => {
+    const sets = [{ name: 'db', ipv4: 'allow_v4', from: ['office'] }];
+    const make = (extra: Record<string, unknown>) =>
+      nftablesTarget.create('t', config({ includeFile: 'out/t.nft', sets, ...extra }), deps('/etc/gatehouse'));
+    assert.equal(typeof make({}).watch, 'function');
+    assert.equal(make({ watch: false }).watch, undefined);
+    assert.equal(make({ kernel: false }).watch, undefined);
+  });
+
   it('is atomic and lists its sources once each', () => {
     assert.equal(target.type, 'nftables');
     assert.equal(target.atomic, true);

@@ -27,14 +27,16 @@ export function createNftablesTarget(
   const includeFile = config.includeFile === undefined ? null : resolve(deps.baseDir, config.includeFile);
   const table = { family: config.table.family, name: config.table.name };
   const sets = managedSets(config);
-  // The daemon's watch lets observe skip sets provably unchanged; without one (plan, apply), every set is listed.
-  const nftWatch = config.kernel
-    ? new NftWatch(
-        runner,
-        table,
-        sets.map((s) => s.set),
-      )
-    : undefined;
+  // The daemon's watch lets observe skip sets provably unchanged; without one (plan, apply, `watch: false`), every set
+  // is listed.
+  const nftWatch =
+    config.kernel && config.watch
+      ? new NftWatch(
+          runner,
+          table,
+          sets.map((s) => s.set),
+        )
+      : undefined;
   const options = {
     target: name,
     table,
