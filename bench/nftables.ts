@@ -6,54 +6,26 @@
  *     observe + diff + guard + apply pass. Goal: apply ≤ 1.2× raw.
  *  2. The cost of the `nft -c` pre-check: the full batch vs the structural probe apply uses.
  *  3. A 10-element change on a 10k set, end to end, next to raw 10-element `add/delete element` edits.
- *  4. The size of a plan replacing 100k elements (and of one filling an empty set) against the raw batch.
+ *  4. (Plan size against the raw batch: bench/plan-size.ts.)
  * Elements are a seeded mix of /32s and prefixes, so runs compare. Each figure is the median of REPS runs; runs
  * alternate between two different sets so every replace really replaces.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { aggregate, formatPrefix, parsePrefix, type Prefix } from '../src/core/address.ts';
+import { aggregate, formatPrefix, type Prefix } from '../src/core/address.ts';
 import type { DesiredContext } from '../src/core/contracts.ts';
 import { renderBatch } from '../src/targets/nftables/index.ts';
 import { nftablesTarget, type NftablesTarget } from '../src/targets/nftables/index.ts';
 import { renderProbe } from '../src/targets/nftables/render.ts';
-import { toJson } from '../src/cli/output.ts';
 import { NetnsLab, isRoot, run } from '../test/harness/netns.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
+import { generatePrefixes } from './lib/prefixes.ts';
 
 const REPS = Number(process.env.REPS ?? 3);
 /** Untimed pause between the passes with the watch running (see section 5). */
 const RESTART_MS = Number(process.env.RESTART_MS ?? 8_000);
 const table = { family: 'inet', name: 'gh' } as const;
-
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** `n` disjoint IPv4 prefixes: 80 % /32, the rest /20–/31, spread over 11.0.0.0–126.255.255.255. */
-function generate(n: number, seed: number): Prefix[] {
-  const r = rng(seed);
-  const out: Prefix[] = [];
-  while (out.length < n) {
-    const batch: Prefix[] = [];
-    for (let i = 0; i < (n - out.length) * 1.1 + 10; i++) {
-      const len = r() < 0.8 ? 32 : 20 + Math.floor(r() * 12);
-      const value = (11 + Math.floor(r() * 116)) * 2 ** 24 + Math.floor(r() * 2 ** 24);
-      const base = value - (value % 2 ** (32 - len));
-      const text = [base >>> 24, (base >>> 16) & 255, (base >>> 8) & 255, base & 255].join('.');
-      batch.push(parsePrefix(`${text}/${len}`, 'bench'));
-    }
-    out.splice(0, out.length, ...aggregate([...out, ...batch]));
-  }
-  return aggregate(out.slice(0, n));
-}
 
 const ctxOf = (prefixes: readonly Prefix[]): DesiredContext => ({
   sources: new Map([
@@ -108,7 +80,7 @@ async function main(): Promise<void> {
       );
 
     const gen = performance.now();
-    const sets = [generate(100_000, 1), generate(100_000, 2)];
+    const sets = [generatePrefixes(100_000, 1), generatePrefixes(100_000, 2)];
     const batches = sets.map((p) => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: p }]));
     console.log(
       `generated 2 × ${sets[0]?.length} elements (${Math.round(performance.now() - gen)} ms), batch ${batches[0]?.length} bytes`,
@@ -176,24 +148,6 @@ async function main(): Promise<void> {
       median(desiredMs),
       `${(median(desiredMs) / base).toFixed(2)}×`,
     ]);
-
-    // Goal 6: plan size. The changes of a 100k replacement (the kernel holds the other set) and of filling an empty
-    // set, as `plan --output json` prints them, against the raw batch that makes the same change.
-    const sizes: [string, number][] = [];
-    {
-      const t = target();
-      const desired = t.desired(ctxOf(sets[0] as Prefix[]));
-      const elements = (ps: readonly Prefix[]) => ps.map(formatPrefix);
-      const held = (ps: readonly Prefix[]) => ({
-        sets: [{ set: 'allow_v4', family: 4 as const, elements: elements(ps), stray: [] }],
-        include: null,
-      });
-      sizes.push([
-        'plan JSON, 100k replaced by 100k others',
-        toJson(t.diff(desired, held(sets[1] as Prefix[]))).length,
-      ]);
-      sizes.push(['plan JSON, empty set filled with 100k', toJson(t.diff(desired, held([]))).length]);
-    }
 
     // 2. Pre-check cost.
     const checkFull: number[] = [];
@@ -303,13 +257,6 @@ async function main(): Promise<void> {
     verdict('goal 1: watch running, no-op full pass 100k / raw', median(noop) / base, 0.5);
     verdict('goal 2: 10-element change on 10k, no watch / raw element edits', median(small10) / median(raw10), 1.5);
     verdict('goal 2: 10-element change on 10k, watch running / raw element edits', median(wSmall) / median(raw10), 1.5);
-    const batchBytes = batches[0]?.length ?? 1;
-    for (const [name, bytes] of sizes) {
-      const r = bytes / batchBytes;
-      console.log(
-        `${name}: ${bytes} bytes, ${r.toFixed(2)}× the raw batch (${batchBytes} bytes; goal ≤ 2×: ${r <= 2 ? 'met' : 'NOT met'})`,
-      );
-    }
   } finally {
     await lab.cleanup();
     await rm(dir, { recursive: true, force: true });
