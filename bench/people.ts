@@ -1,6 +1,7 @@
 /**
  * People-side planning benchmark (goal: 100k people, 1k groups, 5 targets → desired + diff + guards < 1 s and
- * < 500 MB RSS). Run on demand: `npm run bench -- people` (PEOPLE, GROUPS, REPS, SEED can be overridden).
+ * < 500 MB RSS). Run on demand: `npm run bench -- people` (PEOPLE, GROUPS, REPS, SEED can be overridden;
+ * ONLY=a,b times those targets alone, PLANS=1 prints a digest of each plan).
  *
  * What is timed is the pure part of planning, nothing else: per target `desired`, `diff`, `notes` and the guard step
  * (`guardTarget` of the core pipeline: the generic completeness guard, the target's own `guard`, `holdBack`), called
