@@ -1,6 +1,7 @@
 /**
  * People-side planning benchmark (goal: 100k people, 1k groups, 5 targets → desired + diff + guards < 1 s and
- * < 500 MB RSS). Run on demand: `npm run bench -- people` (PEOPLE, GROUPS, REPS, SEED can be overridden).
+ * < 500 MB RSS). Run on demand: `npm run bench -- people` (PEOPLE, GROUPS, REPS, SEED can be overridden;
+ * ONLY=a,b times those targets alone, PLANS=1 prints a digest of each plan).
  *
  * What is timed is the pure part of planning, nothing else: per target `desired`, `diff`, `notes` and the guard step
  * (`guardTarget` of the core pipeline: the generic completeness guard, the target's own `guard`, `holdBack`), called
@@ -93,6 +94,10 @@ const PEOPLE = Number(process.env.PEOPLE ?? 100_000);
 const GROUPS = Number(process.env.GROUPS ?? 1000);
 const REPS = Number(process.env.REPS ?? 5);
 const SEED = Number(process.env.SEED ?? 42);
+const ONLY = process.env.ONLY?.split(',');
+// PLANS=1: print a digest of each target's desired state, changes, blocked changes and notes of the last run, to check
+// that a change to planning leaves what it plans identical.
+const PLANS = process.env.PLANS === '1';
 const GOAL_MS = 1000;
 const GOAL_MB = 500;
 
@@ -420,7 +425,11 @@ const cases: Case[] = [
   { target: ldapGroups as Target, observed: observeLdapGroups(ldapGroups.desired(freshContext())) },
   { target: links as Target, observed: observeLinks(links.desired(freshContext())) },
   { target: mail as Target, observed: observeMail(mail.desired(freshContext())) },
-].map((c) => ({ ...c, target: { ...c.target, sources: sourcesOf(c.target.name) } }));
+]
+  .map((c) => ({ ...c, target: { ...c.target, sources: sourcesOf(c.target.name) } }))
+  // ONLY=github,mail: time those targets alone (for profiling one of them; the observations are all built, so the
+  // inputs are the same as in a full run).
+  .filter((c) => ONLY === undefined || ONLY.includes(c.target.name));
 
 function sourcesOf(name: string): string[] {
   // What the plugins' sourceRefs give (completeTarget): every target here draws from these.
@@ -473,6 +482,7 @@ const floor: number[] = [];
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 /** What a run keeps until it is done: every target's plan (as buildPlan does). */
 let kept: unknown[] = [];
+const planDigests = new Map<string, string>();
 // HEAP_PROFILE=file: every allocation of the timed runs (collected ones included), sampled, as a .heapprofile for
 // DevTools — where planning's garbage comes from. Off by default: sampling slows the runs it records.
 const heapProfile = process.env.HEAP_PROFILE ? await startHeapProfile() : undefined;
@@ -519,6 +529,7 @@ for (let rep = 0; rep <= REPS; rep++) {
     row.blocked = guarded.blocked.length;
     row.elements = guarded.changes.reduce((n, c) => n + (c.add?.length ?? 0) + (c.remove?.length ?? 0), 0);
     kept.push(guarded, notes);
+    if (PLANS && rep === REPS) planDigests.set(target.name, digest({ desired, guarded, notes }));
   }
   if (rep > 0) planned.push({ from, to: performance.now() });
   // One plan, as `gatehouse plan` makes it (the later runs add the garbage of earlier ones the collector has not
@@ -587,6 +598,7 @@ for (const { target } of cases) {
 console.log(
   `${'all five'.padEnd(22)}${ms(totals.desired)}${ms(totals.diff)}${ms(totals.notes)}${ms(totals.guards)}${ms(total)}`,
 );
+for (const [name, d] of planDigests) console.log(`plan of ${name}: ${d}`);
 console.log(
   `collector pauses while planning: ${gcMs.toFixed(1)} ms per run (median), ${Math.round((100 * gcMs) / total)} % of the total`,
 );

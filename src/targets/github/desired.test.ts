@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { Person } from '../../core/model.ts';
 import { desiredState } from './desired.ts';
 import { config, context, people } from './test-fixtures.ts';
 
@@ -84,4 +85,104 @@ describe('desiredState', () => {
     assert.deepEqual(d.known, []);
     assert.deepEqual(d.problems, ['github account 5 is claimed by a, b; none of them is granted access by it']);
   });
+
+  // The problem lines are built once per group as written and sorted with the others, without a set of them: the
+  // same lines, each once, in the same order as a set of every line sorted.
+  it('problems: each line once, sorted with the others, for groups named twice and ids that sort before a space', () => {
+    const table: { name: string; persons: Person[]; groups: Record<string, string[]>; cfg: Record<string, unknown> }[] =
+      [
+        {
+          name: 'one group in the org and two teams, maintainers and members',
+          persons: people({ a: 1, b: undefined, c: undefined }),
+          groups: { x: ['a', 'b', 'c'], y: ['c', 'ghost'] },
+          cfg: {
+            admins: ['people/y'],
+            members: ['people/x', 'people/y'],
+            teams: {
+              t1: { maintainers: ['people/x'], members: ['people/y'] },
+              t2: { members: ['people/x', 'people/y'] },
+            },
+          },
+        },
+        {
+          // "b\u0001" sorts before "b (": a line per id ordered by id alone would be out of order here.
+          name: 'an id that extends another with a character below the space',
+          persons: people({ b: undefined, 'b\u0001': undefined, 'b!': undefined, a: 2 }),
+          groups: { g: ['a', 'b', 'b\u0001', 'b!'], 'g\u0001': ['b'] },
+          cfg: { members: ['people/g', 'people/g\u0001'], teams: { t: { members: ['people/g'] } } },
+        },
+        {
+          name: 'a contested account and a conflicting declaration next to people without an id',
+          persons: [...people({ p: 7, q: 7, r: undefined }), { id: 'r', accounts: { github: 9 } }],
+          groups: { g: ['p', 'q', 'r'] },
+          cfg: { members: ['people/g'], admins: ['people/g'] },
+        },
+      ];
+    for (const { name, persons, groups, cfg } of table) {
+      const d = desiredState(config(cfg), context(persons, groups));
+      assert.deepEqual(d.problems, referenceProblems(persons, groups, cfg), name);
+    }
+  });
+
+  it('problems match a set of every line, sorted, on generated directories', () => {
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const ids = Array.from({ length: 30 }, (_, i) => `p${next(5) === 0 ? `${i}\u0001` : i}`);
+      const persons = people(Object.fromEntries(ids.map((id) => [id, next(3) === 0 ? undefined : 100 + next(40)])));
+      const groups: Record<string, string[]> = {};
+      for (let g = 0; g < 6; g++)
+        groups[`g${g}`] = [...new Set(Array.from({ length: next(20) }, () => ids[next(ids.length)] as string))];
+      const pick = () => Array.from({ length: 1 + next(3) }, () => `people/g${next(7)}`);
+      const cfg = { admins: pick(), members: pick(), teams: { t: { maintainers: pick(), members: pick() } } };
+      const d = desiredState(config(cfg), context(persons, groups));
+      assert.deepEqual(d.problems, referenceProblems(persons, groups, cfg), `round ${round}`);
+    }
+  });
 });
+
+/**
+ * The problems as a set of every line, sorted: people declared twice differently, contested accounts, and for each
+ * group as written, unknown ids and members without a GitHub id.
+ */
+function referenceProblems(
+  persons: readonly Person[],
+  groups: Record<string, readonly string[]>,
+  cfg: Record<string, unknown>,
+): string[] {
+  const out = new Set<string>();
+  const byId = new Map<string, Person>();
+  for (const p of persons) {
+    const seen = byId.get(p.id);
+    if (!seen) byId.set(p.id, p);
+    else if (seen.accounts.github !== undefined && p.accounts.github !== seen.accounts.github)
+      out.add(`person ${p.id} is declared by people and people with different accounts; using people`);
+    else if (seen.accounts.github === undefined) byId.set(p.id, { ...seen, accounts: { ...p.accounts } });
+  }
+  const claims = new Map<number, string[]>();
+  for (const p of byId.values())
+    if (p.accounts.github !== undefined)
+      claims.set(p.accounts.github, [...(claims.get(p.accounts.github) ?? []), p.id]);
+  for (const [id, who] of claims)
+    if (who.length > 1)
+      out.add(`github account ${id} is claimed by ${who.join(', ')}; none of them is granted access by it`);
+  const teams = Object.values((cfg.teams ?? {}) as Record<string, { maintainers?: string[]; members?: string[] }>);
+  const texts = [
+    ...((cfg.admins ?? []) as string[]),
+    ...((cfg.members ?? []) as string[]),
+    ...teams.flatMap((t) => [...(t.maintainers ?? []), ...(t.members ?? [])]),
+  ];
+  for (const text of texts) {
+    const members = groups[text.slice('people/'.length)];
+    for (const id of [...new Set(members ?? [])].sort()) {
+      const p = byId.get(id);
+      if (!p) out.add(`group ${text} names ${id}, whom no people source declares`);
+      else if (p.accounts.github === undefined)
+        out.add(`person ${id} (group ${text}) has no github account; nothing is granted`);
+    }
+  }
+  return [...out].sort();
+}

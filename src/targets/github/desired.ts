@@ -1,4 +1,5 @@
 import type { DesiredContext } from '../../core/contracts.ts';
+import type { Person } from '../../core/model.ts';
 import { byNumericAccount, indexPeople, parseGroupRef, resolveGroup } from '../../core/people.ts';
 import { peopleSources, type GithubConfig } from './config.ts';
 import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types.ts';
@@ -18,8 +19,15 @@ import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types
 export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubDesired {
   const people = indexPeople(ctx, peopleSources(config));
   const accounts = byNumericAccount(people.byId.values(), 'github');
-  const problems = new Set<string>([...people.problems, ...accounts.problems]);
+  // A claim that is not contested is its claimant's own (byAccount holds every person of the index with an id that
+  // nobody else claims): only when some account is contested does a member's claim need looking up.
+  const contested = accounts.problems.length > 0;
+  const problems: string[] = [...people.problems, ...accounts.problems];
   const missingGroups = new Set<string>();
+  // Members without a GitHub id, per group as written: each group text is resolved to the same members every time,
+  // so a text seen again adds no problem, and the ~100k problem lines of a large directory are built once each at
+  // the end, without a set of them to hash.
+  const lacking = new Map<string, Person[]>();
 
   // Each member of a group is handed to `grant` as it is resolved: no list of grants per group, nor per member.
   const resolve = (text: string, grant: (githubId: number, person: string) => void): void => {
@@ -27,15 +35,17 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     if (!ref) return;
     const g = resolveGroup(ctx, ref, people);
     if (g.status === 'missing') missingGroups.add(text);
-    for (const id of g.unknown) problems.add(`group ${text} names ${id}, whom no people source declares`);
+    for (const id of g.unknown) problems.push(`group ${text} names ${id}, whom no people source declares`);
+    const without = lacking.has(text) ? undefined : ([] as Person[]);
+    if (without) lacking.set(text, without);
     for (const p of g.members) {
       const githubId = p.accounts.github;
       if (githubId === undefined) {
-        problems.add(`person ${p.id} (group ${text}) has no github account; nothing is granted`);
+        without?.push(p);
         continue;
       }
       // A conflicting claim was reported above and grants nothing.
-      if (accounts.byAccount.get(githubId)?.id !== p.id) continue;
+      if (contested && accounts.byAccount.get(githubId)?.id !== p.id) continue;
       grant(githubId, p.id);
     }
   };
@@ -79,8 +89,19 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     protected: [...new Set(config.protected)].sort((a, b) => a - b),
     limits: { ...config.guards },
     missingGroups: [...missingGroups].sort(),
-    problems: [...problems].sort(),
+    problems: sortedDistinct(problems, lacking),
   };
+}
+
+/** `problems` and a line per member without a GitHub id, sorted, each once (as a set of them, sorted). */
+function sortedDistinct(problems: string[], lacking: ReadonlyMap<string, readonly Person[]>): string[] {
+  for (const [text, without] of lacking)
+    for (const p of without) problems.push(`person ${p.id} (group ${text}) has no github account; nothing is granted`);
+  problems.sort();
+  let n = 0;
+  for (const line of problems) if (n === 0 || line !== problems[n - 1]) problems[n++] = line;
+  problems.length = n;
+  return problems;
 }
 
 function byGithubId(a: { readonly githubId: number }, b: { readonly githubId: number }): number {

@@ -259,6 +259,51 @@ describe('ldap-groups diff and notes across observations', () => {
     }
   });
 
+  // Whether an account holds the base role is decided by its DN as observed (that of an account a base-role key
+  // joins), marked on the record of its normalised DN: two spellings of one DN are two answers, one DN string on two
+  // accounts is one.
+  it('the base role goes by the DN as observed: another spelling of it is not in, the same string is (table)', () => {
+    const desired = desiredState(config, ctx([1, 2, 3], [1, 2, 3]));
+    const cases: [string, ObservedAccount[], string[], string[]][] = [
+      // case, accounts, change ids, accounts added to the group
+      [
+        'each account its own DN',
+        [account(1), account(2), account(7)],
+        [`group:${G}`, 'lock:u7'],
+        [`uid=u1,${P}`, `uid=u2,${P}`],
+      ],
+      [
+        'u7 spells the DN of u1 otherwise: not in the base role, locked',
+        [account(1), account(2), account(7, { dn: `UID=u1,${P}` })],
+        [`group:${G}`, 'lock:u7'],
+        [`uid=u1,${P}`, `uid=u2,${P}`],
+      ],
+      [
+        'u7 has the DN of u1 as it is: in the base role, left alone',
+        [account(1), account(2), account(7, { dn: `uid=u1,${P}` })],
+        [`group:${G}`],
+        [`uid=u1,${P}`, `uid=u2,${P}`],
+      ],
+      [
+        'u1 and u7 spell one DN two ways, both joined: both in, added once, as the account of the last key spells it',
+        [account(7, { dn: `UID=u1,${P}`, discordId: d(3) }), account(1), account(2)],
+        [`group:${G}`],
+        [`UID=u1,${P}`, `uid=u2,${P}`],
+      ],
+    ];
+    for (const [name, accounts, ids, added] of cases) {
+      const obs: LdapGroupsObserved = { accounts, groups: [{ dn: G, members: [] }], ownLocks: [] };
+      const changes = diffLdapGroups(config, desired, obs);
+      assert.deepEqual(
+        changes.map((c) => c.id),
+        ids,
+        name,
+      );
+      const g = changes.find((c) => c.kind === 'ldap-group-members');
+      assert.deepEqual(g?.kind === 'ldap-group-members' ? g.add : [], added, name);
+    }
+  });
+
   it('each mapped group gets its own adds and removes, whatever the other groups want (table)', () => {
     // Three groups over the same people: one member wanted by one group is not thereby wanted by the next.
     const dn = (g: string) => `cn=${g},ou=groups,dc=x`;

@@ -12,39 +12,65 @@ import type {
 } from './types.ts';
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
-export class AccountIndex {
+export class AccountIndex<E extends AccountEntry = AccountEntry> {
   /** By join key as written (`uid:…`, `discord:…`): one lookup per key, no slicing (keys are looked up per membership). */
-  readonly #byKey = new Map<string, ObservedAccount | null>();
+  readonly #byKey = new Map<string, E | null>();
   /** Discord ids on more than one account, with those accounts' uids: joined to none of them. */
   readonly ambiguous = new Map<string, string[]>();
-  constructor(accounts: readonly ObservedAccount[]) {
-    for (const a of accounts) {
-      this.#byKey.set(`uid:${a.uid}`, a);
+  /** @param entries one per account (the account, or a record of the diff that carries it), in observed order. */
+  constructor(entries: readonly E[]);
+  constructor(accounts: readonly ObservedAccount[]);
+  constructor(list: readonly (E | ObservedAccount)[]) {
+    for (const item of list) {
+      const e = ('account' in item ? item : { account: item }) as E;
+      const a = e.account;
+      this.#byKey.set(`uid:${a.uid}`, e);
       if (!a.discordId) continue;
       const key = `discord:${a.discordId}`;
       const seen = this.#byKey.get(key);
       if (seen === undefined) {
-        this.#byKey.set(key, a);
+        this.#byKey.set(key, e);
         continue;
       }
       // Two accounts claiming one Discord id: neither is joined (null), rather than guessing.
       this.#byKey.set(key, null);
-      const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.uid] : []);
+      const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.account.uid] : []);
       this.ambiguous.set(a.discordId, [...uids, a.uid]);
     }
   }
   get(key: string): ObservedAccount | undefined {
+    return this.#byKey.get(key)?.account;
+  }
+  /** The entry of the account the key joins, as given to the constructor. */
+  entry(key: string): E | undefined {
     return this.#byKey.get(key) ?? undefined;
   }
 }
 
-/** Observed accounts joined and their DNs normalised: a pure function of the account list. */
+/** An account as the index holds it. */
+export interface AccountEntry {
+  readonly account: ObservedAccount;
+}
+
+/** An account as the join of a desired state holds it: what the diff asks of it per membership, found once. */
+interface Joined extends AccountEntry {
+  /** The record of its normalised DN. */
+  readonly mark: DnMark;
+  /** Its DN as observed is that of an account some base-role key joins (false without a known base role). */
+  inBase: boolean;
+  /** May be a wanted member: not a service account, and in the base role when one is configured. */
+  eligible: boolean;
+}
+
+/** Observed accounts joined to a desired state and their DNs normalised: a pure function of the two. */
 interface Join {
-  readonly index: AccountIndex;
-  /** Each account's normalised DN, as the record the diff marks. */
-  readonly normal: ReadonlyMap<ObservedAccount, DnMark>;
+  readonly index: AccountIndex<Joined>;
+  /** One per observed account, in the same order. */
+  readonly entries: readonly Joined[];
   /** By normalised DN (its `account` is the last account of that DN). */
   readonly byDn: ReadonlyMap<string, DnMark>;
+  /** By DN as an account has it: a group member written so needs no normalising. */
+  readonly byAccountDn: ReadonlyMap<string, DnMark>;
 }
 
 // The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
@@ -55,16 +81,32 @@ const joins = new WeakMap<LdapGroupsDesired, { readonly accounts: readonly Obser
 function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]): Join {
   const memo = joins.get(desired);
   if (memo?.accounts === accounts) return memo.join;
-  const normal = new Map<ObservedAccount, DnMark>();
+  const entries: Joined[] = [];
   const byDn = new Map<string, DnMark>();
+  const byAccountDn = new Map<string, DnMark>();
   for (const a of accounts) {
     const n = normalizeDn(a.dn);
     let r = byDn.get(n);
     if (r === undefined) byDn.set(n, (r = newMark(n)));
     r.account = a;
-    normal.set(a, r);
+    byAccountDn.set(a.dn, r);
+    entries.push({ account: a, mark: r, inBase: false, eligible: false });
   }
-  const join = { index: new AccountIndex(accounts), normal, byDn };
+  const index = new AccountIndex(entries);
+  // The base role's accounts, by DN as observed (two accounts of one DN string are both in it): marked on the DN's
+  // record, then read back per account.
+  const base = desired.base;
+  if (base?.known) {
+    for (const k of base.members) {
+      const e = index.entry(k);
+      if (e) addBaseDn(e.mark, e.account.dn);
+    }
+  }
+  for (const e of entries) {
+    e.inBase = isBaseDn(e.mark, e.account.dn);
+    e.eligible = !e.account.service && (base === null || (base.known && e.inBase));
+  }
+  const join = { index, entries, byDn, byAccountDn };
   joins.set(desired, { accounts, join });
   return join;
 }
@@ -84,13 +126,34 @@ interface DnMark {
   wantedDn: string;
   /** The member value as last observed in the group that last held it. */
   heldDn: string;
+  /** DNs as observed of this normalised DN that a base-role key joins: one, almost always; a set past that. */
+  baseDn: string | undefined;
+  moreBaseDns: Set<string> | undefined;
 }
 
 function newMark(n: string): DnMark {
-  return { n, account: undefined, wantedIn: -1, heldIn: -1, wantedDn: '', heldDn: '' };
+  return {
+    n,
+    account: undefined,
+    wantedIn: -1,
+    heldIn: -1,
+    wantedDn: '',
+    heldDn: '',
+    baseDn: undefined,
+    moreBaseDns: undefined,
+  };
 }
 let lastStamp = 0;
 const nextStamp = () => ++lastStamp;
+
+function addBaseDn(r: DnMark, dn: string): void {
+  if (r.baseDn === undefined) r.baseDn = dn;
+  else if (r.baseDn !== dn) (r.moreBaseDns ??= new Set()).add(dn);
+}
+
+function isBaseDn(r: DnMark, dn: string): boolean {
+  return r.baseDn === dn || (r.moreBaseDns?.has(dn) ?? false);
+}
 
 /** Accounts this target manages: linked to Discord and not service accounts. Only these are locked or unlocked. */
 export function isManaged(a: ObservedAccount): boolean {
@@ -123,11 +186,9 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const { index, normal, byDn } = joinOf(desired, observed.accounts);
+  const { index, entries, byDn, byAccountDn } = joinOf(desired, observed.accounts);
   const base = desired.base;
-  const baseDns = baseDnsOf(desired, index);
   const own = new Set(observed.ownLocks);
-  const eligible = (a: ObservedAccount) => !a.service && (base === null || (base.known && baseDns.has(a.dn)));
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
   // unknown, so it is neither locked nor removed (a note reports it). Joined by uid, it is handled as usual.
   const unjoinable = (a: ObservedAccount) => a.discordId !== undefined && index.ambiguous.has(a.discordId);
@@ -136,31 +197,19 @@ export function diffLdapGroups(
   const observedGroups = new Map<string, (typeof observed.groups)[number]>();
   for (const og of observed.groups) if (!observedGroups.has(og.dn)) observedGroups.set(og.dn, og);
 
-  // 100k people in 500 groups are 210k desired and as many observed memberships: each is looked up once, in a map
-  // of the run from its join key or its DN as observed to the record of its normalised DN (the join's, or one of
-  // this diff for a member DN no account has), and what the groups decide about that DN is marked on the record, not
-  // kept in maps per group.
+  // 100k people in 500 groups are 210k desired and as many observed memberships: each is one lookup, of its join key
+  // in the join (whose entry carries the record of its normalised DN and whether it may be wanted) or of its DN as
+  // observed, and what the groups decide about that DN is marked on the record, not kept in maps per group.
   const strangers = new Map<string, DnMark>();
   const markOf = (n: string): DnMark => {
     let r = byDn.get(n) ?? strangers.get(n);
     if (r === undefined) strangers.set(n, (r = newMark(n)));
     return r;
   };
-  // A join key → the account's DN mark and its DN as observed; null when no eligible account joins it.
-  const byKey = new Map<string, { readonly mark: DnMark; readonly dn: string } | null>();
-  const wantedAs = (k: string) => {
-    let w = byKey.get(k);
-    if (w === undefined) {
-      const a = index.get(k);
-      w = a && eligible(a) ? { mark: normal.get(a) as DnMark, dn: a.dn } : null;
-      byKey.set(k, w);
-    }
-    return w;
-  };
-  // DNs are normalised once each: an account is a member of several groups, and its DN is compared in each.
+  // A member DN written as no account has it is normalised once: such a DN is a member of several groups too.
   const byMember = new Map<string, DnMark>();
   const heldAs = (dn: string) => {
-    let r = byMember.get(dn);
+    let r = byAccountDn.get(dn) ?? byMember.get(dn);
     if (r === undefined) {
       r = markOf(safeNormalize(dn));
       byMember.set(dn, r);
@@ -184,10 +233,10 @@ export function diffLdapGroups(
     }
     const missing: DnMark[] = [];
     for (const k of g.members) {
-      const w = wantedAs(k);
-      if (w === null) continue;
+      const w = index.entry(k);
+      if (w === undefined || !w.eligible) continue;
       const r = w.mark;
-      r.wantedDn = w.dn; // the last account of the DN names it
+      r.wantedDn = w.account.dn; // the last account of the DN names it
       if (r.wantedIn === gi) continue; // two keys joined to one account, or two accounts of one DN: once
       r.wantedIn = gi;
       if (r.heldIn !== gi) missing.push(r);
@@ -216,9 +265,8 @@ export function diffLdapGroups(
 
   const accountChanges: LdapGroupsChange[] = [];
   if (base?.known) {
-    for (const a of observed.accounts) {
+    for (const { account: a, inBase, mark } of entries) {
       if (!isManaged(a)) continue;
-      const inBase = baseDns.has(a.dn);
       if (!inBase && unjoinable(a)) continue;
       const wantNs = config.lock.nsAccountLock;
       const wantPwd = config.lock.pwdAccountLockedTime;
@@ -247,7 +295,7 @@ export function diffLdapGroups(
             clear,
           });
         }
-      } else if (own.has((normal.get(a) as DnMark).n)) {
+      } else if (own.has(mark.n)) {
         accountChanges.push({
           kind: 'ldap-forget-lock',
           id: `forget-lock:${a.uid}`,
@@ -263,26 +311,6 @@ export function diffLdapGroups(
   accountChanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return [...changes, ...accountChanges];
 }
-
-/** DNs (as observed) of the accounts whose person holds the base role; empty when there is none or it is unknown. */
-function baseDnsOf(desired: LdapGroupsDesired, index: AccountIndex): ReadonlySet<string> {
-  const memo = baseDnsMemo.get(desired);
-  if (memo?.index === index) return memo.dns;
-  const dns = new Set<string>();
-  if (desired.base?.known) {
-    for (const k of desired.base.members) {
-      const a = index.get(k);
-      if (a) dns.add(a.dn);
-    }
-  }
-  baseDnsMemo.set(desired, { index, dns });
-  return dns;
-}
-// Asked by the diff and again by the notes, for the same desired state and join.
-const baseDnsMemo = new WeakMap<
-  LdapGroupsDesired,
-  { readonly index: AccountIndex; readonly dns: ReadonlySet<string> }
->();
 
 /** The lock attributes an unlock of `a` would clear: only values this target sets. */
 function clearable(config: LdapGroupsConfig, a: ObservedAccount): UnlockChange['clear'] {
@@ -302,19 +330,15 @@ function ownsLock(config: LdapGroupsConfig, own: ReadonlySet<string>, a: Observe
 }
 
 /** Managed accounts whose person holds the base role, locked by someone other than this target: left locked. */
-function foreignLocks(
-  config: LdapGroupsConfig,
-  desired: LdapGroupsDesired,
-  observed: LdapGroupsObserved,
-  index: AccountIndex,
-): ObservedAccount[] {
-  const baseDns = baseDnsOf(desired, index);
+function foreignLocks(config: LdapGroupsConfig, observed: LdapGroupsObserved, join: Join): ObservedAccount[] {
   const own = new Set(observed.ownLocks);
-  return observed.accounts.filter((a) => {
-    if (!isManaged(a) || !baseDns.has(a.dn) || !isLocked(a.lock, config.lock)) return false;
+  const out: ObservedAccount[] = [];
+  for (const { account: a, inBase } of join.entries) {
+    if (!isManaged(a) || !inBase || !isLocked(a.lock, config.lock)) continue;
     const clear = clearable(config, a);
-    return (clear.nsAccountLock || clear.pwdAccountLockedTime) && !ownsLock(config, own, a);
-  });
+    if ((clear.nsAccountLock || clear.pwdAccountLockedTime) && !ownsLock(config, own, a)) out.push(a);
+  }
+  return out;
 }
 
 /** A person with a mapped role (and the base role) but no account: created from the template, or why not. */
@@ -325,7 +349,11 @@ interface Enrolment {
   readonly why?: string;
 }
 
-function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): readonly Enrolment[] {
+function enrolments(
+  config: LdapGroupsConfig,
+  desired: LdapGroupsDesired,
+  index: AccountIndex<Joined>,
+): readonly Enrolment[] {
   const memo = enrolmentMemo.get(desired);
   if (memo?.index === index && memo.config === config) return memo.out;
   const out = findEnrolments(config, desired, index);
@@ -335,18 +363,30 @@ function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index:
 // Asked by the diff and again by the notes, for the same config, desired state and join.
 const enrolmentMemo = new WeakMap<
   LdapGroupsDesired,
-  { readonly config: LdapGroupsConfig; readonly index: AccountIndex; readonly out: readonly Enrolment[] }
+  { readonly config: LdapGroupsConfig; readonly index: AccountIndex<Joined>; readonly out: readonly Enrolment[] }
 >();
 
-function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, index: AccountIndex): Enrolment[] {
+function findEnrolments(
+  config: LdapGroupsConfig,
+  desired: LdapGroupsDesired,
+  index: AccountIndex<Joined>,
+): Enrolment[] {
   const base = desired.base;
   if (base && !base.known) return [];
-  const inBase = base ? new Set(base.members) : undefined;
-  const mapped = new Set<string>();
-  for (const g of desired.groups) if (g.known) for (const k of g.members) mapped.add(k);
+  // Nearly everyone has an account: the keys of the base role and of the mapped groups (300k for 100k people) are
+  // gathered only once someone has none.
+  let inBase: ReadonlySet<string> | undefined;
+  let mapped: ReadonlySet<string> | undefined;
   const out: Enrolment[] = [];
   for (const p of desired.people) {
-    if (!mapped.has(p.key) || (inBase && !inBase.has(p.key)) || index.get(p.key)) continue;
+    if (index.entry(p.key)) continue;
+    if (!mapped) {
+      const keys = new Set<string>();
+      for (const g of desired.groups) if (g.known) for (const k of g.members) keys.add(k);
+      mapped = keys;
+      inBase = base ? new Set(base.members) : undefined;
+    }
+    if (!mapped.has(p.key) || (inBase && !inBase.has(p.key))) continue;
     out.push(enrol(config, p));
   }
   return out;
@@ -379,7 +419,8 @@ export function ldapGroupsNotes(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): string[] {
-  const { index } = joinOf(desired, observed.accounts);
+  const join = joinOf(desired, observed.accounts);
+  const { index } = join;
   const out: string[] = [...desired.problems];
   const pending = enrolments(config, desired, index).filter((e) => !e.create);
   const plain = pending.filter((e) => !e.why).map((e) => who(e.person));
@@ -402,7 +443,7 @@ export function ldapGroupsNotes(
       )}`,
     );
   }
-  const foreign = foreignLocks(config, desired, observed, index).map((a) => `${a.uid} (${a.dn})`);
+  const foreign = foreignLocks(config, observed, join).map((a) => `${a.uid} (${a.dn})`);
   if (foreign.length > 0) {
     out.push(
       `${foreign.length} account(s) locked outside gatehouse stay locked although their person holds the base role; unlock by hand if the lock is no longer wanted, or set lock.unlock: any to let gatehouse unlock them: ${list(foreign)}`,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { desiredState } from './desired.ts';
 import { config, context, person } from './test-fixtures.ts';
+import type { Person } from '../../core/model.ts';
 import type { SenderDesired } from './types.ts';
 
 const table = (d: SenderDesired) => d.entries.map((e) => `${e.address} ${e.logins.join(',')}`);
@@ -80,7 +81,7 @@ describe('postfix-sender-logins desired state', () => {
   });
 
   it('claims of one address: by one login however often, or a conflict of two or more (table)', () => {
-    const cases: [string, ReturnType<typeof person>[], string[], string[]][] = [
+    const cases: [string, Person[], string[], string[]][] = [
       // case, people, table, conflicts
       ['one person', [person('alice', 'a@example.org')], ['a@example.org alice'], []],
       ['one person, twice', [person('alice', 'a@example.org', 'A@Example.org')], ['a@example.org alice'], []],
@@ -99,6 +100,26 @@ describe('postfix-sender-logins desired state', () => {
         ],
         [],
         ['a@example.org is claimed by alice, bob, carol; its entry is left as it is'],
+      ],
+      // Claims are found side by side once sorted by address: those of one address made far apart, among others.
+      [
+        'two people, with other addresses between their claims',
+        [
+          person('alice', 'z@example.org', 'a@example.org'),
+          person('bob', 'b@example.org'),
+          person('carol', 'A@example.org', 'c@example.org'),
+        ],
+        ['b@example.org bob', 'c@example.org carol', 'z@example.org alice'],
+        ['a@example.org is claimed by alice, carol; its entry is left as it is'],
+      ],
+      [
+        'two people of one login: one entry',
+        [
+          person('alice', 'a@example.org'),
+          { id: 'ldap:alice2', accounts: { ldap: 'alice', emails: ['b@example.org', 'a@example.org'] } },
+        ],
+        ['a@example.org alice', 'b@example.org alice'],
+        [],
       ],
     ];
     for (const [name, people, entries, conflicts] of cases) {

@@ -105,11 +105,15 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
   // People's own addresses.
   const eligible = config.people.group ? resolveEligible(ctx, config, index) : undefined;
   if (eligible && 'frozen' in eligible) return frozen(eligible.frozen, problems);
-  // Who claims each address: one login (nearly always), or the distinct logins of a conflict. A set per address of a
-  // 100k-people directory was most of the cost of this function.
-  const claims = new Map<string, string | Set<string>>();
+  // Each claim of an address becomes an entry as it is made, and the entries are sorted by address (as the table is):
+  // claims of one address are then side by side, one entry when they are of one login, else a conflict. A map of
+  // every address (220k for 100k people) to find them was most of the cost of this function.
+  const entries: SenderEntry[] = [];
   const domains = config.people.domains ? new Set(config.people.domains.map((d) => d.toLowerCase())) : undefined;
   let noLogin = 0;
+  // A person's addresses (and their alias copies) come in a row: they share one list of their one login.
+  let lastLogin: string | undefined;
+  let lastList: readonly string[] = [];
   const claim = (x: string, p: Person, l: string) => {
     if (configured.has(x)) {
       problems.push(
@@ -117,10 +121,11 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
       );
       return;
     }
-    const had = claims.get(x);
-    if (had === undefined) claims.set(x, l);
-    else if (typeof had !== 'string') had.add(l);
-    else if (had !== l) claims.set(x, new Set([had, l]));
+    if (l !== lastLogin) {
+      lastLogin = l;
+      lastList = [l];
+    }
+    entries.push({ address: x, logins: lastList });
   };
   // By person id (code unit order), which messages follow.
   for (const p of byIdOrder(index)) {
@@ -154,27 +159,26 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
   if (noLogin > 0)
     problems.push(`${noLogin} person(s) with mail addresses but no ${config.login.account} login left out`);
 
-  const conflicts: string[] = [];
-  const entries: SenderEntry[] = [];
-  let lastLogin: string | undefined;
-  let lastList: readonly string[] = [];
-  for (const [a, logins] of claims) {
-    if (typeof logins !== 'string') {
-      conflicts.push(`${a} is claimed by ${[...logins].sort().join(', ')}; its entry is left as it is`);
-      keep.add(a);
-      continue;
-    }
-    // A person's addresses (and their alias copies) come in a row: they share one list of their one login.
-    if (logins !== lastLogin) {
-      lastLogin = logins;
-      lastList = [logins];
-    }
-    entries.push({ address: a, logins: lastList });
-  }
   for (const [a, logins] of configured) {
     if (!keep.has(a) && logins.size > 0) entries.push({ address: a, logins: [...logins].sort() });
   }
   entries.sort((x, y) => (x.address < y.address ? -1 : x.address > y.address ? 1 : 0));
+  // Configured addresses are claimed by nobody (see claim): only claims can share an address.
+  const conflicts: string[] = [];
+  let n = 0;
+  for (let i = 0; i < entries.length;) {
+    const e = entries[i] as SenderEntry;
+    let j = i + 1;
+    while (j < entries.length && (entries[j] as SenderEntry).address === e.address) j++;
+    const logins = j - i === 1 ? undefined : new Set(entries.slice(i, j).map((x) => x.logins[0] as string));
+    if (logins === undefined || logins.size === 1) entries[n++] = e;
+    else {
+      conflicts.push(`${e.address} is claimed by ${[...logins].sort().join(', ')}; its entry is left as it is`);
+      keep.add(e.address);
+    }
+    i = j;
+  }
+  entries.length = n;
   return {
     entries,
     keep: [...keep].sort(),
