@@ -48,6 +48,7 @@ import type {
 import type { LdapGroupsDesired, LdapGroupsObserved, ObservedAccount } from '../src/targets/ldap-groups/types.ts';
 import type { LdapLinksDesired, LinkedEntry } from '../src/targets/ldap-links/target.ts';
 import type { SenderDesired, SenderEntry, SenderObserved } from '../src/targets/postfix-sender-logins/types.ts';
+import { rng } from '../src/testing/rng.ts';
 
 // The figures need a collector to call between phases, so the garbage of building inputs is not counted: run again
 // with --expose-gc (the planning process is that child; this one only waits for it).
@@ -101,17 +102,6 @@ const PLANS = process.env.PLANS === '1';
 const GOAL_MS = 1000;
 const GOAL_MB = 500;
 
-/** mulberry32: small, seeded, good enough to shape test data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const rand = rng(SEED);
 const chance = (p: number) => rand() < p;
 const pad3 = (n: number) => String(n).padStart(3, '0');

@@ -1,15 +1,5 @@
 import { aggregate, parsePrefix, type Prefix } from '../../src/core/address.ts';
-
-/** A small seeded PRNG (mulberry32), so every run of a benchmark works on the same elements. */
-export function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../src/testing/rng.ts';
 
 /** `n` disjoint IPv4 prefixes: 80 % /32, the rest /20–/31, spread over 11.0.0.0–126.255.255.255. */
 export function generatePrefixes(n: number, seed: number): Prefix[] {

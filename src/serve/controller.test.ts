@@ -4,6 +4,7 @@ import pino from 'pino';
 import type { Leadership } from '../store/leader.ts';
 import { Controller, type ReconcileReport, type ReconcileRequest } from './controller.ts';
 import { ServeMetrics } from './metrics.ts';
+import { until } from '../testing/until.ts';
 
 const OK: ReconcileReport = { outcome: 'ok', applied: 1, failed: 0, skipped: 0, blocked: 0, pending: 0, sources: [] };
 
@@ -29,14 +30,6 @@ class SwitchableLeadership implements Leadership {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 function harness(
   reconcile: (req: ReconcileRequest) => Promise<ReconcileReport>,

@@ -5,17 +5,10 @@ import { SoloLeadership } from '../store/leader.ts';
 import type { ReconcileReport } from './controller.ts';
 import { Daemon, type Runtime } from './daemon.ts';
 import { ServeMetrics } from './metrics.ts';
+import { until } from '../testing/until.ts';
 
 const OK: ReconcileReport = { outcome: 'ok', applied: 0, failed: 0, skipped: 0, blocked: 0, pending: 0, sources: [] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(cond: () => boolean, what: string, ms = 5_000): Promise<void> {
-  const start = Date.now();
-  while (!cond()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-    await sleep(5);
-  }
-}
 
 /** A daemon over one target `t` whose watch is `watch`; counts the reconciles of `t`. */
 function daemonWith(watch: Runtime['watchedTargets']) {
