@@ -49,7 +49,7 @@ export function buildConfigSchema(
             .describe('Deadline for one whole run (read, plan, apply); past it the run stops between changes.'),
           requestTimeout: duration()
             .default('30s')
-            .describe('Deadline for any single outbound request (HTTP, LDAP, GitHub, Discord).'),
+            .describe('Deadline for any single outbound request (HTTP, LDAP, GitHub, Discord, Kubernetes).'),
         })
         .strict()
         .default({ timeout: '15m', requestTimeout: '30s' })

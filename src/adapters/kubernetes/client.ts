@@ -81,8 +81,10 @@ export class KubeClient {
   readonly #kc: KubeConfig;
   readonly #limiter: RateLimiter;
   readonly #agent: Agent;
+  readonly #timeoutMs: number;
 
-  constructor(kc: KubeConfig, limiter: RateLimiter, concurrency: number) {
+  /** @param timeoutMs bound of each request, rate-limit wait included (`run.requestTimeout`). */
+  constructor(kc: KubeConfig, limiter: RateLimiter, concurrency: number, timeoutMs = 30_000) {
     const cluster = kc.getCurrentCluster();
     if (!cluster)
       throw new GatehouseError('CONFIG_INVALID', 'the kubeconfig has no current cluster', { terminal: true });
@@ -95,11 +97,29 @@ export class KubeClient {
         ? readFileSync(cluster.caFile, 'utf8')
         : undefined;
     this.#limiter = limiter;
+    this.#timeoutMs = timeoutMs;
     this.#agent = new Agent({ keepAlive: true, maxSockets: concurrency + 2 });
   }
 
-  async send<T = Record<string, unknown>>(r: KubeRequest, signal: AbortSignal): Promise<T> {
-    await this.#limiter.take(signal);
+  /**
+   * Sends one request and reads its JSON answer.
+   * @throws GatehouseError TIMEOUT when no full answer came within the request timeout (the wait for the rate limiter
+   *   included), ABORTED, TARGET_FAILED (connection); KubeApiError for a non-2xx answer.
+   */
+  async send<T = Record<string, unknown>>(r: KubeRequest, outer: AbortSignal): Promise<T> {
+    const deadline = AbortSignal.timeout(this.#timeoutMs);
+    const signal = AbortSignal.any([outer, deadline]);
+    const timedOut = () =>
+      new GatehouseError(
+        'TIMEOUT',
+        `${r.method} ${this.server}${r.path}: no answer within ${this.#timeoutMs} ms (run.requestTimeout)`,
+      );
+    try {
+      await this.#limiter.take(signal);
+    } catch (e) {
+      if (deadline.aborted && !outer.aborted) throw timedOut();
+      throw e;
+    }
     const url = new URL(this.server + r.path);
     for (const [k, v] of Object.entries(r.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
     const opts: RequestOptions = { method: r.method, headers: { accept: 'application/json' }, agent: this.#agent };
@@ -120,6 +140,7 @@ export class KubeClient {
       req.on('error', rej);
       req.end(body);
     }).catch((e: unknown) => {
+      if (deadline.aborted && !outer.aborted) throw timedOut();
       throw new GatehouseError('TARGET_FAILED', `${r.method} ${r.path}: ${(e as Error).message}`, { cause: e });
     });
     let parsed: unknown;

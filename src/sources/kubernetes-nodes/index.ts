@@ -70,7 +70,12 @@ export const kubernetesNodesSource = defineSource({
       type: 'kubernetes-nodes',
       async read(signal): Promise<SourceRead> {
         try {
-          client ??= new KubeClient(loadKubeConfig(config.connection, deps.baseDir), new RateLimiter(10, 10), 2);
+          client ??= new KubeClient(
+            loadKubeConfig(config.connection, deps.baseDir),
+            new RateLimiter(10, 10),
+            2,
+            deps.requestTimeoutMs,
+          );
           return await readNodes(name, config, client, signal);
         } catch (e) {
           if (e instanceof GatehouseError && e.terminal) throw e;

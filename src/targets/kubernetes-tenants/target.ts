@@ -42,6 +42,7 @@ export function createKubernetesTenantsTarget(
       loadKubeConfig(config.connection, deps.baseDir),
       new RateLimiter(config.apply.qps, config.apply.burst),
       config.apply.concurrency,
+      deps.requestTimeoutMs,
     ));
   const kubeconfigServer = () => config.credentials?.server ?? getClient().server;
   return {
