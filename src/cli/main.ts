@@ -10,6 +10,7 @@ import { githubCommand } from './commands/github.ts';
 import { linkCommand } from './commands/link.ts';
 import { nftablesCommand } from './commands/nftables.ts';
 import { planCommand } from './commands/plan.ts';
+import { releaseCommand } from './commands/release.ts';
 import { schemaCommand } from './commands/schema.ts';
 import { serveCommand } from './commands/serve.ts';
 import { validateCommand } from './commands/validate.ts';
@@ -58,6 +59,7 @@ With --output json, every command prints one JSON document on stdout; an error i
   .addCommand(applyCommand())
   .addCommand(serveCommand())
   .addCommand(auditCommand())
+  .addCommand(releaseCommand())
   .addCommand(linkCommand())
   .addCommand(schemaCommand())
   .addCommand(nftablesCommand())
