@@ -1,6 +1,7 @@
 import { formatPrefix, type Prefix } from '../../core/address.ts';
 import { renderInclude } from './render.ts';
-import { sameList, subtract, toPrefix } from './set-math.ts';
+import { classifiedPrefixes } from './elements.ts';
+import { sameList, samePrefixes, subtract, toPrefix } from './set-math.ts';
 import type {
   DesiredSet,
   NftChange,
@@ -17,8 +18,9 @@ export function setLabel(d: NftDesired, s: Pick<DesiredSet, 'name' | 'set'>): st
 }
 
 /** Observed elements as prefixes; they are canonical text observe produced. */
-export function observedPrefixes(o: ObservedSet | undefined): Prefix[] {
-  return (o?.elements ?? []).map((e) => toPrefix(e, `observed set ${o?.set}`));
+export function observedPrefixes(o: ObservedSet | undefined): readonly Prefix[] {
+  if (!o) return [];
+  return classifiedPrefixes(o) ?? o.elements.map((e) => toPrefix(e, `observed set ${o.set}`));
 }
 
 export interface SetDelta {
@@ -80,6 +82,13 @@ export function plannedContents(change: NftSetChange): SetContents | undefined {
   return planned.get(change);
 }
 
+/** True when `o` lists exactly the desired elements (compared as numbers when `o` came from `classify`). */
+function unchanged(s: DesiredSet, o: ObservedSet | undefined): boolean {
+  const held = o && classifiedPrefixes(o);
+  if (held) return samePrefixes(s.prefixes, held);
+  return sameList(s.prefixes.map(formatPrefix), o?.elements ?? []);
+}
+
 /**
  * Pure, deterministic diff: one `nft-set` change per managed set whose contents differ (in config order), then one
  * `nft-include` change when the include file is missing or differs from what the desired state renders to. Each set
@@ -91,8 +100,7 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
   const changes: NftChange[] = [];
   for (const s of desired.sets) {
     const o = seen.get(s.set);
-    const elements = s.prefixes.map(formatPrefix);
-    if ((o?.stray.length ?? 0) === 0 && sameList(elements, o?.elements ?? [])) continue;
+    if ((o?.stray.length ?? 0) === 0 && unchanged(s, o)) continue;
     const d = setDelta(s, o);
     const change: NftSetChange = {
       kind: 'nft-set',
