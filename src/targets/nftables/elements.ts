@@ -1,6 +1,6 @@
 import { formatPrefix, parseRange, type Family, type Prefix } from '../../core/address.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import { normalize, toPrefix } from './set-math.ts';
+import { formatList, normalize, toPrefix } from './set-math.ts';
 import type { ObservedSet, TableRef } from './types.ts';
 
 /**
@@ -50,7 +50,7 @@ export function classify(set: string, family: Family, prefixes: readonly Prefix[
   }
   // The list itself when it is all of the set's family, so its memoized spans (see set-math.ts) are found.
   const held = normalize(own.length === prefixes.length ? prefixes : own);
-  const observed = { set, family, elements: held.map(formatPrefix), stray: [...new Set(stray)].sort() };
+  const observed = { set, family, elements: formatList(held), stray: [...new Set(stray)].sort() };
   parsed.set(observed, held);
   return observed;
 }

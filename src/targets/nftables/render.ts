@@ -2,7 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { Prefix } from '../../core/address.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import { NFT_IDENTIFIER } from './config.ts';
-import { canonicalV4Value } from './set-math.ts';
+import { canonicalV4Value, recordFormatted } from './set-math.ts';
 import type { SetContents, TableRef } from './types.ts';
 
 /**
@@ -80,6 +80,8 @@ function renderSet(head: string, s: SetContents, elementsPerLine: number): strin
   const where = `set ${head} ${identifier(s.set, 'set')}`;
   const lines = [`flush set ${head} ${s.set}`];
   const texts = s.prefixes.map((p) => elementText(p, s.family, where));
+  // What formatPrefix makes of each (checked) prefix: the observation of what this batch writes lists these.
+  recordFormatted(s.prefixes, texts);
   for (let i = 0; i < texts.length; i += elementsPerLine) {
     lines.push(`add element ${head} ${s.set} { ${texts.slice(i, i + elementsPerLine).join(', ')} }`);
   }

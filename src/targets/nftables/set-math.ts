@@ -242,14 +242,27 @@ function adjacentWith<N extends number | bigint>(ops: Ops<N>, prefixes: readonly
   return false;
 }
 
-/** `aggregate(prefixes)`, skipping the work when the input is already aggregated (the usual case). */
+/**
+ * `aggregate(prefixes)`, skipping the work when the input is already aggregated (the usual case): then it is the
+ * input list itself.
+ */
 export function normalize(prefixes: readonly Prefix[]): readonly Prefix[] {
-  if (!isAggregated(prefixes)) return aggregate(prefixes);
-  const copy = [...prefixes];
-  aggregatedLists.add(copy);
-  const known = spanMemo.get(prefixes);
-  if (known) spanMemo.set(copy, known);
-  return copy;
+  return isAggregated(prefixes) ? prefixes : aggregate(prefixes);
+}
+
+/** Formatted elements by prefix list (see `spanMemo` for why identity is safe). */
+const formattedMemo = new WeakMap<readonly Prefix[], readonly string[]>();
+
+/** `prefixes.map(formatPrefix)`, memoized by list identity (render.ts records what it formats). */
+export function formatList(prefixes: readonly Prefix[]): readonly string[] {
+  let texts = formattedMemo.get(prefixes);
+  if (texts === undefined) formattedMemo.set(prefixes, (texts = prefixes.map(formatPrefix)));
+  return texts;
+}
+
+/** Records `texts` as `prefixes.map(formatPrefix)`; the caller vouches that they are. */
+export function recordFormatted(prefixes: readonly Prefix[], texts: readonly string[]): void {
+  formattedMemo.set(prefixes, texts);
 }
 
 /**
