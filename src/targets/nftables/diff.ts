@@ -1,7 +1,7 @@
 import { formatPrefix, type Prefix } from '../../core/address.ts';
 import { renderInclude } from './render.ts';
 import { classifiedPrefixes } from './elements.ts';
-import { sameList, samePrefixes, subtract, toPrefix } from './set-math.ts';
+import { formatList, sameList, samePrefixes, subtract, toPrefix } from './set-math.ts';
 import type {
   DesiredSet,
   NftChange,
@@ -64,7 +64,7 @@ function computeDelta(desired: DesiredSet, observed: ObservedSet | undefined): S
     before: before.length + stray.length,
     after: desired.prefixes.length,
     add: added.prefixes,
-    remove: [...removed.prefixes.map(formatPrefix), ...stray],
+    remove: [...formatList(removed.prefixes), ...stray],
     lostEntries: removed.affected + stray.length,
   };
 }
@@ -98,6 +98,9 @@ function unchanged(s: DesiredSet, o: ObservedSet | undefined): boolean {
 export function diffNftables(desired: NftDesired, observed: NftObserved): NftChange[] {
   const seen = new Map(observed.sets.map((s) => [s.set, s]));
   const changes: NftChange[] = [];
+  // Rendered first: rendering records each desired list's formatted elements, which the set deltas below then reuse
+  // for the elements they add (and apply reuses the rendered text for its batch).
+  const content = desired.includeFile === null ? null : renderInclude(desired.target, desired.table, desired.sets);
   for (const s of desired.sets) {
     const o = seen.get(s.set);
     if ((o?.stray.length ?? 0) === 0 && unchanged(s, o)) continue;
@@ -107,7 +110,7 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
       id: `set:${s.set}`,
       summary: `${setLabel(desired, s)}: +${d.add.length} -${d.remove.length} (${d.before} → ${d.after} entries)`,
       destructive: d.remove.length > 0,
-      add: d.add.map(formatPrefix),
+      add: [...formatList(d.add)],
       remove: d.remove,
       family: s.family,
       set: s.set,
@@ -115,8 +118,7 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
     planned.set(change, { set: s.set, family: s.family, prefixes: s.prefixes });
     changes.push(change);
   }
-  if (desired.includeFile !== null) {
-    const content = renderInclude(desired.target, desired.table, desired.sets);
+  if (desired.includeFile !== null && content !== null) {
     if (observed.include !== content) {
       const reason = observed.include === null ? 'missing' : 'outdated';
       changes.push({

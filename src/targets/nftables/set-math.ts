@@ -317,10 +317,14 @@ function subtractWith<N extends number | bigint>(
   // The spans of `out`, recorded as it grows: normalizing it then reads no prefix object.
   const outStarts: N[] = [];
   const outEnds: N[] = [];
+  // And its formatted elements when those of `a` are known: untouched elements keep their text.
+  const aTexts = formattedMemo.get(a);
+  const outTexts: string[] | undefined = aTexts ? [] : undefined;
   const emit = (pieces: readonly Prefix[]) => {
     for (const p of pieces) {
       const ps = ops.start(p);
       out.push(p);
+      outTexts?.push(formatPrefix(p));
       outStarts.push(ps);
       outEnds.push(ops.end(ps, p.length));
     }
@@ -347,6 +351,7 @@ function subtractWith<N extends number | bigint>(
     }
     if (!touched) {
       out.push(a[i] as Prefix);
+      outTexts?.push(aTexts?.[i] as string);
       outStarts.push(s);
       outEnds.push(e);
       affected++;
@@ -361,6 +366,7 @@ function subtractWith<N extends number | bigint>(
   }
   if (out.length > 0) {
     spanMemo.set(out, { family: ops.family, starts: outStarts, ends: outEnds } as Spans<number> | Spans<bigint>);
+    if (outTexts) formattedMemo.set(out, outTexts);
   }
   return { prefixes: out, affected };
 }
