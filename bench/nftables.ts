@@ -198,11 +198,21 @@ async function main(): Promise<void> {
     const watchStop = new AbortController();
     const wt = target();
     void wt.watch?.(watchStop.signal, () => {}).catch(() => {});
-    const passOf = async (tt: NftablesTarget, desired: ReturnType<NftablesTarget['desired']>) => {
+    // Where a steady-state pass spends its time: observe, diff + guard (CPU only), apply.
+    const parts = { observe: [] as number[], diffGuard: [] as number[], apply: [] as number[] };
+    const passOf = async (tt: NftablesTarget, desired: ReturnType<NftablesTarget['desired']>, record = false) => {
+      const t0 = performance.now();
       const o = await tt.observe(AbortSignal.timeout(300_000));
+      const t1 = performance.now();
       const c = tt.diff(desired, o);
       tt.guard?.(c, desired, o, ctxOf([]));
+      const t2 = performance.now();
       if (c.length > 0) await tt.apply(c, AbortSignal.timeout(300_000), o);
+      if (record) {
+        parts.observe.push(t1 - t0);
+        parts.diffGuard.push(t2 - t1);
+        parts.apply.push(performance.now() - t2);
+      }
     };
     const wDesired = sets.map((p) => wt.desired(ctxOf(p)));
     // Until the watch is live, a pass lists without caching; a few warm-up passes get it there.
@@ -217,9 +227,9 @@ async function main(): Promise<void> {
       await gap();
       noop.push(await time(() => passOf(wt, wDesired[0] as never)));
       await gap();
-      steady.push(await time(() => passOf(wt, wDesired[1] as never)));
+      steady.push(await time(() => passOf(wt, wDesired[1] as never, true)));
       await gap();
-      steady.push(await time(() => passOf(wt, wDesired[0] as never)));
+      steady.push(await time(() => passOf(wt, wDesired[0] as never, true)));
     }
     await gap();
     const wSmall: number[] = [];
@@ -239,6 +249,13 @@ async function main(): Promise<void> {
       median(steady),
       `${(median(steady) / base).toFixed(2)}×`,
     ]);
+    for (const [name, xs] of [
+      ['observe', parts.observe],
+      ['diff + guard', parts.diffGuard],
+      ['apply (probe, batch, include file)', parts.apply],
+    ] as const) {
+      rows.push([`  of which ${name}`, median(xs), `${(median(xs) / base).toFixed(2)}×`]);
+    }
     rows.push(['watch running: 10-element change on 10k, end to end', median(wSmall), '']);
     rows.push(['10-element change on 10k: raw nft delete/add element', median(raw10), '']);
 

@@ -91,7 +91,8 @@ export async function applyNftables(
   };
 
   // The structural pre-check needs only each set's name and first element, so it runs while the full element lists
-  // are validated and rendered below (on a 100k-element set that work takes about as long as the probe).
+  // are validated and rendered below (on a 100k-element set from a stored plan that work takes about as long as the
+  // probe; a plan this process just computed finds its sets rendered already, see render.ts).
   // Small deltas are edited in place without the probe: the edit batch is small, and itself one transaction.
   const seen = new Map(observed.sets.map((s) => [s.set, s]));
   const edits = new Set(changes.filter((c) => editable(c, seen.get((c as NftSetChange).set))).map((c) => c.id));

@@ -24,7 +24,7 @@ export function desiredState(
 ): NftDesired {
   refuseWide(config, ctx);
   const byName = new Map(config.sets.map((s) => [s.name, s]));
-  const merged = new Map<string, Prefix[]>();
+  const merged = new Map<string, readonly Prefix[]>();
   const sets = managedSets(config).map((m) => {
     let all = merged.get(m.name);
     if (!all) {
@@ -34,7 +34,9 @@ export function desiredState(
       );
       merged.set(m.name, all);
     }
-    return { ...m, prefixes: all.filter((p) => p.family === m.family) };
+    // The aggregated list itself when it is all of this family (the usual case): the set math memoizes by list.
+    const own = all.every((p) => p.family === m.family) ? all : all.filter((p) => p.family === m.family);
+    return { ...m, prefixes: own };
   });
   return { target, table: { family: config.table.family, name: config.table.name }, includeFile, sets };
 }

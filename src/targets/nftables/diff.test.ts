@@ -4,6 +4,9 @@ import { diffNftables as uncheckedDiffNftables } from './diff.ts';
 import { nftChangeSchema } from './change-schema.ts';
 import type { Change } from '../../core/contracts.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
+import { aggregate, type Prefix } from '../../core/address.ts';
+import { classify } from './elements.ts';
+import { guardNftables } from './guard.ts';
 import { renderInclude } from './render.ts';
 import { prefixes } from './test-fixtures.ts';
 import type { NftDesired, NftObserved } from './types.ts';
@@ -186,5 +189,59 @@ describe('nftables change schema (saved plans are read back by the target that m
   it('refuses forged changes of every kind', () => {
     for (const [kind, change] of samples)
       assert.deepEqual(acceptedForgeries(nftChangeSchema, change, 'github-invite'), [], kind);
+  });
+});
+
+describe('diff and guard of an observation classify made (compared as numbers, not parsed back)', () => {
+  /** Deterministic PRNG (mulberry32), so failures reproduce. */
+  const rng = (seed: number) => {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  };
+  const r = rng(11);
+  const v4 = (n: number) =>
+    prefixes(
+      ...Array.from({ length: n }, () => {
+        const len = 28 + Math.floor(r() * 5);
+        return `10.0.${Math.floor(r() * 4)}.${Math.floor(r() * 256) & ~((1 << (32 - len)) - 1) & 255}/${len}`;
+      }),
+    );
+  const v6 = (n: number) =>
+    prefixes(
+      ...Array.from({ length: n }, () => {
+        const len = 126 + Math.floor(r() * 3);
+        return `2001:db8::${(Math.floor(r() * 64) & ~((1 << (128 - len)) - 1)).toString(16)}/${len}`;
+      }),
+    );
+
+  it('gives the changes and verdicts a copy of it (parsed back from text) gives, for 300 random pairs', () => {
+    for (let i = 0; i < 300; i++) {
+      const want4 = aggregate(v4(Math.floor(r() * 12)));
+      const want6 = aggregate(v6(Math.floor(r() * 6)));
+      const d = desired([], []);
+      const sets = [
+        { ...(d.sets[0] as NftDesired['sets'][number]), prefixes: want4 },
+        { ...(d.sets[1] as NftDesired['sets'][number]), prefixes: want6 },
+      ];
+      const dd: NftDesired = { ...d, sets };
+      // Held: the desired list itself, a copy of it, one element fewer, or unrelated (IPv6 set: with a stray element).
+      const k = r();
+      const held4: readonly Prefix[] =
+        k < 0.25 ? want4 : k < 0.5 ? want4.map((p) => ({ ...p })) : k < 0.75 ? want4.slice(1) : aggregate(v4(8));
+      const held6 = r() < 0.5 ? want6 : [...aggregate(v6(3)), ...(r() < 0.3 ? prefixes('::ffff:192.0.2.1') : [])];
+      const o: NftObserved = {
+        sets: [classify('allow_v4', 4, held4, 'test'), classify('allow_v6', 6, held6, 'test')],
+        include: r() < 0.5 ? null : renderInclude(dd.target, dd.table, dd.sets),
+      };
+      const copy = JSON.parse(JSON.stringify(o)) as NftObserved;
+      const changes = diffNftables(dd, o);
+      assert.deepEqual(changes, diffNftables(dd, copy));
+      assert.deepEqual(guardNftables(changes, dd, o), guardNftables(changes, dd, copy));
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { formatPrefix, type Prefix } from '../../core/address.ts';
 import { renderInclude } from './render.ts';
-import { sameList, subtract, toPrefix } from './set-math.ts';
+import { classifiedPrefixes } from './elements.ts';
+import { formatList, sameList, samePrefixes, subtract, toPrefix } from './set-math.ts';
 import type {
   DesiredSet,
   NftChange,
@@ -17,8 +18,9 @@ export function setLabel(d: NftDesired, s: Pick<DesiredSet, 'name' | 'set'>): st
 }
 
 /** Observed elements as prefixes; they are canonical text observe produced. */
-export function observedPrefixes(o: ObservedSet | undefined): Prefix[] {
-  return (o?.elements ?? []).map((e) => toPrefix(e, `observed set ${o?.set}`));
+export function observedPrefixes(o: ObservedSet | undefined): readonly Prefix[] {
+  if (!o) return [];
+  return classifiedPrefixes(o) ?? o.elements.map((e) => toPrefix(e, `observed set ${o.set}`));
 }
 
 export interface SetDelta {
@@ -38,7 +40,7 @@ export interface SetDelta {
  * `10.0.0.0/25` to `/24` is not reported as a removal. Pure.
  */
 export function setDelta(desired: DesiredSet, observed: ObservedSet | undefined): SetDelta {
-  // diff and guard both need it, on the same objects; on 100k-element sets it costs a few hundred ms.
+  // diff and guard both need it, on the same objects; on 100k-element sets it costs tens of ms.
   const cached = observed && memo.get(desired)?.get(observed);
   if (cached) return cached;
   const delta = computeDelta(desired, observed);
@@ -62,7 +64,7 @@ function computeDelta(desired: DesiredSet, observed: ObservedSet | undefined): S
     before: before.length + stray.length,
     after: desired.prefixes.length,
     add: added.prefixes,
-    remove: [...removed.prefixes.map(formatPrefix), ...stray],
+    remove: [...formatList(removed.prefixes), ...stray],
     lostEntries: removed.affected + stray.length,
   };
 }
@@ -80,6 +82,13 @@ export function plannedContents(change: NftSetChange): SetContents | undefined {
   return planned.get(change);
 }
 
+/** True when `o` lists exactly the desired elements (compared as numbers when `o` came from `classify`). */
+function unchanged(s: DesiredSet, o: ObservedSet | undefined): boolean {
+  const held = o && classifiedPrefixes(o);
+  if (held) return samePrefixes(s.prefixes, held);
+  return sameList(s.prefixes.map(formatPrefix), o?.elements ?? []);
+}
+
 /**
  * Pure, deterministic diff: one `nft-set` change per managed set whose contents differ (in config order), then one
  * `nft-include` change when the include file is missing or differs from what the desired state renders to. Each set
@@ -89,17 +98,19 @@ export function plannedContents(change: NftSetChange): SetContents | undefined {
 export function diffNftables(desired: NftDesired, observed: NftObserved): NftChange[] {
   const seen = new Map(observed.sets.map((s) => [s.set, s]));
   const changes: NftChange[] = [];
+  // Rendered first: rendering records each desired list's formatted elements, which the set deltas below then reuse
+  // for the elements they add (and apply reuses the rendered text for its batch).
+  const content = desired.includeFile === null ? null : renderInclude(desired.target, desired.table, desired.sets);
   for (const s of desired.sets) {
     const o = seen.get(s.set);
-    const elements = s.prefixes.map(formatPrefix);
-    if ((o?.stray.length ?? 0) === 0 && sameList(elements, o?.elements ?? [])) continue;
+    if ((o?.stray.length ?? 0) === 0 && unchanged(s, o)) continue;
     const d = setDelta(s, o);
     const change: NftSetChange = {
       kind: 'nft-set',
       id: `set:${s.set}`,
       summary: `${setLabel(desired, s)}: +${d.add.length} -${d.remove.length} (${d.before} → ${d.after} entries)`,
       destructive: d.remove.length > 0,
-      add: d.add.map(formatPrefix),
+      add: [...formatList(d.add)],
       remove: d.remove,
       family: s.family,
       set: s.set,
@@ -107,8 +118,7 @@ export function diffNftables(desired: NftDesired, observed: NftObserved): NftCha
     planned.set(change, { set: s.set, family: s.family, prefixes: s.prefixes });
     changes.push(change);
   }
-  if (desired.includeFile !== null) {
-    const content = renderInclude(desired.target, desired.table, desired.sets);
+  if (desired.includeFile !== null && content !== null) {
     if (observed.include !== content) {
       const reason = observed.include === null ? 'missing' : 'outdated';
       changes.push({

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatPrefix } from '../../core/address.ts';
-import { parseElement, parseSetListing } from './elements.ts';
+import { aggregate, formatPrefix } from '../../core/address.ts';
+import { classifiedPrefixes, classify, parseElement, parseSetListing } from './elements.ts';
+import { renderBatch } from './render.ts';
+import { prefixes } from './test-fixtures.ts';
 
 const table = { family: 'inet', name: 'gh' } as const;
 
@@ -108,5 +110,27 @@ describe('parseSetListing', () => {
 
   it('refuses output that is not JSON', () => {
     assert.throws(() => parseSetListing('table inet gh {', table, 'allow_v4', 4), /invalid JSON/);
+  });
+});
+
+describe('classify', () => {
+  it('lists the formatted prefixes, whether or not the list was rendered before, and remembers them', () => {
+    const list = prefixes('10.0.0.0/24', '10.0.2.1', '192.0.2.0/31');
+    const rendered = prefixes('10.0.0.0/24', '10.0.2.1', '192.0.2.0/31');
+    renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: rendered }]);
+    const texts = ['10.0.0.0/24', '10.0.2.1', '192.0.2.0/31'];
+    for (const l of [list, rendered]) {
+      const o = classify('allow_v4', 4, l, 'test');
+      assert.deepEqual(o.elements, texts);
+      assert.deepEqual(classifiedPrefixes(o), l);
+      assert.equal(classifiedPrefixes({ ...o }), undefined);
+    }
+  });
+
+  it('aggregates a list that is not, and lists the aggregate', () => {
+    const o = classify('allow_v4', 4, prefixes('10.0.0.0/25', '10.0.0.128/25', '10.0.0.7'), 'test');
+    assert.deepEqual(o.elements, ['10.0.0.0/24']);
+    assert.deepEqual(classifiedPrefixes(o), aggregate(prefixes('10.0.0.0/24')));
+    assert.deepEqual(o.elements, (classifiedPrefixes(o) ?? []).map(formatPrefix));
   });
 });

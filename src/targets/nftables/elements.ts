@@ -1,6 +1,6 @@
 import { formatPrefix, parseRange, type Family, type Prefix } from '../../core/address.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import { normalize, toPrefix } from './set-math.ts';
+import { formatList, normalize, toPrefix } from './set-math.ts';
 import type { ObservedSet, TableRef } from './types.ts';
 
 /**
@@ -48,7 +48,23 @@ export function classify(set: string, family: Family, prefixes: readonly Prefix[
     else if (family === 6) stray.push(mappedText(p));
     else throw new GatehouseError('TARGET_FAILED', `${origin}: IPv6 element ${formatPrefix(p)} in an IPv4 set`);
   }
-  return { set, family, elements: normalize(own).map(formatPrefix), stray: [...new Set(stray)].sort() };
+  // The list itself when it is all of the set's family, so its memoized spans (see set-math.ts) are found.
+  const held = normalize(own.length === prefixes.length ? prefixes : own);
+  const observed = { set, family, elements: formatList(held), stray: [...new Set(stray)].sort() };
+  parsed.set(observed, held);
+  return observed;
+}
+
+/**
+ * The prefixes an observation's elements were formatted from, by identity of the observation `classify` returned
+ * (observations are plain JSON plan values, never mutated). The diff then need not parse 100k elements back, and the
+ * prefix lists keep their memoized spans (see set-math.ts). A copy (a plan read from a file) finds nothing.
+ */
+const parsed = new WeakMap<ObservedSet, readonly Prefix[]>();
+
+/** The prefixes `o`'s elements are, if `classify` made this very object; undefined otherwise. */
+export function classifiedPrefixes(o: ObservedSet): readonly Prefix[] | undefined {
+  return parsed.get(o);
 }
 
 /**

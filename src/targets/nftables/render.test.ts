@@ -89,3 +89,32 @@ describe('renderInclude', () => {
     });
   });
 });
+
+describe('renderBatch of a list rendered before (memoized by list identity)', () => {
+  const list = prefixes('10.0.0.0/24', '192.0.2.1', '192.0.2.3');
+  const copy = () => list.map((p) => ({ ...p }));
+
+  it('renders it for another table, set or line length as a fresh list renders there', () => {
+    renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: list }]);
+    const other = { family: 'ip', name: 'fw' } as const;
+    for (const [t, set, perLine] of [
+      [table, 'allow_v4', 2],
+      [other, 'allow_v4', 50_000],
+      [table, 'other_v4', 50_000],
+    ] as const) {
+      assert.equal(
+        renderBatch(t, [{ set, family: 4, prefixes: list }], perLine),
+        renderBatch(t, [{ set, family: 4, prefixes: copy() }], perLine),
+      );
+    }
+    assert.match(renderBatch(table, [{ set: 'other_v4', family: 4, prefixes: list }]), /add element inet gh other_v4 /);
+  });
+
+  it('still checks every element of a list it has not rendered, and the family of one it has', () => {
+    renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: list }]);
+    const forged = copy();
+    forged[1] = { family: 4, address: 'localhost', length: 32 };
+    assert.throws(() => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: forged }]), /refusing to render/);
+    assert.throws(() => renderBatch(table, [{ set: 'allow_v6', family: 6, prefixes: list }]), /refusing to render/);
+  });
+});

@@ -5,9 +5,12 @@ import {
   CANONICAL_V4,
   canonicalLength,
   canonicalV4Value,
+  formatList,
   isAggregated,
   normalize,
   prefixRange,
+  sameList,
+  samePrefixes,
   subtract,
   toPrefix,
 } from './set-math.ts';
@@ -30,6 +33,15 @@ function randomPrefixes(r: () => number, n: number): Prefix[] {
     const len = 26 + Math.floor(r() * 7);
     const host = Math.floor(r() * 256) & ~((1 << (32 - len)) - 1) & 255;
     return parsePrefix(`10.0.0.${host}/${len}`, 'rng');
+  });
+}
+
+/** Random canonical prefixes inside 2001:db8::/120. */
+function randomV6(r: () => number, n: number): Prefix[] {
+  return Array.from({ length: n }, () => {
+    const len = 122 + Math.floor(r() * 7);
+    const host = Math.floor(r() * 256) & ~((1 << (128 - len)) - 1) & 255;
+    return parsePrefix(`2001:db8::${host.toString(16)}/${len}`, 'rng');
   });
 }
 
@@ -156,5 +168,79 @@ describe('subtract', () => {
     const { prefixes: rest, affected } = subtract(prefixes('10.0.0.0/24', '10.0.1.7'), prefixes('10.0.0.128/26'));
     assert.deepEqual(rest.map(formatPrefix), ['10.0.0.0/25', '10.0.0.192/26', '10.0.1.7']);
     assert.equal(affected, 2);
+  });
+});
+
+/** A deep copy: the same prefixes in new objects and a new list, so nothing memoized for the original applies. */
+const fresh = (ps: readonly Prefix[]): Prefix[] => ps.map((p) => ({ ...p }));
+
+describe('memoized set math (results by list identity)', () => {
+  it('subtract, isAggregated and samePrefixes give the same on reused lists as on fresh copies, for 300 rounds', () => {
+    const r = rng(5);
+    const pool: (readonly Prefix[])[] = [];
+    for (let i = 0; i < 300; i++) {
+      // Mostly lists seen before (memoized spans), in either role, some of them results of earlier subtractions.
+      const families = () => {
+        const k = r();
+        const v4 = k < 0.66 ? randomPrefixes(r, Math.floor(r() * 10)) : [];
+        const v6 = k > 0.33 ? randomV6(r, Math.floor(r() * 10)) : [];
+        return aggregate([...v4, ...v6]);
+      };
+      const pick = () =>
+        pool.length > 0 && r() < 0.7 ? (pool[Math.floor(r() * pool.length)] as readonly Prefix[]) : families();
+      const a = pick();
+      const b = pick();
+      if (r() < 0.5) formatList(a); // the result's texts then come from a's
+      const got = subtract(a, b);
+      const expected = subtract(fresh(a), fresh(b));
+      assert.deepEqual(got, expected);
+      assert.deepEqual(formatList(got.prefixes), expected.prefixes.map(formatPrefix));
+      const bm = members(b.filter((p) => p.family === 4));
+      const bm6 = members(b.filter((p) => p.family === 6));
+      for (const [f, m] of [
+        [4, bm],
+        [6, bm6],
+      ] as const) {
+        const rest = members(got.prefixes.filter((p) => p.family === f));
+        const left = [...members(a.filter((p) => p.family === f))].filter((x) => !m.has(x));
+        assert.deepEqual(rest, new Set(left));
+      }
+      assert.equal(isAggregated(got.prefixes), isAggregated(fresh(got.prefixes)));
+      assert.equal(samePrefixes(a, b), sameList(a.map(formatPrefix), b.map(formatPrefix)));
+      pool.push(a, b, got.prefixes);
+    }
+  });
+
+  it('a list found aggregated once is not taken for aggregated when a different list has the same length', () => {
+    const good = prefixes('10.0.0.0/25', '10.0.1.0/25');
+    assert.equal(isAggregated(good), true);
+    assert.equal(isAggregated(prefixes('10.0.0.0/25', '10.0.0.128/25')), false);
+    assert.deepEqual(normalize(prefixes('10.0.0.0/25', '10.0.0.128/25')).map(formatPrefix), ['10.0.0.0/24']);
+  });
+});
+
+describe('samePrefixes', () => {
+  it('agrees with comparing the formatted elements, for 2000 random pairs (both families, near misses)', () => {
+    const r = rng(6);
+    const v6 = ['2001:db8::/127', '2001:db8::2', '2001:db8::4/126', '2001:db8::8'];
+    for (let i = 0; i < 2000; i++) {
+      const a = aggregate([...randomPrefixes(r, Math.floor(r() * 6)), ...prefixes(...v6.filter(() => r() < 0.5))]);
+      // b: a itself, a copy, a copy with one element dropped, or an unrelated list.
+      const k = r();
+      const b =
+        k < 0.25
+          ? a
+          : k < 0.5
+            ? fresh(a)
+            : k < 0.75
+              ? fresh(a).filter((_, j) => j !== Math.floor(r() * a.length))
+              : aggregate([...randomPrefixes(r, Math.floor(r() * 6)), ...prefixes(...v6.filter(() => r() < 0.5))]);
+      assert.equal(samePrefixes(a, b), sameList(a.map(formatPrefix), b.map(formatPrefix)));
+    }
+  });
+
+  it('tells a /32 from the /31 starting at it, and an IPv4 from an IPv6 list of the same length', () => {
+    assert.equal(samePrefixes(prefixes('10.0.0.0'), prefixes('10.0.0.0/31')), false);
+    assert.equal(samePrefixes(prefixes('0.0.0.1'), prefixes('::1')), false);
   });
 });

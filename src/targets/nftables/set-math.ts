@@ -1,4 +1,12 @@
-import { aggregate, parsePrefix, prefixStart, rangeToPrefixes, type Prefix } from '../../core/address.ts';
+import {
+  aggregate,
+  formatPrefix,
+  parsePrefix,
+  prefixStart,
+  rangeToPrefixes,
+  type Family,
+  type Prefix,
+} from '../../core/address.ts';
 
 /**
  * Set arithmetic on aggregated prefix lists, sized for 100k-element sets: core's `parsePrefix` and `aggregate` take
@@ -71,6 +79,7 @@ export function toPrefix(text: string, origin: string): Prefix {
  * on 100k elements), IPv6 in bigint.
  */
 interface Ops<N extends number | bigint> {
+  readonly family: Family;
   /** First address of the prefix. */
   start(p: Prefix): N;
   /** Last address of a prefix of `length` starting at `start`. */
@@ -81,9 +90,12 @@ interface Ops<N extends number | bigint> {
   maximal(start: N, end: N, last: N): boolean;
   /** The greedy minimal list of prefixes covering [first, last]. */
   cover(first: N, last: N): Prefix[];
+  /** Empty start and end arrays for `n` prefixes. */
+  alloc(n: number): { starts: N[] | Float64Array; ends: N[] | Float64Array };
 }
 
 const V4: Ops<number> = {
+  family: 4,
   start: (p) => canonicalV4Value(p.address),
   end: (start, length) => start + 2 ** (32 - length) - 1,
   next: (x) => x + 1,
@@ -108,9 +120,12 @@ const V4: Ops<number> = {
     }
     return out;
   },
+  // Contiguous doubles (exact for IPv4): the later passes read them instead of the scattered Prefix objects.
+  alloc: (n) => ({ starts: new Float64Array(n), ends: new Float64Array(n) }),
 };
 
 const V6: Ops<bigint> = {
+  family: 6,
   start: (p) => prefixStart(p),
   end: (start, length) => start + (1n << BigInt(128 - length)) - 1n,
   next: (x) => x + 1n,
@@ -120,6 +135,7 @@ const V6: Ops<bigint> = {
     return size === 1n << 128n || start % (size * 2n) !== 0n || start + size * 2n - 1n > last;
   },
   cover: (first, last) => rangeToPrefixes(6, first, last),
+  alloc: (n) => ({ starts: new Array<bigint>(n), ends: new Array<bigint>(n) }),
 };
 
 /** Inclusive numeric range a prefix covers (bigint for both families; for tests and reports). */
@@ -132,23 +148,46 @@ export function prefixRange(p: Prefix): readonly [bigint, bigint] {
   return [BigInt(s), BigInt(V4.end(s, p.length))];
 }
 
-/** Start and end addresses of each prefix, in two flat arrays (no per-element tuples: this runs on 100k elements). */
-function spans<N extends number | bigint>(ops: Ops<N>, prefixes: readonly Prefix[]): { starts: N[]; ends: N[] } {
-  const starts = new Array<N>(prefixes.length);
-  const ends = new Array<N>(prefixes.length);
-  prefixes.forEach((p, i) => {
+interface Spans<N extends number | bigint> {
+  /** The one family of the list's prefixes. */
+  readonly family: Family;
+  readonly starts: ArrayLike<N>;
+  readonly ends: ArrayLike<N>;
+}
+
+/**
+ * Spans already computed, by list identity. Prefix lists are plan values, never mutated, and the same lists pass
+ * through desired, diff, guard and apply: on a 100k-element set each recomputation reads 100k objects scattered over
+ * the heap (tens of ms on a busy machine), and the steady-state pass would otherwise compute them about ten times.
+ */
+const spanMemo = new WeakMap<readonly Prefix[], Spans<number> | Spans<bigint>>();
+
+/** Start and end addresses of each prefix (one family), in two flat arrays; memoized by list identity. */
+function spans<N extends number | bigint>(ops: Ops<N>, prefixes: readonly Prefix[]): Spans<N> {
+  const known = spanMemo.get(prefixes) as Spans<N> | undefined;
+  if (known) return known;
+  const { starts, ends } = ops.alloc(prefixes.length) as { starts: N[]; ends: N[] };
+  for (let i = 0; i < prefixes.length; i++) {
+    const p = prefixes[i] as Prefix;
     const s = ops.start(p);
     starts[i] = s;
     ends[i] = ops.end(s, p.length);
-  });
-  return { starts, ends };
+  }
+  const out = { family: ops.family, starts, ends };
+  if (prefixes.length > 0) spanMemo.set(prefixes, out as Spans<number> | Spans<bigint>);
+  return out;
 }
 
-/** Splits at the first IPv6 prefix; undefined if an IPv4 prefix follows an IPv6 one. */
-function byFamily(prefixes: readonly Prefix[]): [Prefix[], Prefix[]] | undefined {
+/**
+ * Splits at the first IPv6 prefix; undefined if an IPv4 prefix follows an IPv6 one. A list of one family is returned
+ * as itself (not copied), so its memoized spans are found.
+ */
+function byFamily(prefixes: readonly Prefix[]): [readonly Prefix[], readonly Prefix[]] | undefined {
+  const known = spanMemo.get(prefixes)?.family;
+  if (known !== undefined) return known === 4 ? [prefixes, []] : [[], prefixes];
   const split = prefixes.findIndex((p) => p.family === 6);
-  if (split === -1) return [[...prefixes], []];
-  const v6 = prefixes.slice(split);
+  if (split === -1) return [prefixes, []];
+  const v6 = split === 0 ? prefixes : prefixes.slice(split);
   return v6.every((p) => p.family === 6) ? [prefixes.slice(0, split), v6] : undefined;
 }
 
@@ -157,9 +196,15 @@ function byFamily(prefixes: readonly Prefix[]): [Prefix[], Prefix[]] | undefined
  * run of adjacent prefixes the greedy minimal cover of its range.
  */
 export function isAggregated(prefixes: readonly Prefix[]): boolean {
+  if (aggregatedLists.has(prefixes)) return true;
   const parts = byFamily(prefixes);
-  return parts !== undefined && aggregatedWith(V4, parts[0]) && aggregatedWith(V6, parts[1]);
+  const yes = parts !== undefined && aggregatedWith(V4, parts[0]) && aggregatedWith(V6, parts[1]);
+  if (yes) aggregatedLists.add(prefixes);
+  return yes;
 }
+
+/** Lists known to be aggregated (see `spanMemo` for why identity is safe). */
+const aggregatedLists = new WeakSet<readonly Prefix[]>();
 
 function aggregatedWith<N extends number | bigint>(ops: Ops<N>, prefixes: readonly Prefix[]): boolean {
   const { starts, ends } = spans(ops, prefixes);
@@ -197,9 +242,48 @@ function adjacentWith<N extends number | bigint>(ops: Ops<N>, prefixes: readonly
   return false;
 }
 
-/** `aggregate(prefixes)`, skipping the work when the input is already aggregated (the usual case). */
-export function normalize(prefixes: readonly Prefix[]): Prefix[] {
-  return isAggregated(prefixes) ? [...prefixes] : aggregate(prefixes);
+/**
+ * `aggregate(prefixes)`, skipping the work when the input is already aggregated (the usual case): then it is the
+ * input list itself.
+ */
+export function normalize(prefixes: readonly Prefix[]): readonly Prefix[] {
+  return isAggregated(prefixes) ? prefixes : aggregate(prefixes);
+}
+
+/** Formatted elements by prefix list (see `spanMemo` for why identity is safe). */
+const formattedMemo = new WeakMap<readonly Prefix[], readonly string[]>();
+
+/** `prefixes.map(formatPrefix)`, memoized by list identity (render.ts records what it formats). */
+export function formatList(prefixes: readonly Prefix[]): readonly string[] {
+  let texts = formattedMemo.get(prefixes);
+  if (texts === undefined) formattedMemo.set(prefixes, (texts = prefixes.map(formatPrefix)));
+  return texts;
+}
+
+/** Records `texts` as `prefixes.map(formatPrefix)`; the caller vouches that they are. */
+export function recordFormatted(prefixes: readonly Prefix[], texts: readonly string[]): void {
+  formattedMemo.set(prefixes, texts);
+}
+
+/**
+ * True when two aggregated lists hold the same prefixes, in order: the same as comparing their formatted elements
+ * (canonical text is one-to-one with start and length), on the flat spans instead of the prefix objects.
+ */
+export function samePrefixes(a: readonly Prefix[], b: readonly Prefix[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  const pa = byFamily(a);
+  const pb = byFamily(b);
+  if (!pa || !pb) return a.every((p, i) => p.family === b[i]?.family && formatPrefix(p) === formatPrefix(b[i]));
+  return sameSpans(V4, pa[0], pb[0]) && sameSpans(V6, pa[1], pb[1]);
+}
+
+function sameSpans<N extends number | bigint>(ops: Ops<N>, a: readonly Prefix[], b: readonly Prefix[]): boolean {
+  if (a.length !== b.length) return false;
+  const x = spans(ops, a);
+  const y = spans(ops, b);
+  for (let i = 0; i < a.length; i++) if (x.starts[i] !== y.starts[i] || x.ends[i] !== y.ends[i]) return false;
+  return true;
 }
 
 /**
@@ -207,13 +291,19 @@ export function normalize(prefixes: readonly Prefix[]): Prefix[] {
  * set's current contents and `b` the desired ones: how many entries lose some access). Both inputs must be
  * aggregated. Elements of `a` that `b` does not touch are returned as they are.
  */
-export function subtract(a: readonly Prefix[], b: readonly Prefix[]): { prefixes: Prefix[]; affected: number } {
+export function subtract(
+  a: readonly Prefix[],
+  b: readonly Prefix[],
+): { prefixes: readonly Prefix[]; affected: number } {
   const pa = byFamily(a);
   const pb = byFamily(b);
   if (!pa || !pb) return subtract(aggregate(a), aggregate(b));
   const r4 = subtractWith(V4, pa[0], pb[0]);
   const r6 = subtractWith(V6, pa[1], pb[1]);
-  return { prefixes: normalize([...r4.prefixes, ...r6.prefixes]), affected: r4.affected + r6.affected };
+  // A result of one family is normalized as it is, so the spans subtractWith recorded for it are found.
+  const both =
+    r6.prefixes.length === 0 ? r4.prefixes : r4.prefixes.length === 0 ? r6.prefixes : [...r4.prefixes, ...r6.prefixes];
+  return { prefixes: normalize(both), affected: r4.affected + r6.affected };
 }
 
 function subtractWith<N extends number | bigint>(
@@ -222,12 +312,28 @@ function subtractWith<N extends number | bigint>(
   b: readonly Prefix[],
 ): { prefixes: Prefix[]; affected: number } {
   const { starts: bStarts, ends: bEnds } = spans(ops, b);
+  const { starts: aStarts, ends: aEnds } = spans(ops, a);
   const out: Prefix[] = [];
+  // The spans of `out`, recorded as it grows: normalizing it then reads no prefix object.
+  const outStarts: N[] = [];
+  const outEnds: N[] = [];
+  // And its formatted elements when those of `a` are known: untouched elements keep their text.
+  const aTexts = formattedMemo.get(a);
+  const outTexts: string[] | undefined = aTexts ? [] : undefined;
+  const emit = (pieces: readonly Prefix[]) => {
+    for (const p of pieces) {
+      const ps = ops.start(p);
+      out.push(p);
+      outTexts?.push(formatPrefix(p));
+      outStarts.push(ps);
+      outEnds.push(ops.end(ps, p.length));
+    }
+  };
   let affected = 0;
   let j = 0;
-  for (const p of a) {
-    const s = ops.start(p);
-    const e = ops.end(s, p.length);
+  for (let i = 0; i < a.length; i++) {
+    const s = aStarts[i] as N;
+    const e = aEnds[i] as N;
     while (j < bStarts.length && (bEnds[j] as N) < s) j++;
     let cur = s;
     let touched = false;
@@ -239,21 +345,28 @@ function subtractWith<N extends number | bigint>(
       if (bs > cur) {
         const pieces = ops.cover(cur, ops.prev(bs));
         rest += pieces.length;
-        out.push(...pieces);
+        emit(pieces);
       }
       if (ops.next(be) > cur) cur = ops.next(be);
     }
     if (!touched) {
-      out.push(p);
+      out.push(a[i] as Prefix);
+      outTexts?.push(aTexts?.[i] as string);
+      outStarts.push(s);
+      outEnds.push(e);
       affected++;
       continue;
     }
     if (cur <= e) {
       const pieces = ops.cover(cur, e);
       rest += pieces.length;
-      out.push(...pieces);
+      emit(pieces);
     }
     if (rest > 0) affected++;
+  }
+  if (out.length > 0) {
+    spanMemo.set(out, { family: ops.family, starts: outStarts, ends: outEnds } as Spans<number> | Spans<bigint>);
+    if (outTexts) formattedMemo.set(out, outTexts);
   }
   return { prefixes: out, affected };
 }
