@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
-import { SoloLeadership } from '../store/leader.ts';
+import { SoloLeadership, type Leadership } from '../store/leader.ts';
 import type { ReconcileReport } from './controller.ts';
 import { Daemon, type Runtime } from './daemon.ts';
 import { ServeMetrics } from './metrics.ts';
@@ -10,8 +10,27 @@ import { until } from '../testing/until.ts';
 const OK: ReconcileReport = { outcome: 'ok', applied: 0, failed: 0, skipped: 0, blocked: 0, pending: 0, sources: [] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Leadership a test hands over and takes back. */
+class SwitchedLeadership implements Leadership {
+  leading = false;
+  readonly #listeners: ((leading: boolean) => void)[] = [];
+  set(leading: boolean): void {
+    this.leading = leading;
+    for (const l of this.#listeners) l(leading);
+  }
+  assertLeading(): Promise<void> {
+    return this.leading ? Promise.resolve() : Promise.reject(new Error('not leading'));
+  }
+  start(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  }
+  onChange(listener: (leading: boolean) => void): void {
+    this.#listeners.push(listener);
+  }
+}
+
 /** A daemon over one target `t` whose watch is `watch`; counts the reconciles of `t`. */
-function daemonWith(watch: Runtime['watchedTargets']) {
+function daemonWith(watch: Runtime['watchedTargets'], leadership: Leadership = new SoloLeadership()) {
   const reconciles: string[] = [];
   const runtime: Runtime = {
     targets: [{ name: 't', mode: 'apply', sources: [] }],
@@ -27,7 +46,7 @@ function daemonWith(watch: Runtime['watchedTargets']) {
   };
   const daemon = new Daemon({
     load: () => Promise.resolve(runtime),
-    leadership: new SoloLeadership(),
+    leadership,
     pingStore: () => Promise.resolve(),
     metrics: new ServeMetrics(),
     logger: pino({ level: 'silent' }),
@@ -81,6 +100,38 @@ describe('daemon: target watches', () => {
     } finally {
       stop.abort();
       await running;
+    }
+  });
+
+  it('target watches run only while this process leads: a follower starts none, a lost lead stops them', async () => {
+    const leadership = new SwitchedLeadership();
+    const running: AbortSignal[] = [];
+    const { daemon } = daemonWith(
+      [
+        {
+          name: 't',
+          watch: (signal) => {
+            running.push(signal);
+            return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          },
+        },
+      ],
+      leadership,
+    );
+    const stop = new AbortController();
+    const started = daemon.start(stop.signal);
+    try {
+      await sleep(100);
+      assert.equal(running.length, 0, 'a follower runs no target watch');
+      leadership.set(true);
+      await until(() => running.length === 1, 'the watch of the new leader');
+      leadership.set(false);
+      await until(() => running[0]?.aborted === true, 'the watch stopped with the lead');
+      leadership.set(true);
+      await until(() => running.length === 2 && running[1]?.aborted === false, 'the watch of the leader again');
+    } finally {
+      stop.abort();
+      await started;
     }
   });
 });

@@ -59,6 +59,8 @@ export class Daemon implements Runnable {
   #runtime: Runtime | undefined;
   #controller: Controller | undefined;
   #watchers: AbortController | undefined;
+  /** Target watches: running only while this process leads (a watch may write, e.g. nftables marker transactions). */
+  #targetWatchers: AbortController | undefined;
   #reloadError: string | undefined;
   readonly #startedAt = Date.now();
 
@@ -82,6 +84,11 @@ export class Daemon implements Runnable {
       concurrency: s.concurrency,
     });
     this.#controller = controller;
+    leadership.onChange((leading) => {
+      const [rt, c] = [this.#runtime, this.#controller];
+      if (leading && rt && c) this.#startTargetWatches(rt, c);
+      else if (!leading) this.#stopTargetWatches();
+    });
     const servers = await this.#listen(runtime);
     this.#startWatchers(runtime, controller, signal);
     logger.info({ targets: runtime.targets.map((t) => `${t.name}:${t.mode}`) }, 'serving');
@@ -200,6 +207,17 @@ export class Daemon implements Runnable {
       if (!source.watch) continue;
       void this.#watch(source, controller, ac.signal);
     }
+    this.#startTargetWatches(runtime, controller);
+  }
+
+  /** Starts the target watches of `runtime` (stopping any running) if this process leads; a follower writes nothing. */
+  #startTargetWatches(runtime: Runtime, controller: Controller): void {
+    this.#stopTargetWatches();
+    const all = this.#watchers;
+    if (!this.#o.leadership.leading || !all || all.signal.aborted) return;
+    const ac = new AbortController();
+    this.#targetWatchers = ac;
+    all.signal.addEventListener('abort', () => ac.abort(), { once: true });
     for (const target of runtime.watchedTargets ?? []) {
       const watch = target.watch?.bind(target);
       if (!watch) continue;
@@ -210,6 +228,11 @@ export class Daemon implements Runnable {
         ac.signal,
       );
     }
+  }
+
+  #stopTargetWatches(): void {
+    this.#targetWatchers?.abort();
+    this.#targetWatchers = undefined;
   }
 
   /**
