@@ -199,8 +199,14 @@ async function main(): Promise<void> {
     const wt = target();
     void wt.watch?.(watchStop.signal, () => {}).catch(() => {});
     // Where a steady-state pass spends its time: observe, diff + guard (CPU only), apply.
-    const parts = { observe: [] as number[], diffGuard: [] as number[], apply: [] as number[] };
-    const passOf = async (tt: NftablesTarget, desired: ReturnType<NftablesTarget['desired']>, record = false) => {
+    const newParts = () => ({ observe: [] as number[], diffGuard: [] as number[], apply: [] as number[] });
+    const parts = newParts();
+    const smallParts = newParts();
+    const passOf = async (
+      tt: NftablesTarget,
+      desired: ReturnType<NftablesTarget['desired']>,
+      record?: ReturnType<typeof newParts>,
+    ) => {
       const t0 = performance.now();
       const o = await tt.observe(AbortSignal.timeout(300_000));
       const t1 = performance.now();
@@ -209,9 +215,9 @@ async function main(): Promise<void> {
       const t2 = performance.now();
       if (c.length > 0) await tt.apply(c, AbortSignal.timeout(300_000), o);
       if (record) {
-        parts.observe.push(t1 - t0);
-        parts.diffGuard.push(t2 - t1);
-        parts.apply.push(performance.now() - t2);
+        record.observe.push(t1 - t0);
+        record.diffGuard.push(t2 - t1);
+        record.apply.push(performance.now() - t2);
       }
     };
     const wDesired = sets.map((p) => wt.desired(ctxOf(p)));
@@ -227,9 +233,9 @@ async function main(): Promise<void> {
       await gap();
       noop.push(await time(() => passOf(wt, wDesired[0] as never)));
       await gap();
-      steady.push(await time(() => passOf(wt, wDesired[1] as never, true)));
+      steady.push(await time(() => passOf(wt, wDesired[1] as never, parts)));
       await gap();
-      steady.push(await time(() => passOf(wt, wDesired[0] as never, true)));
+      steady.push(await time(() => passOf(wt, wDesired[0] as never, parts)));
     }
     await gap();
     const wSmall: number[] = [];
@@ -237,7 +243,8 @@ async function main(): Promise<void> {
     await passOf(wt, wVariants[0] as never);
     await gap();
     await passOf(wt, wVariants[0] as never);
-    for (let i = 0; i < REPS * 2; i++) wSmall.push(await time(() => passOf(wt, wVariants[(i + 1) % 2] as never)));
+    for (let i = 0; i < REPS * 2; i++)
+      wSmall.push(await time(() => passOf(wt, wVariants[(i + 1) % 2] as never, smallParts)));
     watchStop.abort();
     rows.push([
       'watch running: no-op full pass, 100k (cache valid)',
@@ -257,6 +264,13 @@ async function main(): Promise<void> {
       rows.push([`  of which ${name}`, median(xs), `${(median(xs) / base).toFixed(2)}×`]);
     }
     rows.push(['watch running: 10-element change on 10k, end to end', median(wSmall), '']);
+    for (const [name, xs] of [
+      ['observe (marker round trip)', smallParts.observe],
+      ['diff + guard', smallParts.diffGuard],
+      ['apply (element edits, include file)', smallParts.apply],
+    ] as const) {
+      rows.push([`  of which ${name}`, median(xs), '']);
+    }
     rows.push(['10-element change on 10k: raw nft delete/add element', median(raw10), '']);
 
     console.log(`\nmedian of ${REPS}–${REPS * 2} runs; ratios against raw nft -f of the 100k batch\n`);

@@ -12,13 +12,15 @@ const signal = () => AbortSignal.timeout(60_000);
 /** The real nft runner, counting the set listings it runs (what the watch lets observe skip). */
 function countingRunner(
   command: readonly string[],
-): NftRunner & { lists: number; markers: number; beforeReplace?: () => Promise<unknown> } {
+): NftRunner & { lists: number; markers: number; probes: number; beforeReplace?: () => Promise<unknown> } {
   const real = commandRunner(command);
-  const spy: NftRunner & { lists: number; markers: number; beforeReplace?: () => Promise<unknown> } = {
+  const spy: NftRunner & { lists: number; markers: number; probes: number; beforeReplace?: () => Promise<unknown> } = {
     lists: 0,
     markers: 0,
+    probes: 0,
     run: async (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
       if (args.includes('list') && args.includes('-j')) spy.lists++;
+      if (args.includes('-c')) spy.probes++;
       if (options.input?.startsWith('create table')) spy.markers++;
       if (!args.includes('-c') && options.input?.startsWith('flush set') && spy.beforeReplace) {
         const hook = spy.beforeReplace;
@@ -142,6 +144,22 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
     assert.deepEqual((await reconcile(t, ctx, signal())).changes, ['set:allow_v4']);
     assert.deepEqual((await reconcile(t, ctx, signal())).changes, []);
     assert.equal(runner.lists, lists, 'neither set listed: the write and the cached allow_v6 are known');
+  });
+
+  it('a replace of a set the watch vouches for skips the nft -c pre-check; without a live watch it runs', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    const { t, runner, ended, cachedNow } = watched();
+    await reconcile(t, clients('10.231.1.2'), signal());
+    await cachedNow();
+    const probes = runner.probes;
+    // One element replaced by another: a whole-set replace (not an element edit), of a set the watch vouches for.
+    assert.deepEqual((await reconcile(t, clients('10.231.2.2'), signal())).changes, ['set:allow_v4']);
+    assert.equal(runner.probes, probes, 'no pre-check: the set is known to exist and take IPv4 prefixes');
+    stop?.abort();
+    await ended;
+    assert.deepEqual((await reconcile(t, clients('10.231.3.3'), signal())).changes, ['set:allow_v4']);
+    assert.equal(runner.probes, probes + 1, 'no watch to vouch for the set: pre-checked');
+    assert.deepEqual(await kernelElements(l, 'allow_v4'), ['10.231.3.3']);
   });
 
   for (const [set, merges] of [

@@ -96,11 +96,17 @@ export async function applyNftables(
   // Small deltas are edited in place without the probe: the edit batch is small, and itself one transaction.
   const seen = new Map(observed.sets.map((s) => [s.set, s]));
   const edits = new Set(changes.filter((c) => editable(c, seen.get((c as NftSetChange).set))).map((c) => c.id));
+  // Nor does a set whose observation the watch still vouches for (cached: read or written by gatehouse, and no set,
+  // table or element event since): it exists and took elements of this family then, which is all the probe proves.
+  const proven = (c: Change) => {
+    const s = seen.get((c as NftSetChange).set);
+    return s !== undefined && o.watch?.cached(s.set) === s;
+  };
   const probe = o.kernel
     ? settle(
         startProbe(
           o,
-          changes.filter((c) => !edits.has(c.id)),
+          changes.filter((c) => !edits.has(c.id) && !proven(c)),
           signal,
         ),
       )
