@@ -18,6 +18,7 @@ const diffLdapGroups = schemaChecked(ldapGroupsChangeSchema, uncheckedDiffLdapGr
 const P = 'ou=people,dc=x';
 const G = 'cn=sre,ou=groups,dc=x';
 const d = (i: number) => String(100000000000000000n + BigInt(i));
+const did = (i: number) => `discord:${d(i)}`;
 const config = ldapGroupsSchema.parse({
   type: 'ldap-groups',
   connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
@@ -198,6 +199,43 @@ describe('ldap-groups diff and guards (pure)', () => {
         ['unlock:u4', false],
       ],
     );
+  });
+
+  // With a base role, only its holders can need an account, and whether each has one is known from the join: the
+  // search over every person is skipped when all of them do, and still made when one does not.
+  it('enrolment: who needs an account, with and without a base role (table)', () => {
+    const withCreate = ldapGroupsSchema.parse({
+      ...config,
+      enrol: { create: true, uid: 'd{discordId}', uidPattern: '^d\\d{17,20}$' },
+    });
+    const { baseRole: _b, ...rest } = withCreate;
+    const noBase = ldapGroupsSchema.parse(rest);
+    const obs = (...ids: number[]): LdapGroupsObserved => ({
+      accounts: ids.map((i) => account(i)),
+      groups: [{ dn: G, members: [] }],
+      ownLocks: [],
+    });
+    const cases: [string, typeof config, number[], number[], LdapGroupsObserved, string[]][] = [
+      // case, config, base role, mapped group, observation, people to create accounts for
+      ['every base holder has an account', withCreate, [1, 2, 3], [1, 3], obs(1, 2, 3), []],
+      ['a base holder in the mapped group has none', withCreate, [1, 2, 3], [1, 3], obs(1, 2), [`discord:${d(3)}`]],
+      ['a base holder outside the mapped group has none', withCreate, [1, 2, 3], [1, 3], obs(1, 3), []],
+      ['in the mapped group, not in the base role, no account', withCreate, [1, 2], [1, 3], obs(1, 2), []],
+      ['two base holders in the mapped group have none', withCreate, [1, 2, 3], [1, 2, 3], obs(2), [1, 3].map(did)],
+      ['without a base role: in the mapped group, no account', noBase, [1, 2], [1, 3], obs(1, 2), [`discord:${d(3)}`]],
+      ['without a base role: all have accounts', noBase, [1, 2], [1, 3], obs(1, 3), []],
+    ];
+    for (const [name, cfg, staff, sre, o, created] of cases) {
+      const desired = desiredState(cfg, ctx(staff, sre));
+      const ids = diffLdapGroups(cfg, desired, o)
+        .filter((c) => c.kind === 'ldap-create-account')
+        .map((c) => c.id);
+      assert.deepEqual(
+        ids,
+        created.map((p) => `create:${p}`),
+        name,
+      );
+    }
   });
 
   it('with the base role unknown there are no notes either (the guard says why)', () => {

@@ -71,6 +71,8 @@ interface Join {
   readonly byDn: ReadonlyMap<string, DnMark>;
   /** By DN as an account has it: a group member written so needs no normalising. */
   readonly byAccountDn: ReadonlyMap<string, DnMark>;
+  /** Some key of a known base role joins no account: only then can anyone need enrolment (with a base role). */
+  readonly baseUnjoined: boolean;
 }
 
 // The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
@@ -96,17 +98,19 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
   // The base role's accounts, by DN as observed (two accounts of one DN string are both in it): marked on the DN's
   // record, then read back per account.
   const base = desired.base;
+  let baseUnjoined = false;
   if (base?.known) {
     for (const k of base.members) {
       const e = index.entry(k);
       if (e) addBaseDn(e.mark, e.account.dn);
+      else baseUnjoined = true;
     }
   }
   for (const e of entries) {
     e.inBase = isBaseDn(e.mark, e.account.dn);
     e.eligible = !e.account.service && (base === null || (base.known && e.inBase));
   }
-  const join = { index, entries, byDn, byAccountDn };
+  const join = { index, entries, byDn, byAccountDn, baseUnjoined };
   joins.set(desired, { accounts, join });
   return join;
 }
@@ -186,7 +190,8 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const { index, entries, byDn, byAccountDn } = joinOf(desired, observed.accounts);
+  const join = joinOf(desired, observed.accounts);
+  const { index, entries, byDn, byAccountDn } = join;
   const base = desired.base;
   const own = new Set(observed.ownLocks);
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
@@ -307,7 +312,7 @@ export function diffLdapGroups(
       }
     }
   }
-  for (const e of enrolments(config, desired, index)) if (e.create) accountChanges.push(e.create);
+  for (const e of enrolments(config, desired, join)) if (e.create) accountChanges.push(e.create);
   accountChanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return [...changes, ...accountChanges];
 }
@@ -349,30 +354,26 @@ interface Enrolment {
   readonly why?: string;
 }
 
-function enrolments(
-  config: LdapGroupsConfig,
-  desired: LdapGroupsDesired,
-  index: AccountIndex<Joined>,
-): readonly Enrolment[] {
+function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, join: Join): readonly Enrolment[] {
   const memo = enrolmentMemo.get(desired);
-  if (memo?.index === index && memo.config === config) return memo.out;
-  const out = findEnrolments(config, desired, index);
-  enrolmentMemo.set(desired, { config, index, out });
+  if (memo?.join === join && memo.config === config) return memo.out;
+  const out = findEnrolments(config, desired, join);
+  enrolmentMemo.set(desired, { config, join, out });
   return out;
 }
 // Asked by the diff and again by the notes, for the same config, desired state and join.
 const enrolmentMemo = new WeakMap<
   LdapGroupsDesired,
-  { readonly config: LdapGroupsConfig; readonly index: AccountIndex<Joined>; readonly out: readonly Enrolment[] }
+  { readonly config: LdapGroupsConfig; readonly join: Join; readonly out: readonly Enrolment[] }
 >();
 
-function findEnrolments(
-  config: LdapGroupsConfig,
-  desired: LdapGroupsDesired,
-  index: AccountIndex<Joined>,
-): Enrolment[] {
+function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, join: Join): Enrolment[] {
   const base = desired.base;
   if (base && !base.known) return [];
+  // With a base role only its holders can need an account, and the join looked each of their keys up already: when
+  // every one has an account, nobody needs enrolment, without a lookup per person (100k) to find that out.
+  if (base && !join.baseUnjoined) return [];
+  const { index } = join;
   // Nearly everyone has an account: the keys of the base role and of the mapped groups (300k for 100k people) are
   // gathered only once someone has none.
   let inBase: ReadonlySet<string> | undefined;
@@ -422,7 +423,7 @@ export function ldapGroupsNotes(
   const join = joinOf(desired, observed.accounts);
   const { index } = join;
   const out: string[] = [...desired.problems];
-  const pending = enrolments(config, desired, index).filter((e) => !e.create);
+  const pending = enrolments(config, desired, join).filter((e) => !e.create);
   const plain = pending.filter((e) => !e.why).map((e) => who(e.person));
   if (plain.length > 0) {
     out.push(
