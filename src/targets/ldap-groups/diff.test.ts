@@ -483,6 +483,10 @@ describe('ldap-groups account index', () => {
       acct('dave'),
       acct('erin', d(3)),
       acct('erin', d(4)), // the same uid twice: the later entry answers
+      acct('discord:5'), // a uid shaped like a Discord key
+      acct('frank', d(5)),
+      acct('gina', d(5)),
+      acct('hal', d(5)), // a Discord id on three accounts
     ]);
     const cases: [string, string | undefined][] = [
       ['uid:alice', 'alice'],
@@ -497,10 +501,26 @@ describe('ldap-groups account index', () => {
       ['alice', undefined],
       [`${d(1)}`, undefined],
       ['mail:alice', undefined],
+      ['uid:discord:5', 'discord:5'],
+      ['discord:5', undefined],
+      ['uid:frank', 'frank'],
+      [`discord:${d(5)}`, undefined],
+      ['discord:', undefined],
     ];
     for (const [key, uid] of cases) assert.equal(index.get(key)?.uid, uid, key);
+    // Discord keys asked first, then uid keys: the same answers in either order.
+    const again = new AccountIndex([acct('alice', d(1)), acct('bob', d(2)), acct('carol', d(2))]);
+    assert.equal(again.get(`discord:${d(1)}`)?.uid, 'alice');
+    assert.equal(again.get('uid:alice')?.uid, 'alice');
+    assert.equal(again.get(`discord:${d(2)}`)?.uid, undefined);
     assert.equal(index.get('uid:erin')?.discordId, d(4));
-    assert.deepEqual([...index.ambiguous], [[d(2), ['bob', 'carol']]]);
+    assert.deepEqual(
+      [...index.ambiguous],
+      [
+        [d(2), ['bob', 'carol']],
+        [d(5), ['frank', 'gina', 'hal']],
+      ],
+    );
   });
 });
 

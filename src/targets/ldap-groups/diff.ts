@@ -13,8 +13,15 @@ import type {
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
 export class AccountIndex<E extends AccountEntry = AccountEntry> {
-  /** By join key as written (`uid:…`, `discord:…`): one lookup per key, no slicing (keys are looked up per membership). */
-  readonly #byKey = new Map<string, E | null>();
+  /** By `uid:…` key as written: one lookup per key, no slicing (keys are looked up per membership). */
+  readonly #byUidKey = new Map<string, E>();
+  /** By Discord id as the account has it; null when more than one account has it. */
+  readonly #byDiscordId = new Map<string, E | null>();
+  /**
+   * By `discord:…` key, made on the first such lookup: people of an LDAP source are all joined by uid, and a key string
+   * per account (100k) that no one asks for is not made.
+   */
+  #byDiscordKey: Map<string, E | null> | undefined;
   /** Discord ids on more than one account, with those accounts' uids: joined to none of them. */
   readonly ambiguous = new Map<string, string[]>();
   /** @param entries one per account (the account, or a record of the diff that carries it), in observed order. */
@@ -24,26 +31,30 @@ export class AccountIndex<E extends AccountEntry = AccountEntry> {
     for (const item of list) {
       const e = ('account' in item ? item : { account: item }) as E;
       const a = e.account;
-      this.#byKey.set(`uid:${a.uid}`, e);
+      this.#byUidKey.set(`uid:${a.uid}`, e);
       if (!a.discordId) continue;
-      const key = `discord:${a.discordId}`;
-      const seen = this.#byKey.get(key);
+      const seen = this.#byDiscordId.get(a.discordId);
       if (seen === undefined) {
-        this.#byKey.set(key, e);
+        this.#byDiscordId.set(a.discordId, e);
         continue;
       }
       // Two accounts claiming one Discord id: neither is joined (null), rather than guessing.
-      this.#byKey.set(key, null);
+      this.#byDiscordId.set(a.discordId, null);
       const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.account.uid] : []);
       this.ambiguous.set(a.discordId, [...uids, a.uid]);
     }
   }
   get(key: string): ObservedAccount | undefined {
-    return this.#byKey.get(key)?.account;
+    return this.entry(key)?.account;
   }
   /** The entry of the account the key joins, as given to the constructor. */
   entry(key: string): E | undefined {
-    return this.#byKey.get(key) ?? undefined;
+    if (!key.startsWith('discord:')) return this.#byUidKey.get(key);
+    if (!this.#byDiscordKey) {
+      this.#byDiscordKey = new Map();
+      for (const [id, e] of this.#byDiscordId) this.#byDiscordKey.set(`discord:${id}`, e);
+    }
+    return this.#byDiscordKey.get(key) ?? undefined;
   }
 }
 
