@@ -270,6 +270,37 @@ describe('ldap-groups diff and guards (pure)', () => {
 });
 
 // Runs after every test above: they are what produced the samples.
+describe('ldap-groups members as written', () => {
+  // A member is found by its DN as an account has it, or in normal form, or normalised; what the group decides about
+  // it must not depend on which.
+  it('a member spelled as the account has it, in normal form or otherwise is one member of that account (table)', () => {
+    const u1 = `uid=u1,${P}`; // an account DN in normal form
+    const u2 = `UID=u2,${P}`; // one that is not
+    const x = `uid=x,${P}`; // no account's
+    const accounts = [account(1), account(2, { dn: u2 })];
+    const exclusive = ldapGroupsSchema.parse({ ...config, mappings: [{ ...config.mappings[0], exclusive: true }] });
+    const spelled = [`UID=u1,${P}`, u1, `uid=u2,${P}`, u2, x];
+    const cases: [string, typeof config, number[], string[], string[], string[]][] = [
+      // case, config, wanted, members as read, added, removed (as last written)
+      ['none wanted', config, [], spelled, [], [u2, u1]],
+      ['none wanted, read the other way round', config, [], [...spelled].reverse(), [], [`UID=u1,${P}`, `uid=u2,${P}`]],
+      ['none wanted, exclusive', exclusive, [], spelled, [], [u2, u1, x]],
+      ['both wanted', config, [1, 2], spelled, [], []],
+      ['both wanted, exclusive', exclusive, [1, 2], spelled, [], [x]],
+      ['u2 wanted, held in normal form', config, [2], [`uid=u2,${P}`], [], []],
+      ['u2 wanted, held as the account has it', config, [2], [u2], [], []],
+      ['u2 wanted, not held: added as the account has it', config, [2], [], [u2], []],
+      ['u1 wanted, held otherwise spelled', config, [1], [`UID=u1,${P}`], [], []],
+    ];
+    for (const [name, cfg, sre, members, added, removed] of cases) {
+      const desired = desiredState(cfg, ctx([1, 2], sre));
+      const obs: LdapGroupsObserved = { accounts, groups: [{ dn: G, members }], ownLocks: [] };
+      const g = diffLdapGroups(cfg, desired, obs).find((c) => c.kind === 'ldap-group-members');
+      assert.deepEqual(g?.kind === 'ldap-group-members' ? [g.add, g.remove] : [[], []], [added, removed], name);
+    }
+  });
+});
+
 describe('ldap-groups diff and notes across observations', () => {
   it('one desired state against each new observation in turn: each joined on its own, never an earlier one (table)', () => {
     const desired = desiredState(config, ctx([2, 3, 4, 9], [3, 9]));

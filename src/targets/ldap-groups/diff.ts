@@ -80,7 +80,10 @@ interface Join {
   readonly entries: readonly Joined[];
   /** By normalised DN (its `account` is the last account of that DN). */
   readonly byDn: ReadonlyMap<string, DnMark>;
-  /** By DN as an account has it: a group member written so needs no normalising. */
+  /**
+   * By DN as an account has it, when that is not its normal form (one in normal form is a key of `byDn`): a group
+   * member written so needs no normalising.
+   */
   readonly byAccountDn: ReadonlyMap<string, DnMark>;
   /** Some key of a known base role joins no account: only then can anyone need enrolment (with a base role). */
   readonly baseUnjoined: boolean;
@@ -102,7 +105,7 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
     let r = byDn.get(n);
     if (r === undefined) byDn.set(n, (r = newMark(n)));
     r.account = a;
-    byAccountDn.set(a.dn, r);
+    if (n !== a.dn) byAccountDn.set(a.dn, r);
     entries.push({ account: a, mark: r, inBase: false, eligible: false });
   }
   const index = new AccountIndex(entries);
@@ -225,7 +228,8 @@ export function diffLdapGroups(
   // A member DN written as no account has it is normalised once: such a DN is a member of several groups too.
   const byMember = new Map<string, DnMark>();
   const heldAs = (dn: string) => {
-    let r = byAccountDn.get(dn) ?? byMember.get(dn);
+    // A DN in normal form is its own normal form: the record of that DN is the one it names.
+    let r = byDn.get(dn) ?? byAccountDn.get(dn) ?? byMember.get(dn);
     if (r === undefined) {
       r = markOf(safeNormalize(dn));
       byMember.set(dn, r);
