@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { Change, DesiredContext } from '../../core/contracts.ts';
 import { kubernetesTenantsSchema } from './config.ts';
 import { desiredState } from './desired.ts';
-import { diffTenants as uncheckedDiffTenants } from './diff.ts';
+import { covers, matches, diffTenants as uncheckedDiffTenants } from './diff.ts';
 import { tenantsChangeSchema } from './change-schema.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { guardTenants } from './guard.ts';
@@ -185,6 +185,58 @@ describe('kubernetes-tenants diff (pure)', () => {
     );
   });
 
+  it('each tenant disabled loses the RoleBindings of its own namespace, in observed order, and no other (table)', () => {
+    const all = desired(['ann', 'ben', 'cat']);
+    const full = converged(all);
+    const binding = (ns: string, name: string): ObservedObject => ({
+      kind: 'RoleBinding',
+      namespace: ns,
+      name,
+      labels: {},
+      annotations: {},
+      body: {},
+      otherAppliers: [],
+    });
+    const more: KubernetesTenantsObserved = {
+      ...full,
+      // A binding added by hand in ben's namespace, and a ConfigMap named like a binding in cat's.
+      objects: [
+        binding('tool-ben', 'by-hand'),
+        ...full.objects,
+        { ...binding('tool-cat', 'not-a-binding'), kind: 'ConfigMap' },
+      ],
+    };
+    const cases: [string, string[], KubernetesTenantsObserved, [string, string[]][]][] = [
+      // case, tenants wanted, observation, disables with the bindings they remove
+      ['ben leaves', ['ann', 'cat'], full, [['disable:ben', ['RoleBinding/gatehouse-tenant']]]],
+      [
+        'ben and cat leave',
+        ['ann'],
+        full,
+        [
+          ['disable:ben', ['RoleBinding/gatehouse-tenant']],
+          ['disable:cat', ['RoleBinding/gatehouse-tenant']],
+        ],
+      ],
+      [
+        'ben and cat leave, ben has a binding by hand',
+        ['ann'],
+        more,
+        [
+          ['disable:ben', ['RoleBinding/by-hand', 'RoleBinding/gatehouse-tenant']],
+          ['disable:cat', ['RoleBinding/gatehouse-tenant']],
+        ],
+      ],
+      ['nobody leaves', ['ann', 'ben', 'cat'], more, []],
+    ];
+    for (const [name, uids, o, want] of cases) {
+      const got = diffTenants(config(), desired(uids), o, { target: 'k', kubeconfigServer: SERVER })
+        .filter((c) => c.kind === 'k8s-disable')
+        .map((c) => [c.id, c.remove ?? []]);
+      assert.deepEqual(got, want, name);
+    }
+  });
+
   it('the disabled record of an account whose namespace is gone is forgotten; a wanted account is re-enabled instead', () => {
     const d = desired(['a1']);
     const o = { ...converged(d), disabledAt: { gone: '2026-01-01T00:00:00Z', a1: '2026-01-01T00:00:00Z' } };
@@ -294,5 +346,119 @@ describe('kubernetes-tenants change schema (saved plans are read back by the tar
   it('refuses forged changes of every kind', () => {
     for (const [kind, change] of samples)
       assert.deepEqual(acceptedForgeries(tenantsChangeSchema, change, 'postfix-sender-logins'), [], kind);
+  });
+});
+
+// Every object of every tenant (15k for 3k tenants) is compared with its manifest on each plan.
+describe('kubernetes-tenants drift of one object', () => {
+  it('covers: objects key by key with extra keys allowed, lists element by element, quantities by value (table)', () => {
+    const cases: [string, unknown, unknown, boolean][] = [
+      // case, have, want, covered
+      ['equal text', 'a', 'a', true],
+      ['one quantity two ways', '1Gi', '1024Mi', true],
+      ['other quantities', '1Gi', '1000Mi', false],
+      ['text that is no quantity', 'abc', 'abd', false],
+      ['a number for text', 1, '1', false],
+      ['equal numbers', 3, 3, true],
+      ['true for true', true, true, true],
+      ['null for null', null, null, true],
+      ['missing for null', undefined, null, false],
+      ['an extra key', { a: '1', b: '2' }, { a: '1' }, true],
+      ['a missing key', { a: '1' }, { a: '1', b: '2' }, false],
+      ['a key holding undefined for one wanted undefined', {}, { a: undefined }, true],
+      ['nested', { s: { hard: { pods: '10', cpu: '1' } } }, { s: { hard: { pods: '10' } } }, true],
+      ['nested, differing', { s: { hard: { pods: '11' } } }, { s: { hard: { pods: '10' } } }, false],
+      ['a list for an object', [], {}, false],
+      ['null for an object', null, {}, false],
+      ['text for an object', 'x', {}, false],
+      ['an empty object for an empty one', {}, {}, true],
+      ['lists alike', [{ a: '1', x: 'y' }, 'b'], [{ a: '1' }, 'b'], true],
+      ['a longer list', ['a', 'b'], ['a'], false],
+      ['a shorter list', ['a'], ['a', 'b'], false],
+      ['an object for a list', { 0: 'a', length: 1 }, ['a'], false],
+      ['lists differing in one element', ['a', 'c'], ['a', 'b'], false],
+    ];
+    for (const [name, have, want, expected] of cases) assert.equal(covers(have, want), expected, name);
+  });
+
+  it('matches: labels, annotations and body covered; quota hard limits and ConfigMap data exactly keyed (table)', () => {
+    const object = (
+      kind: string,
+      body: Record<string, unknown>,
+      labels: Record<string, string> = { a: '1' },
+    ): ObservedObject => ({
+      kind,
+      namespace: 'n',
+      name: 'x',
+      labels,
+      annotations: { note: 'n' },
+      body,
+      otherAppliers: [],
+    });
+    const manifest = (kind: string, rest: Record<string, unknown>, labels: Record<string, string> = { a: '1' }) =>
+      ({ apiVersion: 'v1', kind, metadata: { name: 'x', namespace: 'n', labels }, ...rest }) as Manifest;
+    const quota = (hard: Record<string, string>) => ({ spec: { hard } });
+    const cases: [string, ObservedObject, Manifest, boolean][] = [
+      // case, observed, manifest, matches
+      [
+        'a quota as applied',
+        object('ResourceQuota', quota({ pods: '10' })),
+        manifest('ResourceQuota', quota({ pods: '10' })),
+        true,
+      ],
+      [
+        'a quota by value',
+        object('ResourceQuota', quota({ m: '1Gi' })),
+        manifest('ResourceQuota', quota({ m: '1024Mi' })),
+        true,
+      ],
+      [
+        'a quota with a limit added by hand',
+        object('ResourceQuota', quota({ pods: '10', cpu: '1' })),
+        manifest('ResourceQuota', quota({ pods: '10' })),
+        false,
+      ],
+      [
+        'a quota missing a limit',
+        object('ResourceQuota', quota({})),
+        manifest('ResourceQuota', quota({ pods: '10' })),
+        false,
+      ],
+      [
+        'a ConfigMap as applied',
+        object('ConfigMap', { data: { k: 'v' } }),
+        manifest('ConfigMap', { data: { k: 'v' } }),
+        true,
+      ],
+      [
+        'a ConfigMap with a key added by hand',
+        object('ConfigMap', { data: { k: 'v', j: 'w' } }),
+        manifest('ConfigMap', { data: { k: 'v' } }),
+        false,
+      ],
+      [
+        'a ConfigMap value edited',
+        object('ConfigMap', { data: { k: 'w' } }),
+        manifest('ConfigMap', { data: { k: 'v' } }),
+        false,
+      ],
+      [
+        'a binding with fields the server added',
+        object('RoleBinding', { roleRef: { name: 'r', apiGroup: 'g' }, extra: 1 }),
+        manifest('RoleBinding', { roleRef: { name: 'r' } }),
+        true,
+      ],
+      [
+        'a binding to another role',
+        object('RoleBinding', { roleRef: { name: 's' } }),
+        manifest('RoleBinding', { roleRef: { name: 'r' } }),
+        false,
+      ],
+      ['a label edited', object('RoleBinding', {}, { a: '2' }), manifest('RoleBinding', {}), false],
+      ['a label added by hand', object('RoleBinding', {}, { a: '1', b: '2' }), manifest('RoleBinding', {}), true],
+      ['a wanted label missing', object('RoleBinding', {}, {}), manifest('RoleBinding', {}), false],
+      ['apiVersion, kind and metadata are not body', object('RoleBinding', {}), manifest('RoleBinding', {}), true],
+    ];
+    for (const [name, o, m, expected] of cases) assert.equal(matches(o, m), expected, name);
   });
 });

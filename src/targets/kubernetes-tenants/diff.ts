@@ -107,14 +107,27 @@ export function diffTenants(
     const held = new Set(desired.held);
     const grace = parseDuration(config.disabled.gracePeriod);
     const tenantsWithNamespace = new Set<string>();
+    // The RoleBindings of each namespace, in observed order: gathered in one pass once a tenant is to be disabled,
+    // instead of a pass over every object (15k for 3k tenants) per tenant disabled.
+    let bindings: Map<string, string[]> | undefined;
+    const bindingsIn = (namespace: string): string[] => {
+      if (!bindings) {
+        bindings = new Map();
+        for (const o of observed.objects) {
+          if (o.kind !== 'RoleBinding' || o.namespace === undefined) continue;
+          const names = bindings.get(o.namespace);
+          if (names) names.push(o.name);
+          else bindings.set(o.namespace, [o.name]);
+        }
+      }
+      return [...(bindings.get(namespace) ?? [])];
+    };
     for (const ns of observed.namespaces) {
       if (!ns.managed || !ns.tenant) continue;
       tenantsWithNamespace.add(ns.tenant);
       if (wanted.has(ns.tenant) || held.has(ns.tenant) || ns.phase === 'Terminating') continue;
       const uid = ns.tenant;
-      const roleBindings = observed.objects
-        .filter((o) => o.kind === 'RoleBinding' && o.namespace === ns.name)
-        .map((o) => o.name);
+      const roleBindings = bindingsIn(ns.name);
       const at = observed.disabledAt[uid];
       if (roleBindings.length > 0 || !ns.disabled || at === undefined) {
         changes.push({
@@ -197,27 +210,36 @@ function drifted(
 
 /** The observed object holds every field the manifest applies (quantities by value), and no extra quota or data key. */
 export function matches(o: ObservedObject, m: Manifest): boolean {
-  const { apiVersion: _a, kind: _k, metadata, ...body } = m;
+  const { metadata } = m;
   if (!covers(o.labels, metadata.labels ?? {}) || !covers(o.annotations, metadata.annotations ?? {})) return false;
-  if (!covers(o.body, body)) return false;
+  // The body is every field but apiVersion, kind and metadata: compared in place, without a copy of it per object.
+  const have = o.body as Record<string, unknown>;
+  for (const k of Object.keys(m)) {
+    if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
+    if (!covers(have[k], m[k])) return false;
+  }
   // Maps gatehouse owns whole: a key added by hand is drift too.
-  const exact = (x: unknown, y: unknown) => sameKeys(x, y);
   if (m.kind === 'ResourceQuota')
-    return exact((o.body.spec as { hard?: unknown } | undefined)?.hard, (body.spec as { hard: unknown }).hard);
-  if (m.kind === 'ConfigMap') return exact(o.body.data, body.data);
+    return sameKeys((o.body.spec as { hard?: unknown } | undefined)?.hard, (m.spec as { hard: unknown }).hard);
+  if (m.kind === 'ConfigMap') return sameKeys(o.body.data, m.data);
   return true;
 }
 
 /** `have` holds everything in `want`: objects key by key (extra keys allowed), lists element by element, quantities by value. */
 export function covers(have: unknown, want: unknown): boolean {
   if (typeof want === 'string' && typeof have === 'string') return sameQuantity(have, want);
+  // Loops, not entries and callbacks: called for every field of every object of every tenant (15k objects for 3k).
   if (Array.isArray(want)) {
-    return Array.isArray(have) && have.length === want.length && want.every((w, i) => covers(have[i], w));
+    if (!Array.isArray(have) || have.length !== want.length) return false;
+    for (let i = 0; i < want.length; i++) if (!covers(have[i], want[i])) return false;
+    return true;
   }
   if (typeof want === 'object' && want !== null) {
     if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
     const h = have as Record<string, unknown>;
-    return Object.entries(want).every(([k, w]) => covers(h[k], w));
+    const w = want as Record<string, unknown>;
+    for (const k of Object.keys(w)) if (!covers(h[k], w[k])) return false;
+    return true;
   }
   return have === want;
 }

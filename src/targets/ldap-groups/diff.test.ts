@@ -18,6 +18,7 @@ const diffLdapGroups = schemaChecked(ldapGroupsChangeSchema, uncheckedDiffLdapGr
 const P = 'ou=people,dc=x';
 const G = 'cn=sre,ou=groups,dc=x';
 const d = (i: number) => String(100000000000000000n + BigInt(i));
+const did = (i: number) => `discord:${d(i)}`;
 const config = ldapGroupsSchema.parse({
   type: 'ldap-groups',
   connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
@@ -200,6 +201,43 @@ describe('ldap-groups diff and guards (pure)', () => {
     );
   });
 
+  // With a base role, only its holders can need an account, and whether each has one is known from the join: the
+  // search over every person is skipped when all of them do, and still made when one does not.
+  it('enrolment: who needs an account, with and without a base role (table)', () => {
+    const withCreate = ldapGroupsSchema.parse({
+      ...config,
+      enrol: { create: true, uid: 'd{discordId}', uidPattern: '^d\\d{17,20}$' },
+    });
+    const { baseRole: _b, ...rest } = withCreate;
+    const noBase = ldapGroupsSchema.parse(rest);
+    const obs = (...ids: number[]): LdapGroupsObserved => ({
+      accounts: ids.map((i) => account(i)),
+      groups: [{ dn: G, members: [] }],
+      ownLocks: [],
+    });
+    const cases: [string, typeof config, number[], number[], LdapGroupsObserved, string[]][] = [
+      // case, config, base role, mapped group, observation, people to create accounts for
+      ['every base holder has an account', withCreate, [1, 2, 3], [1, 3], obs(1, 2, 3), []],
+      ['a base holder in the mapped group has none', withCreate, [1, 2, 3], [1, 3], obs(1, 2), [`discord:${d(3)}`]],
+      ['a base holder outside the mapped group has none', withCreate, [1, 2, 3], [1, 3], obs(1, 3), []],
+      ['in the mapped group, not in the base role, no account', withCreate, [1, 2], [1, 3], obs(1, 2), []],
+      ['two base holders in the mapped group have none', withCreate, [1, 2, 3], [1, 2, 3], obs(2), [1, 3].map(did)],
+      ['without a base role: in the mapped group, no account', noBase, [1, 2], [1, 3], obs(1, 2), [`discord:${d(3)}`]],
+      ['without a base role: all have accounts', noBase, [1, 2], [1, 3], obs(1, 3), []],
+    ];
+    for (const [name, cfg, staff, sre, o, created] of cases) {
+      const desired = desiredState(cfg, ctx(staff, sre));
+      const ids = diffLdapGroups(cfg, desired, o)
+        .filter((c) => c.kind === 'ldap-create-account')
+        .map((c) => c.id);
+      assert.deepEqual(
+        ids,
+        created.map((p) => `create:${p}`),
+        name,
+      );
+    }
+  });
+
   it('with the base role unknown there are no notes either (the guard says why)', () => {
     const desired = desiredState(config, ctx([], [], 'missing'));
     assert.deepEqual(ldapGroupsNotes(config, desired, observed), []);
@@ -232,6 +270,37 @@ describe('ldap-groups diff and guards (pure)', () => {
 });
 
 // Runs after every test above: they are what produced the samples.
+describe('ldap-groups members as written', () => {
+  // A member is found by its DN as an account has it, or in normal form, or normalised; what the group decides about
+  // it must not depend on which.
+  it('a member spelled as the account has it, in normal form or otherwise is one member of that account (table)', () => {
+    const u1 = `uid=u1,${P}`; // an account DN in normal form
+    const u2 = `UID=u2,${P}`; // one that is not
+    const x = `uid=x,${P}`; // no account's
+    const accounts = [account(1), account(2, { dn: u2 })];
+    const exclusive = ldapGroupsSchema.parse({ ...config, mappings: [{ ...config.mappings[0], exclusive: true }] });
+    const spelled = [`UID=u1,${P}`, u1, `uid=u2,${P}`, u2, x];
+    const cases: [string, typeof config, number[], string[], string[], string[]][] = [
+      // case, config, wanted, members as read, added, removed (as last written)
+      ['none wanted', config, [], spelled, [], [u2, u1]],
+      ['none wanted, read the other way round', config, [], [...spelled].reverse(), [], [`UID=u1,${P}`, `uid=u2,${P}`]],
+      ['none wanted, exclusive', exclusive, [], spelled, [], [u2, u1, x]],
+      ['both wanted', config, [1, 2], spelled, [], []],
+      ['both wanted, exclusive', exclusive, [1, 2], spelled, [], [x]],
+      ['u2 wanted, held in normal form', config, [2], [`uid=u2,${P}`], [], []],
+      ['u2 wanted, held as the account has it', config, [2], [u2], [], []],
+      ['u2 wanted, not held: added as the account has it', config, [2], [], [u2], []],
+      ['u1 wanted, held otherwise spelled', config, [1], [`UID=u1,${P}`], [], []],
+    ];
+    for (const [name, cfg, sre, members, added, removed] of cases) {
+      const desired = desiredState(cfg, ctx([1, 2], sre));
+      const obs: LdapGroupsObserved = { accounts, groups: [{ dn: G, members }], ownLocks: [] };
+      const g = diffLdapGroups(cfg, desired, obs).find((c) => c.kind === 'ldap-group-members');
+      assert.deepEqual(g?.kind === 'ldap-group-members' ? [g.add, g.remove] : [[], []], [added, removed], name);
+    }
+  });
+});
+
 describe('ldap-groups diff and notes across observations', () => {
   it('one desired state against each new observation in turn: each joined on its own, never an earlier one (table)', () => {
     const desired = desiredState(config, ctx([2, 3, 4, 9], [3, 9]));
@@ -445,6 +514,10 @@ describe('ldap-groups account index', () => {
       acct('dave'),
       acct('erin', d(3)),
       acct('erin', d(4)), // the same uid twice: the later entry answers
+      acct('discord:5'), // a uid shaped like a Discord key
+      acct('frank', d(5)),
+      acct('gina', d(5)),
+      acct('hal', d(5)), // a Discord id on three accounts
     ]);
     const cases: [string, string | undefined][] = [
       ['uid:alice', 'alice'],
@@ -459,10 +532,26 @@ describe('ldap-groups account index', () => {
       ['alice', undefined],
       [`${d(1)}`, undefined],
       ['mail:alice', undefined],
+      ['uid:discord:5', 'discord:5'],
+      ['discord:5', undefined],
+      ['uid:frank', 'frank'],
+      [`discord:${d(5)}`, undefined],
+      ['discord:', undefined],
     ];
     for (const [key, uid] of cases) assert.equal(index.get(key)?.uid, uid, key);
+    // Discord keys asked first, then uid keys: the same answers in either order.
+    const again = new AccountIndex([acct('alice', d(1)), acct('bob', d(2)), acct('carol', d(2))]);
+    assert.equal(again.get(`discord:${d(1)}`)?.uid, 'alice');
+    assert.equal(again.get('uid:alice')?.uid, 'alice');
+    assert.equal(again.get(`discord:${d(2)}`)?.uid, undefined);
     assert.equal(index.get('uid:erin')?.discordId, d(4));
-    assert.deepEqual([...index.ambiguous], [[d(2), ['bob', 'carol']]]);
+    assert.deepEqual(
+      [...index.ambiguous],
+      [
+        [d(2), ['bob', 'carol']],
+        [d(5), ['frank', 'gina', 'hal']],
+      ],
+    );
   });
 });
 

@@ -13,8 +13,15 @@ import type {
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
 export class AccountIndex<E extends AccountEntry = AccountEntry> {
-  /** By join key as written (`uid:…`, `discord:…`): one lookup per key, no slicing (keys are looked up per membership). */
-  readonly #byKey = new Map<string, E | null>();
+  /** By `uid:…` key as written: one lookup per key, no slicing (keys are looked up per membership). */
+  readonly #byUidKey = new Map<string, E>();
+  /** By Discord id as the account has it; null when more than one account has it. */
+  readonly #byDiscordId = new Map<string, E | null>();
+  /**
+   * By `discord:…` key, made on the first such lookup: people of an LDAP source are all joined by uid, and a key string
+   * per account (100k) that no one asks for is not made.
+   */
+  #byDiscordKey: Map<string, E | null> | undefined;
   /** Discord ids on more than one account, with those accounts' uids: joined to none of them. */
   readonly ambiguous = new Map<string, string[]>();
   /** @param entries one per account (the account, or a record of the diff that carries it), in observed order. */
@@ -24,26 +31,30 @@ export class AccountIndex<E extends AccountEntry = AccountEntry> {
     for (const item of list) {
       const e = ('account' in item ? item : { account: item }) as E;
       const a = e.account;
-      this.#byKey.set(`uid:${a.uid}`, e);
+      this.#byUidKey.set(`uid:${a.uid}`, e);
       if (!a.discordId) continue;
-      const key = `discord:${a.discordId}`;
-      const seen = this.#byKey.get(key);
+      const seen = this.#byDiscordId.get(a.discordId);
       if (seen === undefined) {
-        this.#byKey.set(key, e);
+        this.#byDiscordId.set(a.discordId, e);
         continue;
       }
       // Two accounts claiming one Discord id: neither is joined (null), rather than guessing.
-      this.#byKey.set(key, null);
+      this.#byDiscordId.set(a.discordId, null);
       const uids = this.ambiguous.get(a.discordId) ?? (seen ? [seen.account.uid] : []);
       this.ambiguous.set(a.discordId, [...uids, a.uid]);
     }
   }
   get(key: string): ObservedAccount | undefined {
-    return this.#byKey.get(key)?.account;
+    return this.entry(key)?.account;
   }
   /** The entry of the account the key joins, as given to the constructor. */
   entry(key: string): E | undefined {
-    return this.#byKey.get(key) ?? undefined;
+    if (!key.startsWith('discord:')) return this.#byUidKey.get(key);
+    if (!this.#byDiscordKey) {
+      this.#byDiscordKey = new Map();
+      for (const [id, e] of this.#byDiscordId) this.#byDiscordKey.set(`discord:${id}`, e);
+    }
+    return this.#byDiscordKey.get(key) ?? undefined;
   }
 }
 
@@ -69,8 +80,13 @@ interface Join {
   readonly entries: readonly Joined[];
   /** By normalised DN (its `account` is the last account of that DN). */
   readonly byDn: ReadonlyMap<string, DnMark>;
-  /** By DN as an account has it: a group member written so needs no normalising. */
+  /**
+   * By DN as an account has it, when that is not its normal form (one in normal form is a key of `byDn`): a group
+   * member written so needs no normalising.
+   */
   readonly byAccountDn: ReadonlyMap<string, DnMark>;
+  /** Some key of a known base role joins no account: only then can anyone need enrolment (with a base role). */
+  readonly baseUnjoined: boolean;
 }
 
 // The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
@@ -89,24 +105,26 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
     let r = byDn.get(n);
     if (r === undefined) byDn.set(n, (r = newMark(n)));
     r.account = a;
-    byAccountDn.set(a.dn, r);
+    if (n !== a.dn) byAccountDn.set(a.dn, r);
     entries.push({ account: a, mark: r, inBase: false, eligible: false });
   }
   const index = new AccountIndex(entries);
   // The base role's accounts, by DN as observed (two accounts of one DN string are both in it): marked on the DN's
   // record, then read back per account.
   const base = desired.base;
+  let baseUnjoined = false;
   if (base?.known) {
     for (const k of base.members) {
       const e = index.entry(k);
       if (e) addBaseDn(e.mark, e.account.dn);
+      else baseUnjoined = true;
     }
   }
   for (const e of entries) {
     e.inBase = isBaseDn(e.mark, e.account.dn);
     e.eligible = !e.account.service && (base === null || (base.known && e.inBase));
   }
-  const join = { index, entries, byDn, byAccountDn };
+  const join = { index, entries, byDn, byAccountDn, baseUnjoined };
   joins.set(desired, { accounts, join });
   return join;
 }
@@ -186,7 +204,8 @@ export function diffLdapGroups(
   desired: LdapGroupsDesired,
   observed: LdapGroupsObserved,
 ): LdapGroupsChange[] {
-  const { index, entries, byDn, byAccountDn } = joinOf(desired, observed.accounts);
+  const join = joinOf(desired, observed.accounts);
+  const { index, entries, byDn, byAccountDn } = join;
   const base = desired.base;
   const own = new Set(observed.ownLocks);
   // An account whose Discord id another account also carries is joined to nobody: whether its person holds a role is
@@ -209,7 +228,8 @@ export function diffLdapGroups(
   // A member DN written as no account has it is normalised once: such a DN is a member of several groups too.
   const byMember = new Map<string, DnMark>();
   const heldAs = (dn: string) => {
-    let r = byAccountDn.get(dn) ?? byMember.get(dn);
+    // A DN in normal form is its own normal form: the record of that DN is the one it names.
+    let r = byDn.get(dn) ?? byAccountDn.get(dn) ?? byMember.get(dn);
     if (r === undefined) {
       r = markOf(safeNormalize(dn));
       byMember.set(dn, r);
@@ -307,7 +327,7 @@ export function diffLdapGroups(
       }
     }
   }
-  for (const e of enrolments(config, desired, index)) if (e.create) accountChanges.push(e.create);
+  for (const e of enrolments(config, desired, join)) if (e.create) accountChanges.push(e.create);
   accountChanges.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return [...changes, ...accountChanges];
 }
@@ -349,30 +369,26 @@ interface Enrolment {
   readonly why?: string;
 }
 
-function enrolments(
-  config: LdapGroupsConfig,
-  desired: LdapGroupsDesired,
-  index: AccountIndex<Joined>,
-): readonly Enrolment[] {
+function enrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, join: Join): readonly Enrolment[] {
   const memo = enrolmentMemo.get(desired);
-  if (memo?.index === index && memo.config === config) return memo.out;
-  const out = findEnrolments(config, desired, index);
-  enrolmentMemo.set(desired, { config, index, out });
+  if (memo?.join === join && memo.config === config) return memo.out;
+  const out = findEnrolments(config, desired, join);
+  enrolmentMemo.set(desired, { config, join, out });
   return out;
 }
 // Asked by the diff and again by the notes, for the same config, desired state and join.
 const enrolmentMemo = new WeakMap<
   LdapGroupsDesired,
-  { readonly config: LdapGroupsConfig; readonly index: AccountIndex<Joined>; readonly out: readonly Enrolment[] }
+  { readonly config: LdapGroupsConfig; readonly join: Join; readonly out: readonly Enrolment[] }
 >();
 
-function findEnrolments(
-  config: LdapGroupsConfig,
-  desired: LdapGroupsDesired,
-  index: AccountIndex<Joined>,
-): Enrolment[] {
+function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, join: Join): Enrolment[] {
   const base = desired.base;
   if (base && !base.known) return [];
+  // With a base role only its holders can need an account, and the join looked each of their keys up already: when
+  // every one has an account, nobody needs enrolment, without a lookup per person (100k) to find that out.
+  if (base && !join.baseUnjoined) return [];
+  const { index } = join;
   // Nearly everyone has an account: the keys of the base role and of the mapped groups (300k for 100k people) are
   // gathered only once someone has none.
   let inBase: ReadonlySet<string> | undefined;
@@ -422,7 +438,7 @@ export function ldapGroupsNotes(
   const join = joinOf(desired, observed.accounts);
   const { index } = join;
   const out: string[] = [...desired.problems];
-  const pending = enrolments(config, desired, index).filter((e) => !e.create);
+  const pending = enrolments(config, desired, join).filter((e) => !e.create);
   const plain = pending.filter((e) => !e.why).map((e) => who(e.person));
   if (plain.length > 0) {
     out.push(
