@@ -10,6 +10,7 @@ import { guardNftables } from './guard.ts';
 import { renderInclude } from './render.ts';
 import { prefixes } from './test-fixtures.ts';
 import type { NftDesired, NftObserved } from './types.ts';
+import { rng } from '../../testing/rng.ts';
 
 /** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
 const samples = new Map<string, Change>();
@@ -193,16 +194,6 @@ describe('nftables change schema (saved plans are read back by the target that m
 });
 
 describe('diff and guard of an observation classify made (compared as numbers, not parsed back)', () => {
-  /** Deterministic PRNG (mulberry32), so failures reproduce. */
-  const rng = (seed: number) => {
-    let a = seed;
-    return () => {
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  };
   const r = rng(11);
   const v4 = (n: number) =>
     prefixes(

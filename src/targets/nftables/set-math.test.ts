@@ -15,17 +15,7 @@ import {
   toPrefix,
 } from './set-math.ts';
 import { prefixes } from './test-fixtures.ts';
-
-/** Deterministic PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../../testing/rng.ts';
 
 /** Random canonical prefixes inside 10.0.0.0/24 (small enough to check against sets of integers). */
 function randomPrefixes(r: () => number, n: number): Prefix[] {
