@@ -54,7 +54,11 @@ export function renderPlan(plan: Plan, options: RenderOptions = {}): string {
       for (const l of lines.slice(0, max)) out.push(`      ${l}`);
       if (lines.length > max) out.push(`      ${paint('dim', `… and ${lines.length - max} more (see --output json)`)}`);
     }
-    for (const n of t.notes ?? []) out.push(`  ${paint('cyan', `${MARK.warn} ${n}`)}`);
+    // At scale a target can have a note per person (e.g. everyone without a GitHub id): the first ones and a count
+    // keep the changes and guard verdicts readable; `--output json` has every note.
+    const notes = t.notes ?? [];
+    for (const n of notes.slice(0, max)) out.push(`  ${paint('cyan', `${MARK.warn} ${n}`)}`);
+    if (notes.length > max) out.push(`  ${paint('dim', `… and ${notes.length - max} more notes (see --output json)`)}`);
     for (const v of t.verdicts.filter((x) => x.outcome === 'reject')) {
       out.push(`  ${paint('red', `${MARK.blocked} guard ${v.guard}: ${v.message}`)}`);
     }
