@@ -25,6 +25,18 @@ export interface Release {
   readonly reason?: string;
 }
 
+/** What the guards said against the release's target in its plan: `guard: message`, one per rejection. */
+export function releaseVerdicts(r: Release): string[] {
+  const tp = r.plan.targets.find((t) => t.name === r.target);
+  return (tp?.verdicts ?? []).filter((v) => v.outcome === 'reject').map((v) => `${v.guard}: ${v.message}`);
+}
+
+/** The summaries of the changes the release holds back, which releasing applies. */
+export function releasedChanges(r: Release): string[] {
+  const tp = r.plan.targets.find((t) => t.name === r.target);
+  return (tp?.changes ?? []).filter((c) => r.blocked.includes(c.id)).map((c) => c.summary);
+}
+
 export interface ReleaseStore {
   /**
    * Queues the target's blocked changes of `plan`; while that plan and target are pending, queueing again returns the

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { GatehouseError } from '../../core/errors.ts';
-import type { Release, ReleaseStatus } from '../../core/releases.ts';
+import { releasedChanges, releaseVerdicts, type Release, type ReleaseStatus } from '../../core/releases.ts';
 import { withEngine } from '../context.ts';
 import { actor, print, printJson } from '../output.ts';
 
@@ -45,7 +45,7 @@ Examples:
       await withEngine(sub, async (engine, _logger, g) => {
         const r = await engine.store.releases.get(id);
         if (!r) throw new GatehouseError('USAGE', `no release ${id}`, { terminal: true });
-        if (g.output === 'json') printJson({ ...summary(r), changes: blockedChanges(r) });
+        if (g.output === 'json') printJson({ ...summary(r), changes: releasedChanges(r) });
         else print(details(r));
       });
     });
@@ -75,17 +75,7 @@ Examples:
 /** A release without its plan (which `show` lists change by change). */
 function summary(r: Release) {
   const { plan: _plan, ...rest } = r;
-  return { ...rest, verdicts: rejections(r) };
-}
-
-function rejections(r: Release): string[] {
-  const tp = r.plan.targets.find((t) => t.name === r.target);
-  return (tp?.verdicts ?? []).filter((v) => v.outcome === 'reject').map((v) => `${v.guard}: ${v.message}`);
-}
-
-function blockedChanges(r: Release): string[] {
-  const tp = r.plan.targets.find((t) => t.name === r.target);
-  return (tp?.changes ?? []).filter((c) => r.blocked.includes(c.id)).map((c) => c.summary);
+  return { ...rest, verdicts: releaseVerdicts(r) };
 }
 
 function line(r: Release): string {
@@ -106,7 +96,7 @@ function details(r: Release): string {
     .filter(([, v]) => v !== undefined)
     .map(([k, v]) => `${k.padEnd(10)}${v}`)
     .join('\n');
-  const verdicts = rejections(r).map((v) => `  ${v}`);
-  const changes = blockedChanges(r).map((c) => `  ${c}`);
+  const verdicts = releaseVerdicts(r).map((v) => `  ${v}`);
+  const changes = releasedChanges(r).map((c) => `  ${c}`);
   return [head, 'guards:', ...verdicts, 'held back (applied on release):', ...changes, ''].join('\n');
 }

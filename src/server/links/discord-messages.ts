@@ -1,6 +1,6 @@
 import { REST } from '@discordjs/rest';
 import { describeLink, type Link } from '../../core/links.ts';
-import type { Release } from '../../core/releases.ts';
+import { releasedChanges, releaseVerdicts, type Release } from '../../core/releases.ts';
 
 /** Button `custom_id`s: `link:approve:<link id>` and `link:reject:<link id>`. */
 export const BUTTON = /^link:(approve|reject):([0-9a-f-]{36})$/;
@@ -42,9 +42,8 @@ export class DiscordMessages {
 
   /** Posts a plan a guard blocked, with its verdicts, and a Release button. */
   async postRelease(r: Release): Promise<void> {
-    const tp = r.plan.targets.find((t) => t.name === r.target);
-    const verdicts = (tp?.verdicts ?? []).filter((v) => v.outcome === 'reject').map((v) => `${v.guard}: ${v.message}`);
-    const changes = (tp?.changes ?? []).filter((c) => r.blocked.includes(c.id)).map((c) => c.summary);
+    const verdicts = releaseVerdicts(r);
+    const changes = releasedChanges(r);
     const shown = changes.slice(0, 10);
     await this.#rest.post(`/channels/${this.#channelId}/messages`, {
       body: {
