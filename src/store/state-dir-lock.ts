@@ -1,6 +1,6 @@
-import { lstatSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatehouseError } from '../core/errors.ts';
 
@@ -53,10 +53,7 @@ const MAX_PAUSE_MS = 2_000;
  * holds it and `waitMs` passed (at once by default). Throws `STORE_FAILED` when the path is unusable.
  */
 export async function lockStateDir(path: string, options: LockOptions = {}): Promise<StateDirLock> {
-  if (Buffer.byteLength(path) > MAX_SOCKET_PATH)
-    throw new GatehouseError('STORE_FAILED', `state dir path too long for its lock socket: ${path}`, {
-      terminal: true,
-    });
+  socketAddress(path).close(); // a path no socket can use fails here, before anything is created
   const waitMs = options.waitMs ?? 0;
   const started = Date.now();
   let pause = FIRST_PAUSE_MS;
@@ -105,8 +102,40 @@ function formatMs(ms: number): string {
   return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
 }
 
+/**
+ * The name to bind or connect a socket at `path` by. A socket name is limited to 107 bytes; a longer path (a state dir
+ * deep in a home directory or an unpacked release) is reached through the directory's descriptor on Linux,
+ * `/proc/self/fd/N/<name>`, which names the same file. The descriptor must stay open while the name is in use: Node
+ * unlinks a listening socket by its bound name on close, and a reused descriptor number would name another directory.
+ */
+function socketAddress(path: string): { address: string; close: () => void } {
+  if (Buffer.byteLength(path) <= MAX_SOCKET_PATH) return { address: path, close: () => {} };
+  let fd: number | undefined;
+  try {
+    fd = openSync(dirname(path), 'r');
+  } catch {
+    // no such directory, or no /proc: reported below
+  }
+  const address = `/proc/self/fd/${fd}/${basename(path)}`;
+  if (fd === undefined || process.platform !== 'linux' || Buffer.byteLength(address) > MAX_SOCKET_PATH) {
+    if (fd !== undefined) closeSync(fd);
+    throw new GatehouseError('STORE_FAILED', `state dir path too long for its lock socket: ${path}`, {
+      terminal: true,
+    });
+  }
+  let open = true;
+  return {
+    address,
+    close: () => {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
 /** Listens on `path`; undefined when the path exists (binding never replaces a file, which makes this atomic). */
 function listen(path: string): Promise<StateDirLock | undefined> {
+  const { address, close } = socketAddress(path);
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -130,10 +159,11 @@ function listen(path: string): Promise<StateDirLock | undefined> {
     // the socket still listens, and a prober that cannot connect retries.
     server.on('error', (e: NodeJS.ErrnoException) => {
       if (listening) return;
+      close();
       if (e.code === 'EADDRINUSE') resolve(undefined);
       else reject(e);
     });
-    server.listen(path, () => {
+    server.listen(address, () => {
       listening = true;
       server.unref();
       const pidFile = `${path}.pid`;
@@ -146,7 +176,10 @@ function listen(path: string): Promise<StateDirLock | undefined> {
       resolve({
         release: () =>
           (released ??= new Promise<void>((done) => {
-            server.close(() => done());
+            server.close(() => {
+              close();
+              done();
+            });
             for (const s of sockets) s.destroy();
             if (readPid(pidFile) === String(process.pid)) removeQuietly(pidFile);
           })),
@@ -164,10 +197,11 @@ type Holder = { alive: true; pid: string } | { alive: false; inode?: number };
  */
 function probe(path: string): Promise<Holder> {
   const inode = inodeOf(path);
-  return new Promise((resolve) => {
+  const { address, close } = socketAddress(path);
+  return new Promise<Holder>((resolve) => {
     let answer = '';
     let timer: NodeJS.Timeout | undefined;
-    const socket = createConnection(path);
+    const socket = createConnection(address);
     const alive = () => {
       clearTimeout(timer);
       socket.destroy();
@@ -181,7 +215,7 @@ function probe(path: string): Promise<Holder> {
         alive(); // connected, then reset: still a live holder
       else resolve({ alive: false, ...(inode === undefined ? {} : { inode }) });
     });
-  });
+  }).finally(close);
 }
 
 function readPid(file: string): string | undefined {

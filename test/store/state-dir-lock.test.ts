@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,5 +157,45 @@ describe('state dir lock', () => {
     } finally {
       holder.kill();
     }
+  });
+
+  it('locks a state dir whose path is longer than a socket name allows, through the directory descriptor', async () => {
+    const dir = join(
+      tempDir(),
+      'a-state-dir-deep-in-a-home-directory'.repeat(2),
+      'or-in-an-unpacked-release'.repeat(2),
+    );
+    mkdirSync(dir, { recursive: true });
+    const lockPath = join(dir, 'pglite.lock');
+    assert.ok(Buffer.byteLength(lockPath) > 108, lockPath);
+    const holder = new Holder(lockPath);
+    try {
+      await holder.expect('ready');
+      assert.ok(existsSync(lockPath), 'the socket is in the state dir, under its own name');
+      await assert.rejects(lockStateDir(lockPath), (e: unknown) => {
+        assert.ok(isLocked(e), String(e));
+        assert.equal(e.details.pid, holder.child.pid);
+        return true;
+      });
+      // A holder killed outright leaves its socket behind: recognised as stale and taken over.
+      holder.kill();
+      await holder.exited;
+      const lock = await lockStateDir(lockPath);
+      await assert.rejects(lockStateDir(lockPath), isLocked);
+      await lock.release();
+      assert.ok(!existsSync(lockPath), 'release removed the socket');
+      await (await lockStateDir(lockPath)).release();
+    } finally {
+      holder.kill();
+    }
+  });
+
+  it('refuses a lock name no socket can use, before creating anything', async () => {
+    const lockPath = join(tempDir(), `${'x'.repeat(110)}.lock`);
+    await assert.rejects(
+      lockStateDir(lockPath),
+      (e: unknown) => e instanceof GatehouseError && e.code === 'STORE_FAILED' && /too long/.test(e.message),
+    );
+    assert.ok(!existsSync(lockPath));
   });
 });
