@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { configSchemaFor } from '../registry.ts';
 
 /** JSON Schema of the configuration, for editor completion (yaml-language-server) and the README reference. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ERROR_CODES, GatehouseError } from '../core/errors.ts';
 import type { Plan } from '../core/plan.ts';
 import { sealPlan } from '../core/plan.ts';

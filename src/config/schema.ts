@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretField } from '../core/config/secret-field.ts';
 import { DURATION_PATTERN } from '../core/duration.ts';
 import type { SourcePlugin, TargetPlugin } from '../plugins.ts';

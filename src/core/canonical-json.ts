@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /**
  * JSON with object keys sorted at every depth, so equal values always serialise to equal bytes.
  * Arrays keep their order: callers sort them where order carries no meaning.
@@ -23,7 +21,13 @@ function sortKeys(value: unknown): unknown {
 
 /** sha256 of the canonical JSON form, hex. */
 export function digest(value: unknown): string {
-  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+  return sha256Hex(canonicalJson(value));
+}
+
+/** sha256 of a text, hex. */
+export function sha256Hex(text: string): string {
+  // Loaded on first use: commands that never hash (--help, validate) start without node:crypto.
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(text).digest('hex');
 }
 
 /**

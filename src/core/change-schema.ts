@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Target } from './contracts.ts';
 import type { Plan } from './plan.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { z } from 'zod';
+import * as z from 'zod';
 import { applyPlan } from './apply.ts';
 import { changeOf } from './change-schema.ts';
 import { GatehouseError, type ErrorCode } from './errors.ts';

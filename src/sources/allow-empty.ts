@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The `allowEmpty` key of sources for which an empty answer is surprising (see `Source.allowEmpty`): one definition, so

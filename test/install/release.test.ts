@@ -49,6 +49,21 @@ describe('release tarball (scripts/release.sh)', () => {
     assert.equal(r.status, 0, r.stdout + r.stderr);
   });
 
+  it('applies the quickstart with the bundled CLI, its store made from the shipped template', () => {
+    const config = join(home, 'lib/gatehouse/examples/quickstart/gatehouse.yaml');
+    const first = gatehouse(['apply', '--config', config, '--auto-approve']);
+    assert.equal(first.status, 0, first.stdout + first.stderr);
+    assert.match(first.stdout, /applied/);
+    const again = gatehouse(['apply', '--config', config, '--auto-approve']);
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /Nothing to apply/);
+    const audit = gatehouse(['audit', '--verify', '--config', config]);
+    assert.equal(audit.status, 0, audit.stdout + audit.stderr);
+    assert.match(audit.stdout, /intact/);
+    // Without the shipped template the store is initialised from scratch and a template saved under $HOME/.cache.
+    assert.ok(!existsSync(join(opt, '.cache/gatehouse')), 'no template was made: the shipped one was found');
+  });
+
   it('carries the systemd units, the install guide and production dependencies only', () => {
     for (const f of [
       'lib/gatehouse/deploy/systemd/gatehouse-nftables.service',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretField } from '../../core/config/secret-field.ts';
 
 /** How to reach a Kubernetes API server: a kubeconfig, the pod's service account, or a server URL with a token. */

@@ -13,7 +13,7 @@ import {
   StrongAuthRequiredError,
   type Filter,
 } from 'ldapts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretField } from '../../core/config/secret-field.ts';
 import { GatehouseError, type ErrorCode } from '../../core/errors.ts';
 import { registerSecret } from '../../core/redact.ts';

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline/promises';
 import { Command } from 'commander';
 import { GatehouseError } from '../../core/errors.ts';
 import { renderResults } from '../../core/render.ts';
@@ -106,6 +105,7 @@ async function confirm(n: number): Promise<boolean> {
       { terminal: true },
     );
   }
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`Apply ${n} change(s)? Only 'yes' is accepted: `);

@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { z } from 'zod';
-import { digest } from '../canonical-json.ts';
+import { canonicalJson, sha256Hex } from '../canonical-json.ts';
 import { GatehouseError } from '../errors.ts';
 import { registerSecret } from '../redact.ts';
 import { expandIncludes } from './includes.ts';
@@ -155,9 +155,15 @@ export async function loadConfig<S extends z.ZodType>(
         'holds a secret written inline; write ${env:NAME} or ${file:PATH} so the secret stays out of the configuration file',
     })),
   ];
+  // Hashed when first read: only commands that make or check a plan need it (and node:crypto for it). The text is
+  // taken now, so nothing done to the configuration later can change it.
+  const canonical = canonicalJson(merged);
+  let configDigest: string | undefined;
   return {
     value: result.data,
-    digest: digest(merged),
+    get digest() {
+      return (configDigest ??= sha256Hex(canonical));
+    },
     files: ours.map((p) => p.file),
     baseDir,
     warnings,

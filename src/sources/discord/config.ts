@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { secretField } from '../../core/config/secret-field.ts';
 import { allowEmptySchema } from '../allow-empty.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { allowEmptySchema } from '../allow-empty.ts';
 
 const criteria = (what: string) =>

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { connectionSchema } from '../../adapters/kubernetes/connection.ts';
 
 export const kubernetesNodesSchema = z

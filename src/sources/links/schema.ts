@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Config of the `links` source (light: the registry imports it without the implementation). */
 export const linksSchema = z

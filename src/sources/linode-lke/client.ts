@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GatehouseError } from '../../core/errors.ts';
 import type { Clock } from '../../core/clock.ts';
 import { httpRequest, safeUrl, type RetryEvent } from '../../adapters/http.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parsePrefix } from '../../core/address.ts';
 
 const personSchema = z

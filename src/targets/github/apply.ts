@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyValueCache } from '../../core/cache.ts';
 import type { Change, ChangeResult } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';

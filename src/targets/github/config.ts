@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceRef } from '../../plugins.ts';
 import { secretField } from '../../core/config/secret-field.ts';
 import { formatGroupRef, parseGroupRef, type GroupRef } from '../../core/people.ts';

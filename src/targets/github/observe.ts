@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { KeyValueCache } from '../../core/cache.ts';
 import type { ConditionalReader } from './conditional.ts';
 import { mapLimit } from '../../core/map-limit.ts';

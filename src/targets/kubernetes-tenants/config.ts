@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceRef } from '../../plugins.ts';
 import { DURATION_PATTERN } from '../../core/duration.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceRef } from '../../plugins.ts';
 import { DEFAULT_MIN_LENGTH, formatPrefix, parsePrefix, type WidthPolicy } from '../../core/address.ts';
 import type { ShrinkLimit } from '../../core/guards.ts';

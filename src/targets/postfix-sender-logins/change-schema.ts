@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { changeOf } from '../../core/change-schema.ts';
 import { MAP_TYPES } from './config.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SourceRef } from '../../plugins.ts';
 import { parseGroupRef, type GroupRef } from '../../core/people.ts';
 import { addressProblem, catchAllProblem, domainProblem, loginProblem } from './address.ts';
