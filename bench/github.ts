@@ -24,7 +24,7 @@ import { buildPlan } from '../src/core/pipeline.ts';
 import type { TargetPlan } from '../src/core/plan.ts';
 import { MemoryStore } from '../src/core/testing/memory-store.ts';
 import { staticSource } from '../src/sources/static/index.ts';
-import { GatehouseOctokit, githubSchema, githubTarget } from '../src/targets/github/index.ts';
+import { gatehouseOctokit, githubSchema, githubTarget } from '../src/targets/github/index.ts';
 import { startGithubFake, type RequestCounts } from '../test/fakes/github/index.ts';
 import { testDeps } from '../src/testing/plugin-deps.ts';
 
@@ -123,7 +123,7 @@ try {
 
   /** The same reads done the naive way: full listings with Octokit's paginate, no conditional requests. */
   async function naive(): Promise<RequestCounts> {
-    const octokit = new (GatehouseOctokit.plugin(paginateRest))({
+    const octokit = new (gatehouseOctokit().plugin(paginateRest))({
       auth: token,
       baseUrl: fake.url,
       throttle: { enabled: false },

@@ -31,12 +31,13 @@ interface CachedPage<T> {
  */
 export class ConditionalReader {
   readonly stats: ReadStats = { requests: 0, notModified: 0 };
-  readonly #octokit: GithubClient;
+  readonly #octokit: () => GithubClient;
   readonly #cache: KeyValueCache;
   readonly #apiUrl: string;
 
-  constructor(octokit: GithubClient, cache: KeyValueCache, apiUrl: string) {
-    this.#octokit = octokit;
+  /** @param octokit the client, or a function returning it (called on the first request, so it can be built then). */
+  constructor(octokit: GithubClient | (() => GithubClient), cache: KeyValueCache, apiUrl: string) {
+    this.#octokit = typeof octokit === 'function' ? octokit : () => octokit;
     this.#cache = cache;
     this.#apiUrl = apiUrl.replace(/\/+$/, '');
   }
@@ -89,7 +90,7 @@ export class ConditionalReader {
     this.stats.requests++;
     let response: { headers: Record<string, string | number | undefined>; data: unknown };
     try {
-      response = await this.#octokit.request(`GET ${url}`, { headers, request: { signal } });
+      response = await this.#octokit().request(`GET ${url}`, { headers, request: { signal } });
     } catch (e) {
       if (isHttpFailure(e) && e.status === 304 && cached) {
         this.stats.notModified++;

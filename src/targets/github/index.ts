@@ -19,7 +19,7 @@ export const githubTarget = defineTarget({
 
 export { githubSchema, peopleSources, targetSources, type GithubConfig } from './config.ts';
 export { createGithubTarget, type GithubTarget, type GithubTargetOverrides } from './target.ts';
-export { createGithubClient, GatehouseOctokit, type GithubClient } from './client.ts';
+export { createGithubClient, gatehouseOctokit, type GithubClient } from './client.ts';
 export { ConditionalReader, type ReadStats } from './conditional.ts';
 export { observeGithub, type ObserveOptions } from './observe.ts';
 export { desiredState } from './desired.ts';

@@ -53,9 +53,15 @@ export function createGithubTarget(
     ...(overrides.retries === undefined ? {} : { retries: overrides.retries }),
     ...(overrides.secondaryRetries === undefined ? {} : { secondaryRetries: overrides.secondaryRetries }),
   };
-  const octokit = overrides.client ?? createGithubClient(clientOptions);
-  if (deps.telemetry) reportRateLimit(octokit, name, deps.telemetry);
-  const reader = new ConditionalReader(octokit, deps.cache, config.apiUrl);
+  // Built on the first request (observe or apply), so planning from an observation never loads Octokit.
+  let octokit: GithubClient | undefined;
+  const client = (): GithubClient => {
+    if (octokit) return octokit;
+    octokit = overrides.client ?? createGithubClient(clientOptions);
+    if (deps.telemetry) reportRateLimit(octokit, name, deps.telemetry);
+    return octokit;
+  };
+  const reader = new ConditionalReader(client, deps.cache, config.apiUrl);
   const now = overrides.now ?? (() => new Date());
   const teams = Object.keys(config.teams);
   return {
@@ -91,7 +97,7 @@ export function createGithubTarget(
     notes: findings,
     guard: (changes, desired, observed) => guardGithub(changes, desired, observed),
     apply: async (changes, signal) => {
-      const ctx = { org: config.org, octokit, reader, cache: deps.cache, teams: new Set(teams), now };
+      const ctx = { org: config.org, octokit: client(), reader, cache: deps.cache, teams: new Set(teams), now };
       const results: ChangeResult[] = [];
       for (const change of changes) results.push(await applyGithubChange(ctx, change, signal));
       return results;

@@ -15,7 +15,7 @@ import type {
 
 export interface DiffOptions {
   readonly target: string;
-  /** API server URL kubeconfigs must name. */
+  /** API server URL kubeconfigs must name; read only when `config.credentials` is set. */
   readonly kubeconfigServer: string;
 }
 

@@ -55,8 +55,13 @@ export function createKubernetesTenantsTarget(
     close: () => client?.close(),
     desired: (ctx) => desiredState(config, name, ctx, now()),
     observe: (signal) => observeTenants(getClient(), name, deps.state, config.apply.pageSize, signal),
+    // The server is read only for kubeconfigs, which exist only with credentials configured: without them, planning
+    // from an observation neither loads the kubeconfig nor the Kubernetes client library.
     diff: (desired, observed) =>
-      diffTenants(config, desired, observed, { target: name, kubeconfigServer: kubeconfigServer() }),
+      diffTenants(config, desired, observed, {
+        target: name,
+        kubeconfigServer: config.credentials ? kubeconfigServer() : '',
+      }),
     notes: (desired, observed) => tenantNotes(config, desired, observed),
     guard: (changes, _desired, observed) => guardTenants(config, changes, observed),
     applyConcurrency: config.apply.concurrency,

@@ -25,6 +25,9 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   const problems = [...index.problems];
   const people = new Map<string, DesiredPerson>();
   const keyOfPerson = new Map<Person, string | null>();
+  // Per group, the place in `people` (in the order met) of each member's description, parallel to its keys.
+  const placeOfKey = new Map<string, number>();
+  const placed: { readonly keys: readonly string[]; readonly places: number[] }[] = [];
   const resolve = (text: string) => {
     const ref: GroupRef = groupRefOf(text);
     const g = resolveGroup(ctx, ref, index);
@@ -40,6 +43,7 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
       );
     }
     const keys: string[] = [];
+    const places: number[] = [];
     for (const p of g.members) {
       // A person is in several groups: their key is made once (one string shared by every group, not one per
       // membership), and they are described once, by the first group that names them.
@@ -47,11 +51,20 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
       if (key === undefined) {
         key = keyOf(p) ?? null;
         keyOfPerson.set(p, key);
-        if (key !== null && !people.has(key)) people.set(key, toDesired(p, key));
+        if (key !== null && !people.has(key)) {
+          placeOfKey.set(key, people.size);
+          people.set(key, toDesired(p, key));
+        }
       }
-      if (key !== null) keys.push(key);
+      if (key !== null) {
+        keys.push(key);
+        places.push(placeOfKey.get(key) as number);
+      }
     }
-    return { known: true, members: distinctSorted(keys) };
+    const members = distinctSorted(keys);
+    // Sorted and distinct as they came (the rule for people of an LDAP source): each key's place is known.
+    if (members === keys) placed.push({ keys, places });
+    return { known: true, members };
   };
   const base = config.baseRole ? resolve(config.baseRole) : null;
   const groups = config.mappings.map((m) => ({
@@ -62,10 +75,47 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   }));
   // People are met in group order, by person id: with uid keys (`ldap:<uid>` ids) that is already key order.
   const described = [...people.values()];
-  const sorted = ascending(described.map((p) => p.key))
-    ? described
-    : described.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { base, groups, people: sorted, problems };
+  let sorted = described;
+  // Where each person met at place i is described in `people`: i itself, unless they were met out of key order.
+  let placeOf: Int32Array | undefined;
+  if (!ascending(described.map((p) => p.key))) {
+    const order = described.map((_, i) => i).sort((a, b) => compareKeys(described[a]!.key, described[b]!.key));
+    sorted = order.map((i) => described[i]!);
+    placeOf = new Int32Array(order.length);
+    for (let i = 0; i < order.length; i++) placeOf[order[i]!] = i;
+  }
+  const desired = { base, groups, people: sorted, problems };
+  const byMembers = new WeakMap<readonly string[], Int32Array>();
+  for (const { keys, places } of placed) {
+    const at = Int32Array.from(places);
+    if (placeOf) for (let i = 0; i < at.length; i++) at[i] = placeOf[at[i]!]!;
+    byMembers.set(keys, at);
+  }
+  memberPlaces.set(desired, byMembers);
+  return desired;
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// Per desired state made here, per members list of a group: the index in `people` of each member's description.
+const memberPlaces = new WeakMap<LdapGroupsDesired, WeakMap<readonly string[], Int32Array>>();
+
+/**
+ * For a members list of `desired` (its base role's or a group's, as {@link desiredState} made it): the index in
+ * `desired.people` of the description of each member, in the order of the list, so a diff can find what it worked
+ * out per person by position instead of looking each membership's key up again. Undefined for a desired state not
+ * made by {@link desiredState} in this process (a copy, a test's literal) or a list it could not place; callers then
+ * look keys up.
+ */
+export function placesOf(desired: LdapGroupsDesired, members: readonly string[]): Int32Array | undefined {
+  return memberPlaces.get(desired)?.get(members);
+}
+
+/** True when some members list of `desired` has places ({@link placesOf}). */
+export function hasPlaces(desired: LdapGroupsDesired): boolean {
+  return memberPlaces.has(desired);
 }
 
 /**

@@ -4,7 +4,8 @@ import type { Change, DesiredContext } from '../../core/contracts.ts';
 import { completenessGuard } from '../../core/guards.ts';
 import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
-import { desiredState } from './desired.ts';
+import { desiredState, placesOf } from './desired.ts';
+import { rng } from '../../testing/rng.ts';
 import { AccountIndex, diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { ldapGroupsChangeSchema } from './change-schema.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
@@ -656,6 +657,89 @@ describe('ldap-groups desired state', () => {
         described,
         name,
       );
+    }
+  });
+});
+
+describe('ldap-groups diff by member places', () => {
+  // desiredState records where each member of a group is described; the diff then reads each membership's account by
+  // that place instead of looking its key up. A copy of the desired state has no places (the diff looks keys up):
+  // both must plan the same, whatever the mix of keys, accounts, spellings and drift.
+  it('a desired state with places and a copy without plan the same changes and notes (table)', () => {
+    const person = (i: number, ldap: boolean, discord: boolean) => ({
+      id: ldap ? `ldap:u${String(i).padStart(3, '0')}` : `x:${String(i).padStart(3, '0')}`,
+      accounts: {
+        ...(ldap ? { ldap: `u${String(i).padStart(3, '0')}` } : {}),
+        ...(discord ? { discord: d(i) } : {}),
+      },
+    });
+    const cases: [string, number, boolean, boolean][] = [
+      // case, seed, base role, exclusive groups
+      ['uid keys, base role', 1, true, false],
+      ['uid keys, no base role', 2, false, false],
+      ['mixed keys, base role, exclusive', 3, true, true],
+      ['mixed keys, no base role, exclusive', 4, false, true],
+      ['mixed keys, base role', 5, true, false],
+    ];
+    for (const [name, seed, withBase, exclusive] of cases) {
+      const rand = rng(seed);
+      const mixed = name.startsWith('mixed');
+      const people = Array.from({ length: 60 }, (_, i) => person(i, !mixed || rand() < 0.7, rand() < 0.8)).filter(
+        (p) => p.accounts.ldap || p.accounts.discord,
+      );
+      people.sort((a, b) => (a.id < b.id ? -1 : 1));
+      const pick = (p: number) => people.filter(() => rand() < p).map((x) => x.id);
+      const groups = [
+        { name: 'Staff', members: pick(0.85) },
+        { name: 'SRE', members: pick(0.3) },
+        { name: 'Ops', members: pick(0.5) },
+      ];
+      const c: DesiredContext = {
+        sources: new Map([
+          ['discord', { name: 'discord', type: 'static', status: 'live', notes: [], facts: { people, groups } }],
+        ]),
+      };
+      const cfg = ldapGroupsSchema.parse({
+        type: 'ldap-groups',
+        connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
+        people: { base: P },
+        ...(withBase ? { baseRole: 'discord/Staff' } : {}),
+        mappings: [
+          { group: 'discord/SRE', ldapGroup: G, exclusive },
+          { group: 'discord/Ops', ldapGroup: `cn=ops,ou=groups,dc=x`, exclusive },
+        ],
+        lock: { maxFraction: 1 },
+      });
+      const accounts: ObservedAccount[] = people
+        .filter(() => rand() < 0.9)
+        .map((p, i) => {
+          const uid = p.accounts.ldap ?? `n${i}`;
+          return {
+            dn: rand() < 0.1 ? `UID=${uid}, ${P}` : `uid=${uid},${P}`,
+            uid,
+            ...(p.accounts.discord && rand() < 0.9 ? { discordId: p.accounts.discord } : {}),
+            lock: { nsAccountLock: rand() < 0.1 },
+            service: rand() < 0.05,
+          };
+        });
+      const members = () => accounts.filter(() => rand() < 0.4).map((a) => a.dn);
+      const obs: LdapGroupsObserved = {
+        accounts,
+        groups: [
+          { dn: G, members: [...members(), `uid=stranger,${P}`] },
+          { dn: 'cn=ops,ou=groups,dc=x', members: members() },
+        ],
+        ownLocks: accounts.filter((a) => a.lock.nsAccountLock).map((a) => normalizeDn(a.dn)),
+      };
+      const desired = desiredState(cfg, c);
+      const copy = structuredClone(desired);
+      // Keys out of id order (a discord: key among uid: keys) are sorted: such a list has no places.
+      if (!mixed) assert.ok(placesOf(desired, desired.groups[0]!.members), `${name}: places recorded`);
+      assert.equal(placesOf(copy, copy.groups[0]!.members), undefined, `${name}: a copy has none`);
+      const byPlace = diffLdapGroups(cfg, desired, obs);
+      assert.ok(byPlace.length > 0, `${name}: something to change`);
+      assert.deepEqual(byPlace, diffLdapGroups(cfg, copy, obs), name);
+      assert.deepEqual(ldapGroupsNotes(cfg, desired, obs), ldapGroupsNotes(cfg, copy, obs), name);
     }
   });
 });

@@ -1,6 +1,7 @@
 import { childDn, normalizeDn } from '../../adapters/ldap/dn.ts';
 import { PERMANENT_LOCK_TIME, isLocked } from '../../adapters/ldap/lock.ts';
 import type { LdapGroupsConfig } from './config.ts';
+import { hasPlaces, placesOf } from './desired.ts';
 import type {
   CreateAccountChange,
   DesiredPerson,
@@ -87,6 +88,11 @@ interface Join {
   readonly byAccountDn: ReadonlyMap<string, DnMark>;
   /** Some key of a known base role joins no account: only then can anyone need enrolment (with a base role). */
   readonly baseUnjoined: boolean;
+  /**
+   * The entry each desired person's key joins, by index in `desired.people`, when the desired state knows where its
+   * members are described ({@link placesOf}): a membership is then read by position, not looked up by key.
+   */
+  readonly byPlace: readonly (Joined | undefined)[] | undefined;
 }
 
 // The diff and the notes of a run join the same observation (100k accounts). The join is kept with the desired state
@@ -109,13 +115,16 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
     entries.push({ account: a, mark: r, inBase: false, eligible: false });
   }
   const index = new AccountIndex(entries);
+  // A person is in the base role and a few groups: their key is looked up once, not once per membership.
+  const byPlace = hasPlaces(desired) ? desired.people.map((p) => index.entry(p.key)) : undefined;
   // The base role's accounts, by DN as observed (two accounts of one DN string are both in it): marked on the DN's
   // record, then read back per account.
   const base = desired.base;
   let baseUnjoined = false;
   if (base?.known) {
-    for (const k of base.members) {
-      const e = index.entry(k);
+    const places = byPlace && placesOf(desired, base.members);
+    for (let i = 0; i < base.members.length; i++) {
+      const e = places ? byPlace[places[i] as number] : index.entry(base.members[i] as string);
       if (e) addBaseDn(e.mark, e.account.dn);
       else baseUnjoined = true;
     }
@@ -124,7 +133,7 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
     e.inBase = isBaseDn(e.mark, e.account.dn);
     e.eligible = !e.account.service && (base === null || (base.known && e.inBase));
   }
-  const join = { index, entries, byDn, byAccountDn, baseUnjoined };
+  const join = { index, entries, byDn, byAccountDn, baseUnjoined, byPlace };
   joins.set(desired, { accounts, join });
   return join;
 }
@@ -252,8 +261,9 @@ export function diffLdapGroups(
       r.heldDn = m;
     }
     const missing: DnMark[] = [];
-    for (const k of g.members) {
-      const w = index.entry(k);
+    const places = join.byPlace && placesOf(desired, g.members);
+    for (let i = 0; i < g.members.length; i++) {
+      const w = places ? join.byPlace[places[i] as number] : index.entry(g.members[i] as string);
       if (w === undefined || !w.eligible) continue;
       const r = w.mark;
       r.wantedDn = w.account.dn; // the last account of the DN names it
