@@ -87,7 +87,7 @@ async function openDataDir(stateDir: string, dataDir: string): Promise<PGlite> {
  */
 export const PGLITE_START_PARAMS: readonly string[] = [
   ...PGlite.defaultStartParams,
-  ...['-c', 'shared_buffers=16MB', '-c', 'max_connections=5'],
+  ...['-c', 'shared_buffers=8MB', '-c', 'max_connections=5'],
 ];
 
 /**

@@ -24,7 +24,7 @@ describe('the embedded store keeps its memory small', () => {
     try {
       const setting = async (name: string) =>
         (await store.db.query<{ setting: string }>(`SELECT current_setting('${name}') AS setting`)).rows[0]?.setting;
-      assert.equal(await setting('shared_buffers'), '16MB');
+      assert.equal(await setting('shared_buffers'), '8MB');
       // The store serves one session: a lock table and process slots for 100 connections are memory never used.
       assert.equal(await setting('max_connections'), '5');
     } finally {
