@@ -10,7 +10,8 @@
  * 1. Plan path in a child process: source read → target desired → observe → diff, median of REPS, with the child's
  *    peak RSS after one pass (as `gatehouse plan`) and after REPS passes (as `serve`); the same child on a 10-line feed is the floor (Node, the modules, the runtime).
  * 2. The real `gatehouse plan` CLI (embedded store, a config with that source and target), wall time and peak RSS;
- *    the same CLI on a 10-line feed is the floor.
+ *    the same CLI on a 10-line feed is the floor; a process that only opens and closes the same store shows what of
+ *    the floor is the store.
  * 3. The pieces of a source read, in this process: fetch, parse (lines and CSV fields), validate (prefix and country
  *    of every line), filter, aggregate, and parse + validate + filter as the source does it.
  *
@@ -150,6 +151,18 @@ sources:
   };
   // The include file the path child left holds half of the last plan, so the CLI's diff has work to do too.
   await cli('warm-up', `${base}/tiny.csv`, 'warm-up.nft');
+  // The embedded store alone: a process that opens the CLI's store (made by the warm-up) and closes it.
+  const storeOnly = async () => {
+    let peak = 0;
+    const open = `import { openStore } from ${JSON.stringify(join(root, 'src/store/index.ts'))};
+      await (await openStore({ stateDir: ${JSON.stringify(join(dir, 'state'))} })).close();`;
+    for (let i = 0; i < REPS; i++) {
+      const r = await run(['--import', PEAK_HOOK, '--input-type=module', '-e', open], {});
+      peak = Math.max(peak, Number(/peak-rss-kb (\d+)/.exec(r.stderr)?.[1] ?? NaN));
+    }
+    return peak;
+  };
+  const storePeakKb = await storeOnly();
   const cliFloor = await cli('floor', `${base}/tiny.csv`, 'floor.nft');
   const cliFull = await cli('full', url, 'path/db.nft');
 
@@ -212,9 +225,14 @@ sources:
     'wall time of the process',
     `${ms(cliFull.ms)}  (${cliFloor.ms.toFixed(0)} ms)  goal ≤ 3000 ms: ${cliFull.ms <= 3000 ? 'met' : 'NOT met'}`,
   );
+  row('peak RSS of a process that only opens and closes the store', mb(storePeakKb));
+  row(
+    'peak RSS of the process, 10-line feed',
+    `${mb(cliFloor.peakRssKb)}  (+${((cliFloor.peakRssKb - storePeakKb) / 1024).toFixed(0)} MB over the store alone)`,
+  );
   row(
     'peak RSS of the process',
-    `${mb(cliFull.peakRssKb)}  (${(cliFloor.peakRssKb / 1024).toFixed(0)} MB; +${((cliFull.peakRssKb - cliFloor.peakRssKb) / 1024).toFixed(0)} MB for the feed)  goal ≤ 300 MB: ${cliFull.peakRssKb <= 300 * 1024 ? 'met' : 'NOT met'}`,
+    `${mb(cliFull.peakRssKb)}  (${(cliFloor.peakRssKb / 1024).toFixed(0)} MB; ${(cliFull.peakRssKb / cliFloor.peakRssKb).toFixed(2)}× floor, +${((cliFull.peakRssKb - cliFloor.peakRssKb) / 1024).toFixed(0)} MB for the feed)  goal ≤ 300 MB: ${cliFull.peakRssKb <= 300 * 1024 ? 'met' : 'NOT met'}`,
   );
   process.stdout.write(`pieces of a source read, in this process:\n`);
   for (const [name, label] of [

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import { GatehouseError } from '../core/errors.ts';
 import type { Db, Queryable, SqlValue } from './db.ts';
@@ -78,8 +79,32 @@ async function openDataDir(stateDir: string, dataDir: string): Promise<PGlite> {
   }
 }
 
+/**
+ * PostgreSQL settings for a store that one process uses with one session and holds megabytes, not gigabytes. The
+ * server defaults (`shared_buffers=128MB`, `max_connections=100`) are allocated in PGlite's WebAssembly memory, which
+ * never shrinks: they alone made a short `gatehouse plan` peak at 300 MB more than it needs. PGlite's own start
+ * parameters come first (options given as `startParams` replace them, so they are repeated here).
+ */
+export const PGLITE_START_PARAMS: readonly string[] = [
+  ...PGlite.defaultStartParams,
+  ...['-c', 'shared_buffers=8MB', '-c', 'max_connections=5'],
+];
+
+/**
+ * Keeps V8 from recompiling PGlite's WebAssembly (9 MB of PostgreSQL) with its optimising compiler. Those
+ * compilations run on background threads while the queries run, and their working memory made the peak RSS of a
+ * short process both larger (hundreds of MB) and unpredictable from run to run; the baseline compiler's code serves a
+ * store this small well. Process-wide, and applied before the first PGlite compiles its module; gatehouse runs no
+ * other WebAssembly.
+ */
+function useBaselineWasmCompiler(): void {
+  setFlagsFromString('--no-wasm-tier-up');
+  setFlagsFromString('--no-wasm-dynamic-tiering');
+}
+
 async function start(dataDir: string): Promise<PGlite> {
-  const pg = new PGlite(dataDir);
+  useBaselineWasmCompiler();
+  const pg = new PGlite(dataDir, { startParams: [...PGLITE_START_PARAMS] });
   try {
     await pg.waitReady;
     return pg;
@@ -121,6 +146,7 @@ async function initDataDir(stateDir: string, dataDir: string, template: Template
     }
   }
   if (!copied) {
+    useBaselineWasmCompiler();
     const pg = new PGlite(scratch);
     await pg.waitReady;
     await pg.close();

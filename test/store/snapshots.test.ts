@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
+import { MIGRATIONS, migrate } from '../../src/store/migrations.ts';
+import { openPglite } from '../../src/store/pglite-db.ts';
+import { openPostgres } from '../../src/store/postgres-db.ts';
 import { useBackends } from './backends.ts';
 
 describe('SQL snapshot store and HTTP cache', () => {
@@ -36,6 +39,66 @@ describe('SQL snapshot store and HTTP cache', () => {
             at: '2030-01-02T00:00:00.000Z',
           });
           await store.snapshots.saveSnapshot('s', { v: 0 }, '2029-12-31T00:00:00.000Z');
+          assert.deepEqual(await store.snapshots.loadSnapshot('s'), {
+            facts: { v: 2 },
+            at: '2030-01-02T00:00:00.000Z',
+          });
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('saving facts equal to the stored ones moves the time only; different facts replace them', async () => {
+        const store = await openStore(await backend.fresh());
+        try {
+          const facts = { addressSets: [{ name: 'geo', prefixes: ['192.0.2.0/24'] }] };
+          await store.snapshots.saveSnapshot('s', facts, '2030-01-01T00:00:00.000Z');
+          // Equal as a value, written in another key order: the same snapshot.
+          await store.snapshots.saveSnapshot(
+            's',
+            { addressSets: [{ prefixes: ['192.0.2.0/24'], name: 'geo' }] },
+            '2030-01-02T00:00:00.000Z',
+          );
+          assert.deepEqual(await store.snapshots.loadSnapshot('s'), { facts, at: '2030-01-02T00:00:00.000Z' });
+          // An older save of equal facts never moves the time back.
+          await store.snapshots.saveSnapshot('s', facts, '2029-01-01T00:00:00.000Z');
+          assert.equal((await store.snapshots.loadSnapshot('s'))?.at, '2030-01-02T00:00:00.000Z');
+          const changed = { addressSets: [{ name: 'geo', prefixes: ['192.0.2.0/24', '198.51.100.0/24'] }] };
+          await store.snapshots.saveSnapshot('s', changed, '2030-01-03T00:00:00.000Z');
+          assert.deepEqual(await store.snapshots.loadSnapshot('s'), {
+            facts: changed,
+            at: '2030-01-03T00:00:00.000Z',
+          });
+          // Back to the first facts: written again, not mistaken for the ones stored before.
+          await store.snapshots.saveSnapshot('s', facts, '2030-01-04T00:00:00.000Z');
+          assert.deepEqual(await store.snapshots.loadSnapshot('s'), { facts, at: '2030-01-04T00:00:00.000Z' });
+        } finally {
+          await store.close();
+        }
+      });
+
+      it('reads and replaces a snapshot stored by the previous schema (facts as jsonb)', async () => {
+        const options = await backend.fresh();
+        const db = options.databaseUrl ? await openPostgres(options.databaseUrl) : await openPglite(options.stateDir);
+        try {
+          await migrate(
+            db,
+            MIGRATIONS.filter((m) => m.version <= 6),
+          );
+          await db.query(
+            `INSERT INTO source_snapshots (source, facts, taken_at) VALUES ('s', $1::jsonb, '2030-01-01T00:00:00Z')`,
+            [JSON.stringify({ addressSets: [{ name: 'geo', prefixes: ['192.0.2.0/24'] }] })],
+          );
+        } finally {
+          await db.close();
+        }
+        const store = await openStore(options);
+        try {
+          assert.deepEqual(await store.snapshots.loadSnapshot('s'), {
+            facts: { addressSets: [{ name: 'geo', prefixes: ['192.0.2.0/24'] }] },
+            at: '2030-01-01T00:00:00.000Z',
+          });
+          await store.snapshots.saveSnapshot('s', { v: 2 }, '2030-01-02T00:00:00.000Z');
           assert.deepEqual(await store.snapshots.loadSnapshot('s'), {
             facts: { v: 2 },
             at: '2030-01-02T00:00:00.000Z',
