@@ -32,11 +32,13 @@ describe('the embedded store keeps its memory small', () => {
     }
   });
 
-  it('a process that opens the store, writes a snapshot of 50 000 prefixes and closes it peaks under 230 MB', async () => {
+  it('a process that opens the store, writes a snapshot of 50 000 prefixes and closes it peaks under 300 MB', async () => {
     const stateDir = tempDir();
     await (await openStore({ stateDir })).close();
     const peakKb = Number(execFileSync(process.execPath, [PEAK, stateDir, '50000'], { encoding: 'utf8' }));
     assert.ok(peakKb > 0, `peak ${peakKb}`);
-    assert.ok(peakKb <= 230 * 1024, `peak RSS ${(peakKb / 1024).toFixed(0)} MB`);
+    // Measured 183–204 MB here; 375–907 MB with the server-default buffers and V8 optimising the WebAssembly. The bound
+    // leaves room for machines whose allocator or thread count differ, and still catches either regression.
+    assert.ok(peakKb <= 300 * 1024, `peak RSS ${(peakKb / 1024).toFixed(0)} MB`);
   });
 });
