@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     const raw: number[] = [];
     const rawSingle: number[] = [];
     const raw1k: number[] = [];
+    const rawList: number[] = [];
     const single = sets.map((p) => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: p }], Infinity));
     const small = sets.map((p) => renderBatch(table, [{ set: 'allow_v4', family: 4, prefixes: p }], 1000));
     await load(1);
@@ -100,11 +101,17 @@ async function main(): Promise<void> {
       raw.push(await time(() => load(i * 2 + 1)));
       rawSingle.push(await time(() => nft(['-f', '-'], single[i % 2])));
       raw1k.push(await time(() => nft(['-f', '-'], small[(i + 1) % 2])));
+      rawList.push(await time(() => nft(['-j', 'list', 'set', 'inet', 'gh', 'allow_v4'])));
     }
     const base = median(raw);
     rows.push(['raw nft -f, 100k replace (50k elements/line)', base, '1.00×']);
     rows.push(['raw nft -f, 100k replace (one line)', median(rawSingle), `${(median(rawSingle) / base).toFixed(2)}×`]);
     rows.push(['raw nft -f, 100k replace (1k elements/line)', median(raw1k), `${(median(raw1k) / base).toFixed(2)}×`]);
+    rows.push([
+      'raw nft -j list set, 100k (output discarded)',
+      median(rawList),
+      `${(median(rawList) / base).toFixed(2)}×`,
+    ]);
 
     const applyOnly: number[] = [];
     const pass: number[] = [];
@@ -187,7 +194,9 @@ async function main(): Promise<void> {
     const edit = (op: 'add' | 'delete', ps: readonly Prefix[]) =>
       `${op} element inet gh allow_v4 { ${ps.map(formatPrefix).join(', ')} }\n`;
     const raw10: number[] = [];
+    const rawList10: number[] = [];
     for (let i = 0; i < REPS * 2; i++) {
+      rawList10.push(await time(() => nft(['-j', 'list', 'set', 'inet', 'gh', 'allow_v4'])));
       // The kernel holds variants[i % 2]; move to the other with 5 deletes + 5 adds.
       const [from, to] = i % 2 === 0 ? [tenK.slice(0, 5), extra] : [extra, tenK.slice(0, 5)];
       raw10.push(await time(() => nft(['-f', '-'], edit('delete', from) + edit('add', to))));
@@ -272,6 +281,7 @@ async function main(): Promise<void> {
       rows.push([`  of which ${name}`, median(xs), '']);
     }
     rows.push(['10-element change on 10k: raw nft delete/add element', median(raw10), '']);
+    rows.push(['10k set: raw nft -j list set (output discarded)', median(rawList10), '']);
 
     console.log(`\nmedian of ${REPS}–${REPS * 2} runs; ratios against raw nft -f of the 100k batch\n`);
     const w = Math.max(...rows.map((r) => r[0].length));
@@ -287,6 +297,13 @@ async function main(): Promise<void> {
     verdict('goal 1: watch running, full pass 100k replace (steady state) / raw', median(steady) / base, 1.5);
     verdict('goal 1: watch running, no-op full pass 100k / raw', median(noop) / base, 0.5);
     verdict('goal 2: 10-element change on 10k, no watch / raw element edits', median(small10) / median(raw10), 1.5);
+    // A pass that has to read the set cannot beat reading it plus writing it with nft itself: these two ratios show how
+    // far gatehouse's own work (parse, diff, guard, render) is from that floor, apart from what nft costs.
+    console.log(
+      `cold full pass / (raw list + raw nft -f) = ${(median(pass) / (median(rawList) + base)).toFixed(2)}×; ` +
+        `10-element change without watch / (raw list + raw edits) = ${(median(small10) / (median(rawList10) + median(raw10))).toFixed(2)}× ` +
+        '(not goals: the floor of a pass that must read)',
+    );
     verdict('goal 2: 10-element change on 10k, watch running / raw element edits', median(wSmall) / median(raw10), 1.5);
   } finally {
     await lab.cleanup();
