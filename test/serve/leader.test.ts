@@ -42,9 +42,13 @@ describe('PostgresLeadership against a real PostgreSQL', () => {
       try {
         const who = await currentLeader((sql, params) => admin.query(sql, params));
         assert.match(who ?? '', new RegExp(`gatehouse serve ${leaderName}`));
-        await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1`, [
-          `gatehouse serve ${leaderName}`,
-        ]);
+        // With a timeout the call returns once the backend has exited (without one it only signals it, and the leader
+        // could still prove its lock for a moment, legitimately).
+        const cut = await admin.query<{ gone: boolean }>(
+          `SELECT pg_terminate_backend(pid, 10000) AS gone FROM pg_stat_activity WHERE application_name = $1`,
+          [`gatehouse serve ${leaderName}`],
+        );
+        assert.ok(cut.rows.length > 0 && cut.rows.every((r) => r.gone), "the leader's session ended");
       } finally {
         await admin.end();
       }
