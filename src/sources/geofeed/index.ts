@@ -10,6 +10,7 @@ import { httpRequest, safeUrl } from '../../adapters/http.ts';
 import { matcher } from './match.ts';
 import { parseGeofeedKeeping } from './parse.ts';
 import { geofeedSchema } from './schema.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 /**
  * Prefixes from an RFC 8805 geofeed, as one address set named after the source.
@@ -28,6 +29,7 @@ export const geofeedSource = defineSource({
   type: 'geofeed',
   schema: geofeedSchema,
   create(name, config, deps) {
+    keepYoungGenerationSmall();
     const log = deps.logger.child({ source: name, type: 'geofeed' });
     const keep = matcher(config.match);
     return {
