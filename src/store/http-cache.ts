@@ -67,6 +67,8 @@ export const COMPRESS_FROM = 64 << 10;
 /** Prefixes of a compressed body: none is how JSON text can begin, so rows written as plain JSON read as before. */
 const GZIP_TEXT = 'gzip-text:';
 const GZIP_JSON = 'gzip-json:';
+/** The fastest level: a third of the default's time for a 7 MB feed, for a fifth more bytes. */
+const GZIP = { level: 1 };
 
 /**
  * The `body` column for a cache entry's body: JSON text, or for a large body its gzip in base64 behind a prefix. A
@@ -74,10 +76,10 @@ const GZIP_JSON = 'gzip-json:';
  */
 export function encodeBody(body: unknown): string {
   if (typeof body === 'string') {
-    return body.length >= COMPRESS_FROM ? GZIP_TEXT + gzipSync(body).toString('base64') : JSON.stringify(body);
+    return body.length >= COMPRESS_FROM ? GZIP_TEXT + gzipSync(body, GZIP).toString('base64') : JSON.stringify(body);
   }
   const json = JSON.stringify(body ?? null);
-  return json.length >= COMPRESS_FROM ? GZIP_JSON + gzipSync(json).toString('base64') : json;
+  return json.length >= COMPRESS_FROM ? GZIP_JSON + gzipSync(json, GZIP).toString('base64') : json;
 }
 
 /** The body {@link encodeBody} stored (or plain JSON from an older store). */
