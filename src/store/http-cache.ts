@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CacheEntry, KeyValueCache } from '../core/cache.ts';
 import type { Db } from './db.ts';
@@ -12,8 +12,10 @@ import { storeError } from './store-error.ts';
  * may carry a secret in its query string (`?token=…`). The digest is stable, so lookups and 304s work as before; it
  * also keeps secrets out of this class's error messages.
  *
- * Bodies of {@link COMPRESS_FROM} characters or more are stored gzipped ({@link encodeBody}): a feed of several MB
- * would otherwise pass whole through the embedded store's WebAssembly memory, which grows to hold it and never shrinks.
+ * Bodies of {@link COMPRESS_FROM} characters or more are stored gzipped ({@link encodeBody}), and a stored body over
+ * 64 Ki characters as parts in rows of their own, all written in one transaction: a feed of several MB would otherwise
+ * pass whole through the embedded store's WebAssembly memory, which grows to hold it and never shrinks. Parts are keyed
+ * `<key>#<generation>#<i>`; a write removes the parts of the previous one.
  */
 export class SqlHttpCache implements KeyValueCache {
   readonly #db: Db;
@@ -23,38 +25,95 @@ export class SqlHttpCache implements KeyValueCache {
   }
 
   async get(key: string): Promise<CacheEntry | undefined> {
+    const stored = storedKey(key);
     try {
       const { rows } = await this.#db.query<{ etag: string | null; last_modified: string | null; body: string }>(
         'SELECT etag, last_modified, body FROM http_cache WHERE key = $1',
-        [storedKey(key)],
+        [stored],
       );
       const row = rows[0];
       if (!row) return undefined;
+      const body = await this.#whole(stored, row.body);
+      if (body === undefined) return undefined;
       return {
         ...(row.etag === null ? {} : { etag: row.etag }),
         ...(row.last_modified === null ? {} : { lastModified: row.last_modified }),
-        body: decodeBody(row.body),
+        body: decodeBody(body),
       };
     } catch (e) {
-      throw storeError(`reading cache entry ${storedKey(key)} failed`, e);
+      throw storeError(`reading cache entry ${stored} failed`, e);
     }
   }
 
   async set(key: string, entry: CacheEntry): Promise<void> {
+    const stored = storedKey(key);
     try {
-      await this.#db.query(
-        `INSERT INTO http_cache (key, etag, last_modified, body, updated_at) VALUES ($1, $2, $3, $4, now())
-         ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
-           body = excluded.body, updated_at = excluded.updated_at`,
-        [storedKey(key), entry.etag ?? null, entry.lastModified ?? null, encodeBody(entry.body)],
-      );
-      // Stores written before keys were digested hold this entry under the key itself (a URL, maybe with a secret in
-      // it): it is superseded now, so remove it rather than keep the secret around.
-      await this.#db.query('DELETE FROM http_cache WHERE key = $1', [key]);
+      const body = encodeBody(entry.body);
+      const count = Math.ceil(body.length / PART_CHARS);
+      const generation = randomBytes(6).toString('hex');
+      await this.#db.transaction(async (tx) => {
+        await tx.query('DELETE FROM http_cache WHERE key LIKE $1', [`${stored}${PART_SEPARATOR}%`]);
+        await tx.query(
+          `INSERT INTO http_cache (key, etag, last_modified, body, updated_at) VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+             body = excluded.body, updated_at = excluded.updated_at`,
+          [
+            stored,
+            entry.etag ?? null,
+            entry.lastModified ?? null,
+            count <= 1 ? body : `${PARTS}${count}:${generation}`,
+          ],
+        );
+        for (let i = 0; count > 1 && i < count; i++) {
+          await tx.query('INSERT INTO http_cache (key, body) VALUES ($1, $2)', [
+            partKey(stored, generation, i),
+            body.slice(i * PART_CHARS, (i + 1) * PART_CHARS),
+          ]);
+        }
+        // Stores written before keys were digested hold this entry under the key itself (a URL, maybe with a secret
+        // in it): it is superseded now, so remove it rather than keep the secret around.
+        await tx.query('DELETE FROM http_cache WHERE key = $1', [key]);
+      });
     } catch (e) {
-      throw storeError(`writing cache entry ${storedKey(key)} failed`, e);
+      throw storeError(`writing cache entry ${stored} failed`, e);
     }
   }
+
+  /**
+   * The stored body of the entry whose row holds `head`: `head` itself, or the parts it names joined. Undefined when a
+   * part is missing (the entry was rewritten between the reads: a cache miss, never another entry's body).
+   */
+  async #whole(stored: string, head: string): Promise<string | undefined> {
+    const parts = /^parts:(\d+):([0-9a-f]+)$/.exec(head);
+    if (!parts) return head;
+    const out: string[] = [];
+    for (let i = 0; i < Number(parts[1]); i++) {
+      const { rows } = await this.#db.query<{ body: string }>('SELECT body FROM http_cache WHERE key = $1', [
+        partKey(stored, parts[2] as string, i),
+      ]);
+      if (rows[0] === undefined) return undefined;
+      out.push(rows[0].body);
+    }
+    return out.join('');
+  }
+}
+
+/**
+ * A stored body longer than this is written as parts of this many characters, each its own row. The embedded store
+ * grows its WebAssembly memory, which never shrinks, by several times the largest value one statement carries: a 2 MB
+ * body in one row cost 30–45 MB of RSS, in parts of 64 Ki characters 4–15 MB.
+ */
+const PART_CHARS = 64 << 10;
+/** The head row of a body in parts: `parts:<count>:<generation>`; no JSON text and no compressed body begins so. */
+const PARTS = 'parts:';
+const PART_SEPARATOR = '#';
+
+/**
+ * Key of part `i` of a body written as `generation`. Each write has its own generation, so a reader that meets a
+ * concurrent rewrite finds a part missing rather than mixing two bodies.
+ */
+function partKey(stored: string, generation: string, i: number): string {
+  return `${stored}${PART_SEPARATOR}${generation}${PART_SEPARATOR}${i}`;
 }
 
 /** The key as the `http_cache` table holds it: `sha256:` and the hex digest of the plugin's key. */

@@ -24,13 +24,23 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** What the `http_cache` table holds for `key`. */
+/** What the `http_cache` table holds for `key`: its own row's body, and the rows of its parts in order. */
+async function storedRows(key: string): Promise<{ head: string; parts: string[] }> {
+  const { rows } = await store.db.query<{ key: string; body: string }>(
+    `SELECT key, body FROM http_cache WHERE key = $1 OR key LIKE $1 || '#%'`,
+    [storedKey(key)],
+  );
+  const head = rows.find((r) => r.key === storedKey(key));
+  assert.ok(head, `a row for ${key}`);
+  const index = (k: string) => Number(k.slice(k.lastIndexOf('#') + 1));
+  const parts = rows.filter((r) => r !== head).sort((a, b) => index(a.key) - index(b.key));
+  return { head: head.body, parts: parts.map((r) => r.body) };
+}
+
+/** The body as stored, its parts joined. */
 async function storedBody(key: string): Promise<string> {
-  const { rows } = await store.db.query<{ body: string }>('SELECT body FROM http_cache WHERE key = $1', [
-    storedKey(key),
-  ]);
-  assert.equal(rows.length, 1);
-  return (rows[0] as { body: string }).body;
+  const { head, parts } = await storedRows(key);
+  return parts.length === 0 ? head : parts.join('');
 }
 
 /** A geofeed of `n` lines, with characters outside ASCII in it. */
@@ -43,6 +53,7 @@ describe('bodies in the HTTP cache', () => {
     assert.ok(body.length > COMPRESS_FROM);
     await store.cache.set('big-text', { etag: '"a"', body });
     const stored = await storedBody('big-text');
+    assert.match(stored, /^gzip-text:/);
     assert.ok(stored.length < body.length / 4, `stored ${stored.length} characters for a body of ${body.length}`);
     assert.deepEqual(await store.cache.get('big-text'), { etag: '"a"', body });
   });
@@ -53,6 +64,37 @@ describe('bodies in the HTTP cache', () => {
     const stored = await storedBody('big-json');
     assert.ok(stored.length < JSON.stringify(body).length / 4);
     assert.deepEqual(await store.cache.get('big-json'), { lastModified: 'Mon, 01 Jan 2024 00:00:00 GMT', body });
+  });
+
+  it('writes a stored body over 64 Ki characters as parts in rows of their own, and the next write replaces them', async () => {
+    const first = feed(60_000) + '\n# first';
+    await store.cache.set('parts', { etag: '"1"', body: first });
+    const one = await storedRows('parts');
+    assert.match(one.head, /^parts:\d+:[0-9a-f]+$/);
+    assert.ok(one.parts.length >= 2, `${one.parts.length} parts`);
+    assert.ok(one.parts.every((p) => p.length <= 64 << 10));
+    assert.match(one.parts.join(''), /^gzip-text:/);
+    assert.deepEqual(await store.cache.get('parts'), { etag: '"1"', body: first });
+
+    const second = feed(40_000) + '\n# second';
+    await store.cache.set('parts', { etag: '"2"', body: second });
+    const two = await storedRows('parts');
+    assert.notEqual(two.head, one.head, 'a new generation');
+    assert.deepEqual(await store.cache.get('parts'), { etag: '"2"', body: second });
+
+    await store.cache.set('parts', { etag: '"3"', body: 'small' });
+    assert.deepEqual(await storedRows('parts'), { head: '"small"', parts: [] }, 'no part of an earlier write is left');
+    assert.deepEqual(await store.cache.get('parts'), { etag: '"3"', body: 'small' });
+  });
+
+  it('reads an entry with a part missing as no entry, never as another body', async () => {
+    await store.cache.set('torn', { etag: '"t"', body: feed(60_000) });
+    const { rows } = await store.db.query<{ key: string }>(`SELECT key FROM http_cache WHERE key LIKE $1 || '#%'`, [
+      storedKey('torn'),
+    ]);
+    assert.ok(rows.length >= 2);
+    await store.db.query('DELETE FROM http_cache WHERE key = $1', [(rows[1] as { key: string }).key]);
+    assert.equal(await store.cache.get('torn'), undefined);
   });
 
   it('stores small bodies as plain JSON, as older versions read them', async () => {
