@@ -143,9 +143,20 @@ export function encodeBody(body: unknown): string {
 
 /** The body {@link encodeBody} stored (or plain JSON from an older store). */
 export function decodeBody(stored: string): unknown {
-  if (stored.startsWith(GZIP_TEXT)) return gunzipSync(Buffer.from(stored.slice(GZIP_TEXT.length), 'base64')).toString();
-  if (stored.startsWith(GZIP_JSON)) {
-    return JSON.parse(gunzipSync(Buffer.from(stored.slice(GZIP_JSON.length), 'base64')).toString()) as unknown;
-  }
+  if (stored.startsWith(GZIP_TEXT)) return gunzipWhole(stored.slice(GZIP_TEXT.length)).toString();
+  if (stored.startsWith(GZIP_JSON))
+    return JSON.parse(gunzipWhole(stored.slice(GZIP_JSON.length)).toString()) as unknown;
   return JSON.parse(stored) as unknown;
+}
+
+/**
+ * Inflates base64 gzip into one buffer of its own size: the gzip trailer states the size (modulo 4 GiB), so the
+ * output is written into one chunk instead of chunks then joined into a second copy. A trailer that states too little
+ * or too much only costs the copy again.
+ */
+function gunzipWhole(base64: string): Buffer {
+  const gz = Buffer.from(base64, 'base64');
+  const size = gz.length >= 4 ? gz.readUInt32LE(gz.length - 4) : 0;
+  // Bounded, so a damaged trailer cannot ask for GBs up front; a larger body is inflated in chunks as before.
+  return gunzipSync(gz, { chunkSize: Math.min(Math.max(64, size), 64 << 20) });
 }

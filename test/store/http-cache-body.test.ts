@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { geofeedSource } from '../../src/sources/geofeed/index.ts';
-import { COMPRESS_FROM, storedKey } from '../../src/store/http-cache.ts';
+import { gzipSync } from 'node:zlib';
+import { COMPRESS_FROM, decodeBody, storedKey } from '../../src/store/http-cache.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
 import { testDeps } from '../../src/testing/plugin-deps.ts';
 
@@ -95,6 +96,19 @@ describe('bodies in the HTTP cache', () => {
     assert.ok(rows.length >= 2);
     await store.db.query('DELETE FROM http_cache WHERE key = $1', [(rows[1] as { key: string }).key]);
     assert.equal(await store.cache.get('torn'), undefined);
+  });
+
+  it('decodes a compressed body by the size its gzip trailer states, and refuses one whose trailer is damaged', () => {
+    const body = feed(20_000);
+    const gz = gzipSync(body);
+    const size = Buffer.byteLength(body);
+    for (const stated of [0, 10, size, 0xffffffff]) {
+      gz.writeUInt32LE(stated, gz.length - 4);
+      // Sizes the output buffer (4 GiB - 1 is not allocated: bounded); gunzip checks it against what it inflated.
+      const stored = `gzip-text:${gz.toString('base64')}`;
+      if (stated === size) assert.equal(decodeBody(stored), body);
+      else assert.throws(() => decodeBody(stored), /incorrect length check/);
+    }
   });
 
   it('stores small bodies as plain JSON, as older versions read them', async () => {
