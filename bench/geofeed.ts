@@ -110,6 +110,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-geofeed-'));
 const row = (label: string, value: string) => process.stdout.write(`  ${label.padEnd(58)} ${value}\n`);
 const ms = (v: number) => `${v.toFixed(0).padStart(6)} ms`;
 const mb = (kb: number) => `${(kb / 1024).toFixed(0).padStart(6)} MB`;
+const signedMb = (kb: number) => `${kb < 0 ? '−' : '+'}${Math.abs(kb / 1024).toFixed(0)} MB`;
 
 try {
   // 1. The plan path in a child process.
@@ -249,7 +250,7 @@ sources:
   row('peak RSS of each run', cliFull.peaks.map((kb) => (kb / 1024).toFixed(0)).join(', ') + ' MB');
   row(
     'feed with an ETag, first run (downloads, caches the body)',
-    `${mb(etagFirst)}  (+${((etagFirst - cliFull.peakRssKb) / 1024).toFixed(0)} MB over the feed without one)`,
+    `${mb(etagFirst)}  (${signedMb(etagFirst - cliFull.peakRssKb)} against the feed without one)`,
   );
   row(
     `feed with an ETag, ${etag304.length} runs answered 304 (body from the store)`,
