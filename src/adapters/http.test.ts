@@ -183,6 +183,60 @@ describe('httpRequest', () => {
   });
 });
 
+describe('httpRequest body', () => {
+  it('decodes a body of many chunks without Content-Length, characters split across chunks included', async () => {
+    const text = `${'a,b\n'.repeat(40_000)}Zürich,€,𝄞\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    script = [
+      (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/csv' });
+        // Odd-sized writes, so the multi-byte characters at the end are cut between chunks.
+        for (let at = 0; at < bytes.length; at += 7777) res.write(bytes.subarray(at, at + 7777));
+        res.end();
+      },
+    ];
+    const res = await httpRequest({ url: `${base}/chunked`, ...fast });
+    assert.equal(res.body, text);
+  });
+
+  it('decodes a body with Content-Length, and an empty one', async () => {
+    script = [reply(200, 'prefix,CH,CH-ZH,Zürich,'), reply(200, '')];
+    assert.equal((await httpRequest({ url: `${base}/a`, ...fast })).body, 'prefix,CH,CH-ZH,Zürich,');
+    assert.equal((await httpRequest({ url: `${base}/b`, ...fast })).body, '');
+  });
+
+  it('refuses a body whose Content-Length passes the cap before reading any of it', async () => {
+    // Headers announce 2000 bytes and the body never comes: waiting for it would run into the timeout.
+    script = [(_req, res) => res.writeHead(200, { 'content-length': '2000' }).write('x')];
+    const t0 = performance.now();
+    const big = await rejection(httpRequest({ url: `${base}/declared`, maxBodyBytes: 1000, ...fast }));
+    assert.match(big.message, /larger than 1000 bytes/);
+    assert.equal(big.code, 'SOURCE_INCOMPLETE');
+    assert.equal(big.terminal, true);
+    assert.ok(performance.now() - t0 < fast.timeoutMs);
+  });
+
+  it('refuses a body without Content-Length at the chunk that passes the cap', async () => {
+    let sent = 0;
+    script = [
+      (_req, res) => {
+        res.writeHead(200);
+        // Bounded: the client stops reading at the cap; the server stops after 64 chunks whatever happens.
+        const more = () => {
+          if (sent >= 64 || res.destroyed) return void res.end();
+          sent++;
+          res.write('y'.repeat(1000), () => setImmediate(more));
+        };
+        more();
+      },
+    ];
+    const big = await rejection(httpRequest({ url: `${base}/stream`, maxBodyBytes: 5000, ...fast }));
+    assert.match(big.message, /larger than 5000 bytes/);
+    assert.equal(big.terminal, true);
+    assert.equal(hits.length, 1);
+  });
+});
+
 describe('helpers', () => {
   it('parses Retry-After as seconds or HTTP date', () => {
     const now = Date.parse('2025-01-01T00:00:00Z');

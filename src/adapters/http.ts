@@ -19,7 +19,7 @@ export interface HttpRequest {
   readonly baseDelayMs?: number;
   /** Default 10 s. */
   readonly maxDelayMs?: number;
-  /** A response body larger than this fails the request (not retried). Default 32 MiB. */
+  /** A response body larger than this fails the request (not retried). Default 32 MiB; at most 1 GiB. */
   readonly maxBodyBytes?: number;
   /** Retry non-idempotent methods (POST, PATCH) after errors that may have reached the server. Default false. */
   readonly retryUnsafe?: boolean;
@@ -194,6 +194,24 @@ async function attemptOnce(
   return { status: res.status, headers: res.headers, body, attempts: attempt };
 }
 
+/** ES2024's resizable `ArrayBuffer` (Node ≥ 20), which the project's TypeScript lib does not declare yet. */
+interface ResizableArrayBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+}
+const ResizableArrayBuffer = ArrayBuffer as unknown as new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableArrayBuffer;
+
+/** Above this no body can become a string anyway (V8 strings hold at most about 2^29 characters). */
+const MAX_BODY_BYTES = 1 << 30;
+
+/**
+ * The body as text, holding at most one whole copy of its bytes at a time: they go into one growable buffer (sized by
+ * `Content-Length` when the server sends one), which is decoded once and released at once rather than at the next
+ * garbage collection. A body that would pass `max` is refused before its bytes are buffered: when `Content-Length` says
+ * so, before reading any; otherwise at the chunk that would pass it.
+ */
 async function readCapped(
   res: Response,
   max: number,
@@ -202,24 +220,38 @@ async function readCapped(
   attempts: number,
 ): Promise<string> {
   if (!res.body) return '';
+  const limit = Math.max(0, Math.min(max, MAX_BODY_BYTES));
   const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new HttpError(code, `${where}: response body larger than ${max} bytes`, {
-        status: res.status,
-        attempts,
-        terminal: true,
-      });
+  const tooLarge = async () => {
+    await reader.cancel().catch(() => undefined);
+    return new HttpError(code, `${where}: response body larger than ${limit} bytes`, {
+      status: res.status,
+      attempts,
+      terminal: true,
+    });
+  };
+  // A declared length is only a size hint: a compressed body decodes to more bytes than it declares.
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (res.headers.get('content-encoding') === null && declared > limit) throw await tooLarge();
+  // Reserved up to the limit, committed only as it grows.
+  const buffer = new ResizableArrayBuffer(Number.isSafeInteger(declared) && declared <= limit ? declared : 0, {
+    maxByteLength: limit,
+  });
+  try {
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const next = size + value.byteLength;
+      if (next > limit) throw await tooLarge();
+      if (next > buffer.byteLength) buffer.resize(Math.min(limit, Math.max(next, buffer.byteLength * 2, 64 << 10)));
+      new Uint8Array(buffer, size, value.byteLength).set(value);
+      size = next;
     }
-    chunks.push(value);
+    return new TextDecoder().decode(new Uint8Array(buffer, 0, size));
+  } finally {
+    buffer.resize(0);
   }
-  return new TextDecoder().decode(Buffer.concat(chunks));
 }
 
 function isRetryableStatus(status: number): boolean {

@@ -98,6 +98,24 @@ describe('geofeed source', () => {
     assert.equal(uncached.complete, false, 'a 304 without a cached body is not a feed');
   });
 
+  it('a changed feed (200 with a new ETag) is read as the new feed and replaces the cached one', async () => {
+    const cache = new MemoryCache();
+    const changed = '203.0.113.0/24,US,US-NY,New York,\n';
+    answers = [
+      { status: 200, body: FEED, headers: { etag: '"v1"' } },
+      { status: 200, body: changed, headers: { etag: '"v2"' } },
+      { status: 304, body: '' },
+    ];
+    await read({ url: `${base}/f` }, cache);
+    assert.deepEqual(prefixes(await read({ url: `${base}/f` }, cache)), ['203.0.113.0/24']);
+    assert.deepEqual(prefixes(await read({ url: `${base}/f` }, cache)), ['203.0.113.0/24']);
+    assert.deepEqual(
+      seen.map((h) => h['if-none-match']),
+      [undefined, '"v1"', '"v2"'],
+    );
+    assert.deepEqual(cache.entries.get(`geofeed:${base}/f`), { body: changed, etag: '"v2"' });
+  });
+
   it('reads a file relative to the config directory', async () => {
     const r = await read({ file: 'feeds/geo.csv', match: { region: ['DE-BE'] } });
     assert.deepEqual(prefixes(r), ['198.51.100.0/24']);

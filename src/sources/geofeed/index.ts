@@ -10,6 +10,7 @@ import { httpRequest, safeUrl } from '../../adapters/http.ts';
 import { matcher } from './match.ts';
 import { parseGeofeedKeeping } from './parse.ts';
 import { geofeedSchema } from './schema.ts';
+import { keepYoungGenerationSmall } from './young-generation.ts';
 
 /**
  * Prefixes from an RFC 8805 geofeed, as one address set named after the source.
@@ -28,6 +29,7 @@ export const geofeedSource = defineSource({
   type: 'geofeed',
   schema: geofeedSchema,
   create(name, config, deps) {
+    keepYoungGenerationSmall();
     const log = deps.logger.child({ source: name, type: 'geofeed' });
     const keep = matcher(config.match);
     return {
@@ -44,7 +46,7 @@ export const geofeedSource = defineSource({
         if (config.url !== undefined) {
           origin = `source ${name}: ${safeUrl(config.url)}`;
           const cacheKey = `geofeed:${config.url}`;
-          const cached = await deps.cache.get(cacheKey).catch(() => undefined);
+          let cached = await deps.cache.get(cacheKey).catch(() => undefined);
           try {
             const res = await httpRequest({
               url: config.url,
@@ -64,6 +66,8 @@ export const geofeedSource = defineSource({
             if (res.status === 304 && typeof cached?.body === 'string') {
               text = cached.body;
             } else if (res.status === 200) {
+              // A new download is cached and parsed without the previous body (MBs) still held.
+              cached = undefined;
               text = res.body;
               const etag = res.headers.get('etag');
               const lastModified = res.headers.get('last-modified');
