@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredContext } from './contracts.ts';
-import type { ResolvedSource } from './model.ts';
+import type { Group, Person, ResolvedSource } from './model.ts';
+import { rng } from '../testing/rng.ts';
 import { byNumericAccount, formatGroupRef, indexPeople, parseGroupRef, resolveGroup } from './people.ts';
 
 function ctx(sources: Record<string, Partial<ResolvedSource>>): DesiredContext {
@@ -380,6 +381,55 @@ describe('people', () => {
         name,
       );
       assert.deepEqual(r.problems, problems, name);
+    }
+  });
+
+  // Targets keep what they work out per person in arrays by index position, read per membership through the group's
+  // positions: those must name exactly the people a lookup by id finds, whatever the sources, merges, order and
+  // unknown members.
+  it('a resolved group carries the position of each member in the index list (table, random sources)', () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const rand = rng(seed);
+      const person = (i: number): Person => ({
+        id: `p${Math.floor(rand() * 40)}`,
+        accounts: {
+          ...(rand() < 0.5 ? { github: 100 + (i % 7) } : {}),
+          ...(rand() < 0.5 ? { ldap: `u${i % 5}` } : {}),
+        },
+      });
+      const peopleOf = (n: number) => Array.from({ length: n }, (_, i) => person(i));
+      const group = (name: string): Group => ({
+        name,
+        members: Array.from({ length: Math.floor(rand() * 30) }, () => `p${Math.floor(rand() * 50)}`),
+      });
+      const c = ctx({
+        a: { facts: { people: peopleOf(30), groups: [group('x'), group('y')] } },
+        b: { facts: { people: peopleOf(20), groups: [group('x')] } },
+      });
+      for (const sources of [['a'], ['b'], ['a', 'b'], ['b', 'a']]) {
+        const idx = indexPeople(c, sources);
+        assert.deepEqual(
+          idx.list.map((p) => p.id),
+          [...idx.byId.keys()],
+          `${seed} ${sources.join()}: list`,
+        );
+        for (const [i, p] of idx.list.entries()) assert.equal(idx.positionOf.get(p.id), i);
+        for (const ref of ['a/x', 'a/y', 'b/x']) {
+          const g = resolveGroup(c, parseGroupRef(ref)!, idx);
+          const ids = [
+            ...new Set(c.sources.get(ref.slice(0, 1))!.facts.groups!.find((x) => x.name === ref.slice(2))!.members),
+          ].sort();
+          const simple = ids.map((id) => idx.byId.get(id)).filter((p) => p !== undefined);
+          assert.deepEqual(g.members, simple, `${seed} ${sources.join()} ${ref}: members`);
+          assert.deepEqual(
+            g.unknown,
+            ids.filter((id) => !idx.byId.has(id)),
+            `${seed} ${sources.join()} ${ref}: unknown`,
+          );
+          assert.equal(g.positions.length, g.members.length);
+          for (const [i, p] of g.members.entries()) assert.equal(idx.list[g.positions[i]!], p, `${seed} ${ref} ${i}`);
+        }
+      }
     }
   });
 });

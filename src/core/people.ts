@@ -34,6 +34,11 @@ export function formatGroupRef(ref: GroupRef): string {
 
 /** Every person the named sources declare, by person id. */
 export interface PeopleIndex {
+  /** Each person once, in the order first declared (sources in the order named, each in its own order). */
+  readonly list: readonly Person[];
+  /** The position in `list` of each person id. */
+  readonly positionOf: ReadonlyMap<string, number>;
+  /** The same people by id (made on first use: planning reads `list` and `positionOf`). */
   readonly byId: ReadonlyMap<string, Person>;
   /** Human-readable problems: the same person id declared differently by two sources (the first one is kept). */
   readonly problems: readonly string[];
@@ -72,7 +77,8 @@ interface PeopleMemo {
 const peopleIndexes = new WeakMap<readonly Person[], Map<string, PeopleMemo>>();
 
 function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly Person[] | undefined)[]): PeopleIndex {
-  const byId = new Map<string, Person>();
+  const list: Person[] = [];
+  const positionOf = new Map<string, number>();
   const problems: string[] = [];
   // Which source first declared each person: only a conflict names it, so it is looked up then, not kept for all.
   let origins: Map<string, string> | undefined;
@@ -88,15 +94,17 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
   };
   for (const [i, name] of sources.entries()) {
     for (const p of lists[i] ?? []) {
-      const seen = byId.get(p.id);
-      if (!seen) {
-        byId.set(p.id, p);
+      const at = positionOf.get(p.id);
+      const seen = at === undefined ? undefined : (list[at] as Person);
+      if (at === undefined || seen === undefined) {
+        positionOf.set(p.id, list.length);
+        list.push(p);
       } else if (sameAccounts(seen.accounts, p.accounts)) {
         continue;
       } else if (compatible(seen.accounts, p.accounts)) {
         // A later source only adds accounts the first left out (an approved link adding the GitHub id to a Discord
         // member): the same human, completed. The first declaration's display name and attributes stay.
-        byId.set(p.id, { ...seen, accounts: mergeAccounts(seen.accounts, p.accounts) });
+        list[at] = { ...seen, accounts: mergeAccounts(seen.accounts, p.accounts) };
       } else {
         problems.push(
           `person ${p.id} is declared by ${origin.get(p.id)} and ${name} with different accounts; using ${origin.get(p.id)}`,
@@ -104,7 +112,15 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
       }
     }
   }
-  return { byId, problems };
+  let byId: Map<string, Person> | undefined;
+  return {
+    list,
+    positionOf,
+    get byId() {
+      return (byId ??= new Map(list.map((p) => [p.id, p])));
+    },
+    problems,
+  };
 }
 
 /** A group resolved to people. */
@@ -118,15 +134,24 @@ export interface ResolvedGroup {
   readonly status: 'found' | 'missing' | 'unavailable';
   /** Members that resolved to a known person, sorted by person id. */
   readonly members: readonly Person[];
+  /**
+   * The position in the index's `list` of each of `members` (parallel to it): what a target works out per person can
+   * be kept in arrays by position, without a lookup per membership.
+   */
+  readonly positions: Int32Array;
   /** Member ids no indexed source declares. */
   readonly unknown: readonly string[];
 }
 
+/**
+ * The members of `ref` as people of the index (sorted by person id, each once, with their positions in the index's
+ * `list`), and the member ids the index lacks. Resolved once per group and index, kept weakly by both.
+ */
 export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleIndex): ResolvedGroup {
   const source: ResolvedSource | undefined = ctx.sources.get(ref.source);
-  if (!source || source.status === 'missing') return { ref, status: 'unavailable', members: [], unknown: [] };
+  if (!source || source.status === 'missing') return { ref, status: 'unavailable', ...NOBODY };
   const group = source.facts.groups && findGroup(source.facts.groups, ref.group);
-  if (!group) return { ref, status: 'missing', members: [], unknown: [] };
+  if (!group) return { ref, status: 'missing', ...NOBODY };
   // Targets of one run share the people index (indexPeople) and name the same groups (a team and an LDAP group of
   // one role, everyone as the org and as a base role): a group is resolved once per index, kept weakly by both.
   let resolved = resolvedGroups.get(people);
@@ -136,22 +161,37 @@ export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleI
   }
   let found = resolved.get(group);
   if (!found) {
+    const ids = distinctSorted(group);
     const members: Person[] = [];
     const unknown: string[] = [];
-    for (const id of distinctSorted(group)) {
-      const p = people.byId.get(id);
-      if (p) members.push(p);
-      else unknown.push(id);
+    const positions = new Int32Array(ids.length);
+    const { list, positionOf } = people;
+    for (const id of ids) {
+      const at = positionOf.get(id);
+      if (at === undefined) unknown.push(id);
+      else {
+        positions[members.length] = at;
+        members.push(list[at] as Person);
+      }
     }
-    found = { members, unknown };
+    found = {
+      members,
+      unknown,
+      positions: members.length === ids.length ? positions : positions.slice(0, members.length),
+    };
     resolved.set(group, found);
   }
-  return { ref, status: 'found', members: found.members, unknown: found.unknown };
+  return { ref, status: 'found', members: found.members, unknown: found.unknown, positions: found.positions };
 }
+
+const NOBODY = { members: [], unknown: [], positions: new Int32Array(0) } as const;
 
 const resolvedGroups = new WeakMap<
   PeopleIndex,
-  WeakMap<Group, { readonly members: readonly Person[]; readonly unknown: readonly string[] }>
+  WeakMap<
+    Group,
+    { readonly members: readonly Person[]; readonly unknown: readonly string[]; readonly positions: Int32Array }
+  >
 >();
 
 // Facts are immutable once read (every type in model.ts is readonly), and one run resolves the same groups for every

@@ -18,7 +18,7 @@ import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types
  */
 export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubDesired {
   const people = indexPeople(ctx, peopleSources(config));
-  const accounts = byNumericAccount(people.byId.values(), 'github');
+  const accounts = byNumericAccount(people.list, 'github');
   // A claim that is not contested is its claimant's own (byAccount holds every person of the index with an id that
   // nobody else claims): only when some account is contested does a member's claim need looking up.
   const contested = accounts.problems.length > 0;

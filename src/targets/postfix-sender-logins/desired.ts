@@ -195,15 +195,17 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
  * nearly always is already: then it is walked as it is, without sorting 100k ids each run.
  */
 function byIdOrder(index: PeopleIndex): Iterable<Person> {
-  let prev: string | undefined;
-  for (const id of index.byId.keys()) {
-    if (prev !== undefined && !(prev < id)) {
+  const { list } = index;
+  for (let i = 1; i < list.length; i++) {
+    if (!((list[i - 1] as Person).id < (list[i] as Person).id)) {
       // The default sort of strings is code unit order, and faster than a comparator.
-      return [...index.byId.keys()].sort().map((k) => index.byId.get(k) as Person);
+      return list
+        .map((p) => p.id)
+        .sort()
+        .map((k) => list[index.positionOf.get(k) as number] as Person);
     }
-    prev = id;
   }
-  return index.byId.values();
+  return list;
 }
 
 /** Which source first declared each person: the origin named when one of their values is refused. */
