@@ -432,4 +432,19 @@ describe('people', () => {
       }
     }
   });
+
+  // Resolving a group against an index led by the same source reuses the positions found against the other index;
+  // a member the lead does not declare is still found when the second index's later source declares them.
+  it('a group resolved against [a] and then [a, b] finds in b the member a lacks', () => {
+    const c = ctx({
+      a: { facts: { people: [{ id: 'p1', accounts: {} }], groups: [{ name: 'g', members: ['p1', 'p2'] }] } },
+      b: { facts: { people: [{ id: 'p2', accounts: { github: 2 } }] } },
+    });
+    const ref = { source: 'a', group: 'g' };
+    const alone = resolveGroup(c, ref, indexPeople(c, ['a']));
+    assert.deepEqual([alone.members.map((p) => p.id), alone.unknown], [['p1'], ['p2']]);
+    const both = indexPeople(c, ['a', 'b']);
+    const g = resolveGroup(c, ref, both);
+    assert.deepEqual([g.members.map((p) => p.id), g.unknown, [...g.positions]], [['p1', 'p2'], [], [0, 1]]);
+  });
 });

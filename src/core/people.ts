@@ -92,8 +92,11 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
       return origins.get(id);
     },
   };
+  let lead: readonly Person[] | undefined;
   for (const [i, name] of sources.entries()) {
-    for (const p of lists[i] ?? []) {
+    const people = lists[i];
+    if (people && lead === undefined) lead = people;
+    for (const p of people ?? []) {
       const at = positionOf.get(p.id);
       const seen = at === undefined ? undefined : (list[at] as Person);
       if (at === undefined || seen === undefined) {
@@ -113,7 +116,7 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
     }
   }
   let byId: Map<string, Person> | undefined;
-  return {
+  const index: PeopleIndex = {
     list,
     positionOf,
     get byId() {
@@ -121,7 +124,14 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
     },
     problems,
   };
+  // When the first list's ids are distinct, its people are the first positions of the list, in its order.
+  if (lead && lead.length <= list.length && lead.every((p, i) => (list[i] as Person).id === p.id))
+    leadingLists.set(index, lead);
+  return index;
 }
+
+/** Per index whose first positions are exactly the people of a source's list, in order: that list. */
+const leadingLists = new WeakMap<PeopleIndex, readonly Person[]>();
 
 /** A group resolved to people. */
 export interface ResolvedGroup {
@@ -161,38 +171,86 @@ export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleI
   }
   let found = resolved.get(group);
   if (!found) {
-    const ids = distinctSorted(group);
-    const members: Person[] = [];
-    const unknown: string[] = [];
-    const positions = new Int32Array(ids.length);
-    const { list, positionOf } = people;
-    for (const id of ids) {
-      const at = positionOf.get(id);
-      if (at === undefined) unknown.push(id);
-      else {
-        positions[members.length] = at;
-        members.push(list[at] as Person);
-      }
-    }
-    found = {
-      members,
-      unknown,
-      positions: members.length === ids.length ? positions : positions.slice(0, members.length),
-    };
+    found = resolveInLead(group, people) ?? resolveById(group, people);
     resolved.set(group, found);
   }
   return { ref, status: 'found', members: found.members, unknown: found.unknown, positions: found.positions };
 }
 
+interface Resolution {
+  readonly members: readonly Person[];
+  readonly unknown: readonly string[];
+  readonly positions: Int32Array;
+}
+
+/** Each member id looked up in the index. */
+function resolveById(group: Group, people: PeopleIndex): Resolution {
+  const ids = distinctSorted(group);
+  const members: Person[] = [];
+  const unknown: string[] = [];
+  const positions = new Int32Array(ids.length);
+  const { list, positionOf } = people;
+  for (const id of ids) {
+    const at = positionOf.get(id);
+    if (at === undefined) unknown.push(id);
+    else {
+      positions[members.length] = at;
+      members.push(list[at] as Person);
+    }
+  }
+  const resolution = {
+    members,
+    unknown,
+    positions: members.length === ids.length ? positions : positions.slice(0, members.length),
+  };
+  // What any index led by the same list can reuse: the members that are its people, by position, and the others.
+  const lead = leadingLists.get(people);
+  if (lead) {
+    let inLead = resolution.positions;
+    let outside = unknown;
+    if (inLead.some((at) => at >= lead.length)) {
+      inLead = inLead.filter((at) => at < lead.length);
+      outside = ids.filter((id) => !((positionOf.get(id) ?? lead.length) < lead.length));
+    }
+    let byGroup = inLeadingLists.get(lead);
+    if (!byGroup) {
+      byGroup = new WeakMap();
+      inLeadingLists.set(lead, byGroup);
+    }
+    byGroup.set(group, { positions: inLead, outside });
+  }
+  return resolution;
+}
+
+/**
+ * Several targets index different sources led by the same one (GitHub by an LDAP directory and the links, LDAP groups
+ * and mail by the directory alone): their first positions are that source's people, in its order. A group already
+ * resolved against one such index is resolved against another by those positions, without a lookup per member,
+ * unless one of the ids outside the lead is declared by this index (then each id is looked up).
+ */
+function resolveInLead(group: Group, people: PeopleIndex): Resolution | undefined {
+  const lead = leadingLists.get(people);
+  const known = lead && inLeadingLists.get(lead)?.get(group);
+  if (!known) return undefined;
+  for (const id of known.outside) if (people.positionOf.has(id)) return undefined;
+  const { list } = people;
+  const members = new Array<Person>(known.positions.length);
+  for (let i = 0; i < members.length; i++) members[i] = list[known.positions[i] as number] as Person;
+  return { members, unknown: known.outside, positions: known.positions };
+}
+
+/**
+ * Per leading list, per group: the positions in that list of the members it declares (sorted by id), and the other
+ * member ids, sorted.
+ */
+const inLeadingLists = new WeakMap<
+  readonly Person[],
+  WeakMap<Group, { readonly positions: Int32Array; readonly outside: readonly string[] }>
+>();
+
 const NOBODY = { members: [], unknown: [], positions: new Int32Array(0) } as const;
 
-const resolvedGroups = new WeakMap<
-  PeopleIndex,
-  WeakMap<
-    Group,
-    { readonly members: readonly Person[]; readonly unknown: readonly string[]; readonly positions: Int32Array }
-  >
->();
+const resolvedGroups = new WeakMap<PeopleIndex, WeakMap<Group, Resolution>>();
 
 // Facts are immutable once read (every type in model.ts is readonly), and one run resolves the same groups for every
 // target: with 1k groups and 100k people, looking a group up by scanning the list, and sorting a large group's members
