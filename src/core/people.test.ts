@@ -447,4 +447,48 @@ describe('people', () => {
     const g = resolveGroup(c, ref, both);
     assert.deepEqual([g.members.map((p) => p.id), g.unknown, [...g.positions]], [['p1', 'p2'], [], [0, 1]]);
   });
+
+  // An index of several sources starts from the index of the first alone: what that one found (a person declared
+  // twice by it) is part of the larger index too, whichever is made first.
+  it('an index of [a, b] keeps the problems of a alone, made before it or not', () => {
+    const facts = () => ({
+      a: {
+        facts: {
+          people: [
+            { id: 'alice', accounts: { github: 1 } },
+            { id: 'alice', accounts: { github: 2 } },
+            { id: 'bob', accounts: {} },
+          ],
+        },
+      },
+      b: {
+        facts: {
+          people: [
+            { id: 'bob', accounts: { github: 3 } },
+            { id: 'carol', accounts: {} },
+          ],
+        },
+      },
+    });
+    const twice = 'person alice is declared by a and a with different accounts; using a';
+    const c1 = ctx(facts());
+    assert.deepEqual(indexPeople(c1, ['a']).problems, [twice]);
+    const c2 = ctx(facts());
+    for (const c of [c1, c2]) {
+      const idx = indexPeople(c, ['a', 'b']);
+      assert.deepEqual(idx.problems, [twice]);
+      assert.deepEqual(
+        idx.list.map((p) => [p.id, p.accounts.github]),
+        [
+          ['alice', 1],
+          ['bob', 3],
+          ['carol', undefined],
+        ],
+      );
+      assert.deepEqual(
+        ['alice', 'bob', 'carol', 'dave'].map((id) => idx.positionOf.get(id)),
+        [0, 1, 2, undefined],
+      );
+    }
+  });
 });

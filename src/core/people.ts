@@ -37,11 +37,17 @@ export interface PeopleIndex {
   /** Each person once, in the order first declared (sources in the order named, each in its own order). */
   readonly list: readonly Person[];
   /** The position in `list` of each person id. */
-  readonly positionOf: ReadonlyMap<string, number>;
+  readonly positionOf: PositionLookup;
   /** The same people by id (made on first use: planning reads `list` and `positionOf`). */
   readonly byId: ReadonlyMap<string, Person>;
   /** Human-readable problems: the same person id declared differently by two sources (the first one is kept). */
   readonly problems: readonly string[];
+}
+
+/** Positions by person id (a map, or a map of the leading source's people and one of the rest). */
+export interface PositionLookup {
+  get(id: string): number | undefined;
+  has(id: string): boolean;
 }
 
 /**
@@ -65,7 +71,10 @@ export function indexPeople(ctx: DesiredContext, sources: readonly string[]): Pe
   }
   const memo = memos.get(key);
   if (memo && memo.lists.length === lists.length && memo.lists.every((l, i) => l === lists[i])) return memo.index;
-  const index = buildPeopleIndex(sources, lists);
+  // An index of several sources starts as the index of its first one (another target may index it alone; a directory
+  // and its links, and the directory for LDAP groups and mail): that one's 100k positions are found once, not again.
+  const lead = lists[0] && sources.length > 1 ? indexPeople(ctx, sources.slice(0, 1)) : undefined;
+  const index = buildPeopleIndex(sources, lists, lead);
   memos.set(key, { lists, index });
   return index;
 }
@@ -76,10 +85,25 @@ interface PeopleMemo {
 }
 const peopleIndexes = new WeakMap<readonly Person[], Map<string, PeopleMemo>>();
 
-function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly Person[] | undefined)[]): PeopleIndex {
-  const list: Person[] = [];
-  const positionOf = new Map<string, number>();
-  const problems: string[] = [];
+/**
+ * Indexes the people of `lists` (of `sources`, in that order). With `lead`, the index of the first source alone: the
+ * result starts from its state (its people, positions and problems) and only the other sources are read.
+ */
+function buildPeopleIndex(
+  sources: readonly string[],
+  lists: readonly (readonly Person[] | undefined)[],
+  lead?: PeopleIndex,
+): PeopleIndex {
+  const list: Person[] = lead ? lead.list.slice() : [];
+  const own = new Map<string, number>();
+  const before = lead?.positionOf;
+  const positionOf: PositionLookup = before
+    ? {
+        get: (id) => before.get(id) ?? own.get(id),
+        has: (id) => before.has(id) || own.has(id),
+      }
+    : own;
+  const problems: string[] = lead ? [...lead.problems] : [];
   // Which source first declared each person: only a conflict names it, so it is looked up then, not kept for all.
   let origins: Map<string, string> | undefined;
   const origin = {
@@ -92,15 +116,17 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
       return origins.get(id);
     },
   };
-  let lead: readonly Person[] | undefined;
+  // The first list read, when its ids are distinct: its people are then the first positions, in its order.
+  let leading = lead ? leadingLists.get(lead) : undefined;
+  let first = lead === undefined;
   for (const [i, name] of sources.entries()) {
     const people = lists[i];
-    if (people && lead === undefined) lead = people;
+    if (lead && i === 0) continue;
     for (const p of people ?? []) {
       const at = positionOf.get(p.id);
       const seen = at === undefined ? undefined : (list[at] as Person);
       if (at === undefined || seen === undefined) {
-        positionOf.set(p.id, list.length);
+        own.set(p.id, list.length);
         list.push(p);
       } else if (sameAccounts(seen.accounts, p.accounts)) {
         continue;
@@ -114,6 +140,10 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
         );
       }
     }
+    if (people && first) {
+      first = false;
+      if (list.length === people.length) leading = people;
+    }
   }
   let byId: Map<string, Person> | undefined;
   const index: PeopleIndex = {
@@ -124,9 +154,7 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
     },
     problems,
   };
-  // When the first list's ids are distinct, its people are the first positions of the list, in its order.
-  if (lead && lead.length <= list.length && lead.every((p, i) => (list[i] as Person).id === p.id))
-    leadingLists.set(index, lead);
+  if (leading) leadingLists.set(index, leading);
   return index;
 }
 

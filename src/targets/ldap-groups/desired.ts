@@ -1,6 +1,6 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
-import { formatGroupRef, indexPeople, resolveGroup, type GroupRef } from '../../core/people.ts';
+import { formatGroupRef, indexPeople, resolveGroup, type GroupRef, type PeopleIndex } from '../../core/people.ts';
 import { groupRefOf, type LdapGroupsConfig } from './config.ts';
 import type { DesiredPerson, LdapGroupsDesired } from './types.ts';
 
@@ -22,15 +22,32 @@ export function referencedSources(config: LdapGroupsConfig): string[] {
  */
 export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): LdapGroupsDesired {
   const index = indexPeople(ctx, referencedSources(config));
+  // Two people may share a key (the same uid declared under two person ids): they share one description, the first.
+  // Finding that takes a lookup of every key; when the keys, in the order met, come out ascending (the rule for people
+  // of an LDAP source: met by person id, and `ldap:<uid>` ids give `uid:<uid>` keys in that order), none is shared and
+  // no lookup was needed. Otherwise the state is worked out again with the lookups.
+  return describe(config, ctx, index, false) ?? (describe(config, ctx, index, true) as LdapGroupsDesired);
+}
+
+/**
+ * The desired state, each person described once by the first group that names them. Without `shareKeys`, each person
+ * gets a description of their own, and undefined is returned unless the keys met are strictly ascending (so distinct).
+ */
+function describe(
+  config: LdapGroupsConfig,
+  ctx: DesiredContext,
+  index: PeopleIndex,
+  shareKeys: boolean,
+): LdapGroupsDesired | undefined {
   const problems = [...index.problems];
-  // Everyone described, in the order met.
+  // Everyone described, in the order met, and their keys (read per membership: an array of them, not the objects).
   const described: DesiredPerson[] = [];
+  const keyAt: string[] = [];
   // Per person of the index (by position), the place in `described` of their description: UNSEEN until a group
   // names them, NO_KEY when they have no key. A person is in several groups: their key is made and looked up once
   // (one string shared by every group, not one per membership), and each membership reads the place by position.
   const placeAt = new Int32Array(index.list.length).fill(UNSEEN);
-  // Two people may share a key (the same uid declared under two person ids): they share one description, the first.
-  const placeOfKey = new Map<string, number>();
+  const placeOfKey = shareKeys ? new Map<string, number>() : undefined;
   // Per group, the place in `described` of each member's description, parallel to its keys.
   const placed: { readonly keys: readonly string[]; readonly places: Int32Array }[] = [];
   const resolve = (text: string) => {
@@ -58,19 +75,20 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
         const key = keyOf(p);
         if (key === undefined) place = NO_KEY;
         else {
-          const had = placeOfKey.get(key);
+          const had = placeOfKey?.get(key);
           if (had !== undefined) place = had;
           else {
             place = described.length;
-            placeOfKey.set(key, place);
+            placeOfKey?.set(key, place);
             described.push(toDesired(p, key));
+            keyAt.push(key);
           }
         }
         placeAt[at] = place;
       }
       if (place !== NO_KEY) {
         places[keys.length] = place;
-        keys.push((described[place] as DesiredPerson).key);
+        keys.push(keyAt[place] as string);
       }
     }
     const members = distinctSorted(keys);
@@ -90,7 +108,8 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   let sorted = described;
   // Where each person met at place i is described in `people`: i itself, unless they were met out of key order.
   let placeOf: Int32Array | undefined;
-  if (!ascending(described.map((p) => p.key))) {
+  if (!ascending(keyAt)) {
+    if (!shareKeys) return undefined;
     const order = described.map((_, i) => i).sort((a, b) => compareKeys(described[a]!.key, described[b]!.key));
     sorted = order.map((i) => described[i]!);
     placeOf = new Int32Array(order.length);
