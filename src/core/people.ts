@@ -155,8 +155,12 @@ function buildPeopleIndex(
     problems,
   };
   if (leading) leadingLists.set(index, leading);
+  if (lead && leading) leadIndexes.set(index, lead);
   return index;
 }
+
+/** Per index of several sources whose first positions are its first source's people: the index of that source. */
+const leadIndexes = new WeakMap<PeopleIndex, PeopleIndex>();
 
 /** Per index whose first positions are exactly the people of a source's list, in order: that list. */
 const leadingLists = new WeakMap<PeopleIndex, readonly Person[]>();
@@ -192,6 +196,12 @@ export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleI
   if (!group) return { ref, status: 'missing', ...NOBODY };
   // Targets of one run share the people index (indexPeople) and name the same groups (a team and an LDAP group of
   // one role, everyone as the org and as a base role): a group is resolved once per index, kept weakly by both.
+  const found = resolution(group, people);
+  return { ref, status: 'found', members: found.members, unknown: found.unknown, positions: found.positions };
+}
+
+/** The group resolved against the index, once per group and index. */
+function resolution(group: Group, people: PeopleIndex): Resolution {
   let resolved = resolvedGroups.get(people);
   if (!resolved) {
     resolved = new WeakMap();
@@ -199,10 +209,14 @@ export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleI
   }
   let found = resolved.get(group);
   if (!found) {
+    // An index of several sources resolves through the index of its first source (which another target likely
+    // resolves too): each member is looked up once per run, in that one.
+    const lead = leadIndexes.get(people);
+    if (lead) resolution(group, lead);
     found = resolveInLead(group, people) ?? resolveById(group, people);
     resolved.set(group, found);
   }
-  return { ref, status: 'found', members: found.members, unknown: found.unknown, positions: found.positions };
+  return found;
 }
 
 interface Resolution {
