@@ -14,8 +14,8 @@ import type {
 
 /** Joins desired people to observed accounts: `uid:<uid>` by uid, `discord:<id>` by the Discord-id attribute. */
 export class AccountIndex<E extends AccountEntry = AccountEntry> {
-  /** By `uid:…` key as written: one lookup per key, no slicing (keys are looked up per membership). */
-  readonly #byUidKey = new Map<string, E>();
+  /** By uid: a `uid:` key is looked up by its uid (no key string is made per account). */
+  readonly #byUid = new Map<string, E>();
   /** By Discord id as the account has it; null when more than one account has it. */
   readonly #byDiscordId = new Map<string, E | null>();
   /**
@@ -32,7 +32,7 @@ export class AccountIndex<E extends AccountEntry = AccountEntry> {
     for (const item of list) {
       const e = ('account' in item ? item : { account: item }) as E;
       const a = e.account;
-      this.#byUidKey.set(`uid:${a.uid}`, e);
+      this.#byUid.set(a.uid, e);
       if (!a.discordId) continue;
       const seen = this.#byDiscordId.get(a.discordId);
       if (seen === undefined) {
@@ -48,9 +48,13 @@ export class AccountIndex<E extends AccountEntry = AccountEntry> {
   get(key: string): ObservedAccount | undefined {
     return this.entry(key)?.account;
   }
+  /** The entry of the account of that uid (what the key `uid:<uid>` joins). */
+  entryByUid(uid: string): E | undefined {
+    return this.#byUid.get(uid);
+  }
   /** The entry of the account the key joins, as given to the constructor. */
   entry(key: string): E | undefined {
-    if (!key.startsWith('discord:')) return this.#byUidKey.get(key);
+    if (!key.startsWith('discord:')) return key.startsWith('uid:') ? this.#byUid.get(key.slice(4)) : undefined;
     if (!this.#byDiscordKey) {
       this.#byDiscordKey = new Map();
       for (const [id, e] of this.#byDiscordId) this.#byDiscordKey.set(`discord:${id}`, e);
@@ -115,8 +119,11 @@ function joinOf(desired: LdapGroupsDesired, accounts: readonly ObservedAccount[]
     entries.push({ account: a, mark: r, inBase: false, eligible: false });
   }
   const index = new AccountIndex(entries);
-  // A person is in the base role and a few groups: their key is looked up once, not once per membership.
-  const byPlace = hasPlaces(desired) ? desired.people.map((p) => index.entry(p.key)) : undefined;
+  // A person is in the base role and a few groups: their key is looked up once, not once per membership. A desired
+  // state with places was made by desiredState, whose key of a person with a uid is `uid:<uid>`: looked up by the uid.
+  const byPlace = hasPlaces(desired)
+    ? desired.people.map((p) => (p.uid === undefined ? index.entry(p.key) : index.entryByUid(p.uid)))
+    : undefined;
   // The base role's accounts, by DN as observed (two accounts of one DN string are both in it): marked on the DN's
   // record, then read back per account.
   const base = desired.base;
