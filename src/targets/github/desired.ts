@@ -76,12 +76,13 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
         });
       }
     }
-    for (const [githubId, m] of roles)
+    roles.forEach((m, githubId) => {
       if (!org.has(githubId)) org.set(githubId, { githubId, person: m.person, role: 'member' });
-    return { slug, members: [...roles.values()].sort(byGithubId) };
+    });
+    return { slug, members: byAscendingId(roles) };
   });
 
-  const members: DesiredMember[] = [...org.values()].sort(byGithubId);
+  const members: DesiredMember[] = byAscendingId(org);
   return {
     org: config.org,
     members,
@@ -127,8 +128,20 @@ function sortedDistinct(
   return problems;
 }
 
-function byGithubId(a: { readonly githubId: number }, b: { readonly githubId: number }): number {
-  return a.githubId - b.githubId;
+/**
+ * The values by ascending key: the keys sorted as numbers in a typed array (no comparator call per comparison: 220k
+ * team memberships for 100k people), each value then found by its key.
+ */
+function byAscendingId<T>(byId: ReadonlyMap<number, T>): T[] {
+  const ids = new Float64Array(byId.size);
+  let n = 0;
+  byId.forEach((_, id) => {
+    ids[n++] = id;
+  });
+  ids.sort();
+  const out = new Array<T>(ids.length);
+  for (let i = 0; i < ids.length; i++) out[i] = byId.get(ids[i] as number) as T;
+  return out;
 }
 
 /** The ids in ascending order (a typed array sorts numbers without a comparator call per comparison). */
