@@ -388,7 +388,8 @@ describe('people', () => {
   // positions: those must name exactly the people a lookup by id finds, whatever the sources, merges, order and
   // unknown members.
   it('a resolved group carries the position of each member in the index list (table, random sources)', () => {
-    for (const seed of [1, 2, 3, 4, 5, 6]) {
+    // Odd seeds: lists as sources emit them (sorted by id, each once); even seeds: unsorted, with repeated ids.
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
       const rand = rng(seed);
       const person = (i: number): Person => ({
         id: `p${Math.floor(rand() * 40)}`,
@@ -397,7 +398,12 @@ describe('people', () => {
           ...(rand() < 0.5 ? { ldap: `u${i % 5}` } : {}),
         },
       });
-      const peopleOf = (n: number) => Array.from({ length: n }, (_, i) => person(i));
+      const peopleOf = (n: number) => {
+        const list = Array.from({ length: n }, (_, i) => person(i));
+        if (seed % 2 === 0) return list;
+        const byId = new Map(list.map((p) => [p.id, p]));
+        return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      };
       const group = (name: string): Group => ({
         name,
         members: Array.from({ length: Math.floor(rand() * 30) }, () => `p${Math.floor(rand() * 50)}`),
