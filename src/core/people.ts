@@ -122,7 +122,10 @@ function buildPeopleIndex(
   for (const [i, name] of sources.entries()) {
     const people = lists[i];
     if (lead && i === 0) continue;
-    for (const p of people ?? []) {
+    // An indexed loop: an iterator makes a result object per person (100k) in code run once per index.
+    const each = people ?? [];
+    for (let k = 0; k < each.length; k++) {
+      const p = each[k] as Person;
       const at = positionOf.get(p.id);
       const seen = at === undefined ? undefined : (list[at] as Person);
       if (at === undefined || seen === undefined) {
@@ -343,7 +346,10 @@ export function byNumericAccount(
   // cost for 100k people): only the accounts claimed twice get a list.
   const byAccount = new Map<number, Person>();
   const contested = new Map<number, Person[]>();
-  for (const p of people) {
+  // An array (an index's list) is walked by index: an iterator makes a result object per person in code run once.
+  const each: readonly Person[] = Array.isArray(people) ? (people as readonly Person[]) : [...people];
+  for (let i = 0; i < each.length; i++) {
+    const p = each[i] as Person;
     const id = p.accounts[account];
     if (id === undefined) continue;
     const list = contested.get(id);

@@ -87,7 +87,7 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     org: config.org,
     members,
     teams,
-    known: ascendingIds(accounts.byAccount.keys()),
+    known: ascendingIds(accounts.byAccount),
     unmanagedMembers: config.unmanagedMembers,
     protected: [...new Set(config.protected)].sort((a, b) => a - b),
     limits: { ...config.guards },
@@ -110,12 +110,17 @@ function sortedDistinct(
   // pass, instead of merging a sorted run per group (130k lines for 100k people). The sort decides the order either way.
   const texts = [...lacking.keys()].sort();
   const counts = new Int32Array(list.length + 1);
-  for (const text of texts) for (const at of lacking.get(text) as readonly number[]) counts[at + 1]!++;
+  for (const text of texts) {
+    const at = lacking.get(text) as readonly number[];
+    for (let i = 0; i < at.length; i++) counts[at[i]! + 1]!++;
+  }
   for (let i = 1; i < counts.length; i++) counts[i]! += counts[i - 1]!;
   const next = counts.slice(0, list.length);
   const textOf = new Int32Array(counts[list.length]!);
-  for (const [t, text] of texts.entries())
-    for (const at of lacking.get(text) as readonly number[]) textOf[next[at]!++] = t;
+  for (let t = 0; t < texts.length; t++) {
+    const at = lacking.get(texts[t] as string) as readonly number[];
+    for (let i = 0; i < at.length; i++) textOf[next[at[i]!]!++] = t;
+  }
   for (let at = 0; at < list.length; at++) {
     const id = (list[at] as Person).id;
     for (let k = counts[at]!; k < counts[at + 1]!; k++)
@@ -123,7 +128,10 @@ function sortedDistinct(
   }
   problems.sort();
   let n = 0;
-  for (const line of problems) if (n === 0 || line !== problems[n - 1]) problems[n++] = line;
+  for (let i = 0; i < problems.length; i++) {
+    const line = problems[i] as string;
+    if (n === 0 || line !== problems[n - 1]) problems[n++] = line;
+  }
   problems.length = n;
   return problems;
 }
@@ -145,6 +153,11 @@ function byAscendingId<T>(byId: ReadonlyMap<number, T>): T[] {
 }
 
 /** The ids in ascending order (a typed array sorts numbers without a comparator call per comparison). */
-function ascendingIds(ids: Iterable<number>): number[] {
-  return Array.from(Float64Array.from(ids).sort());
+function ascendingIds(ids: ReadonlyMap<number, unknown>): number[] {
+  const sorted = new Float64Array(ids.size);
+  let n = 0;
+  ids.forEach((_, id) => {
+    sorted[n++] = id;
+  });
+  return Array.from(sorted.sort());
 }

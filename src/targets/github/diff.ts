@@ -39,10 +39,17 @@ const lookups = new WeakMap<GithubDesired, { readonly observed: GithubObserved; 
 function lookupOf(desired: GithubDesired, observed: GithubObserved): Lookup {
   const memo = lookups.get(desired);
   if (memo?.observed === observed) return memo.lookup;
+  // Indexed loops here and in orgRemovals: run once per plan, an iterator makes a result object per member (60k).
   const want = new Map<number, DesiredMember>();
-  for (const m of desired.members) want.set(m.githubId, m);
+  for (let i = 0; i < desired.members.length; i++) {
+    const m = desired.members[i] as DesiredMember;
+    want.set(m.githubId, m);
+  }
   const members = new Map<number, ObservedMember>();
-  for (const m of observed.members) members.set(m.id, m);
+  for (let i = 0; i < observed.members.length; i++) {
+    const m = observed.members[i] as ObservedMember;
+    members.set(m.id, m);
+  }
   const lookup = { want, members, known: new Set(desired.known) };
   lookups.set(desired, { observed, lookup });
   return lookup;
@@ -96,7 +103,8 @@ export function orgRemovals(
   const { want, known } = lookupOf(desired, observed);
   const remove: { member: ObservedMember; known: boolean }[] = [];
   const unmanaged: ObservedMember[] = [];
-  for (const m of observed.members) {
+  for (let i = 0; i < observed.members.length; i++) {
+    const m = observed.members[i] as ObservedMember;
     if (want.has(m.id)) continue;
     if (known.has(m.id)) remove.push({ member: m, known: true });
     else if (desired.unmanagedMembers === 'remove') remove.push({ member: m, known: false });
