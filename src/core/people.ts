@@ -235,12 +235,19 @@ function resolveById(group: Group, people: PeopleIndex): Resolution {
   const unknown: string[] = [];
   const positions = new Int32Array(ids.length);
   const { list, positionOf } = people;
-  for (const id of ids) {
-    const at = positionOf.get(id);
+  // Each person is in the list once. A group of a large share of everyone (everyone itself) lists its members in
+  // list order, mostly next to each other: the person after the last one found is tried first, read in order, before
+  // the map. In a small group that guess would mostly miss, at the cost of reading a person the map need not read.
+  const dense = ids.length * 4 >= list.length;
+  let next = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    const at = dense && next < list.length && (list[next] as Person).id === id ? next : positionOf.get(id);
     if (at === undefined) unknown.push(id);
     else {
       positions[members.length] = at;
       members.push(list[at] as Person);
+      next = at + 1;
     }
   }
   const resolution = {
