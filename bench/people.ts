@@ -85,7 +85,9 @@ const { digest } = await import('../src/core/canonical-json.ts');
 const { guardTarget } = await import('../src/core/pipeline.ts');
 const { testDeps } = await import('../src/testing/plugin-deps.ts');
 const { githubTarget } = await import('../src/targets/github/index.ts');
-const { kubernetesTenantsTarget } = await import('../src/targets/kubernetes-tenants/index.ts');
+const { kubernetesTenantsTarget, createKubernetesTenantsTarget } =
+  await import('../src/targets/kubernetes-tenants/index.ts');
+const { completeTarget } = await import('../src/plugins.ts');
 const { ldapGroupsTarget } = await import('../src/targets/ldap-groups/index.ts');
 const { ldapLinksTarget } = await import('../src/targets/ldap-links/index.ts');
 const { postfixSenderLoginsTarget } = await import('../src/targets/postfix-sender-logins/index.ts');
@@ -221,17 +223,20 @@ const ldapGroups = ldapGroupsTarget.create(
   deps,
 );
 const tenantGroup = groupNear(3000);
-const k8s = kubernetesTenantsTarget.create(
-  'k8s',
-  kubernetesTenantsTarget.schema.parse({
-    type: 'kubernetes-tenants',
-    connection: { server: 'https://k8s.example.org:6443', token: 'bench-token' },
-    group: `directory/${tenantGroup.name}`,
-    namespaceTemplate: 'tool-{uid}',
-    quota: { 'limits.cpu': '2', 'limits.memory': '4Gi', pods: '20' },
-    limits: { default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' } },
-  }),
-  deps,
+// A fixed clock: the desired state records when it was planned, so with the wall clock no two runs' plans (PLANS=1)
+// would compare.
+const k8sConfig = kubernetesTenantsTarget.schema.parse({
+  type: 'kubernetes-tenants',
+  connection: { server: 'https://k8s.example.org:6443', token: 'bench-token' },
+  group: `directory/${tenantGroup.name}`,
+  namespaceTemplate: 'tool-{uid}',
+  quota: { 'limits.cpu': '2', 'limits.memory': '4Gi', pods: '20' },
+  limits: { default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '100m', memory: '128Mi' } },
+});
+const k8s = completeTarget(
+  kubernetesTenantsTarget,
+  k8sConfig,
+  createKubernetesTenantsTarget('k8s', k8sConfig, deps, { now: () => new Date('2026-01-01T00:00:00Z') }),
 );
 const mailGroups = bySize.slice(0, 50);
 const mail = postfixSenderLoginsTarget.create(

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { DesiredContext } from './contracts.ts';
-import type { ResolvedSource } from './model.ts';
+import type { Group, Person, ResolvedSource } from './model.ts';
+import { rng } from '../testing/rng.ts';
 import { byNumericAccount, formatGroupRef, indexPeople, parseGroupRef, resolveGroup } from './people.ts';
 
 function ctx(sources: Record<string, Partial<ResolvedSource>>): DesiredContext {
@@ -380,6 +381,120 @@ describe('people', () => {
         name,
       );
       assert.deepEqual(r.problems, problems, name);
+    }
+  });
+
+  // Targets keep what they work out per person in arrays by index position, read per membership through the group's
+  // positions: those must name exactly the people a lookup by id finds, whatever the sources, merges, order and
+  // unknown members.
+  it('a resolved group carries the position of each member in the index list (table, random sources)', () => {
+    // Odd seeds: lists as sources emit them (sorted by id, each once); even seeds: unsorted, with repeated ids.
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) {
+      const rand = rng(seed);
+      const person = (i: number): Person => ({
+        id: `p${Math.floor(rand() * 40)}`,
+        accounts: {
+          ...(rand() < 0.5 ? { github: 100 + (i % 7) } : {}),
+          ...(rand() < 0.5 ? { ldap: `u${i % 5}` } : {}),
+        },
+      });
+      const peopleOf = (n: number) => {
+        const list = Array.from({ length: n }, (_, i) => person(i));
+        if (seed % 2 === 0) return list;
+        const byId = new Map(list.map((p) => [p.id, p]));
+        return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      };
+      const group = (name: string): Group => ({
+        name,
+        members: Array.from({ length: Math.floor(rand() * 30) }, () => `p${Math.floor(rand() * 50)}`),
+      });
+      const c = ctx({
+        a: { facts: { people: peopleOf(30), groups: [group('x'), group('y')] } },
+        b: { facts: { people: peopleOf(20), groups: [group('x')] } },
+      });
+      for (const sources of [['a'], ['b'], ['a', 'b'], ['b', 'a']]) {
+        const idx = indexPeople(c, sources);
+        assert.deepEqual(
+          idx.list.map((p) => p.id),
+          [...idx.byId.keys()],
+          `${seed} ${sources.join()}: list`,
+        );
+        for (const [i, p] of idx.list.entries()) assert.equal(idx.positionOf.get(p.id), i);
+        for (const ref of ['a/x', 'a/y', 'b/x']) {
+          const g = resolveGroup(c, parseGroupRef(ref)!, idx);
+          const ids = [
+            ...new Set(c.sources.get(ref.slice(0, 1))!.facts.groups!.find((x) => x.name === ref.slice(2))!.members),
+          ].sort();
+          const simple = ids.map((id) => idx.byId.get(id)).filter((p) => p !== undefined);
+          assert.deepEqual(g.members, simple, `${seed} ${sources.join()} ${ref}: members`);
+          assert.deepEqual(
+            g.unknown,
+            ids.filter((id) => !idx.byId.has(id)),
+            `${seed} ${sources.join()} ${ref}: unknown`,
+          );
+          assert.equal(g.positions.length, g.members.length);
+          for (const [i, p] of g.members.entries()) assert.equal(idx.list[g.positions[i]!], p, `${seed} ${ref} ${i}`);
+        }
+      }
+    }
+  });
+
+  // Resolving a group against an index led by the same source reuses the positions found against the other index;
+  // a member the lead does not declare is still found when the second index's later source declares them.
+  it('a group resolved against [a] and then [a, b] finds in b the member a lacks', () => {
+    const c = ctx({
+      a: { facts: { people: [{ id: 'p1', accounts: {} }], groups: [{ name: 'g', members: ['p1', 'p2'] }] } },
+      b: { facts: { people: [{ id: 'p2', accounts: { github: 2 } }] } },
+    });
+    const ref = { source: 'a', group: 'g' };
+    const alone = resolveGroup(c, ref, indexPeople(c, ['a']));
+    assert.deepEqual([alone.members.map((p) => p.id), alone.unknown], [['p1'], ['p2']]);
+    const both = indexPeople(c, ['a', 'b']);
+    const g = resolveGroup(c, ref, both);
+    assert.deepEqual([g.members.map((p) => p.id), g.unknown, [...g.positions]], [['p1', 'p2'], [], [0, 1]]);
+  });
+
+  // An index of several sources starts from the index of the first alone: what that one found (a person declared
+  // twice by it) is part of the larger index too, whichever is made first.
+  it('an index of [a, b] keeps the problems of a alone, made before it or not', () => {
+    const facts = () => ({
+      a: {
+        facts: {
+          people: [
+            { id: 'alice', accounts: { github: 1 } },
+            { id: 'alice', accounts: { github: 2 } },
+            { id: 'bob', accounts: {} },
+          ],
+        },
+      },
+      b: {
+        facts: {
+          people: [
+            { id: 'bob', accounts: { github: 3 } },
+            { id: 'carol', accounts: {} },
+          ],
+        },
+      },
+    });
+    const twice = 'person alice is declared by a and a with different accounts; using a';
+    const c1 = ctx(facts());
+    assert.deepEqual(indexPeople(c1, ['a']).problems, [twice]);
+    const c2 = ctx(facts());
+    for (const c of [c1, c2]) {
+      const idx = indexPeople(c, ['a', 'b']);
+      assert.deepEqual(idx.problems, [twice]);
+      assert.deepEqual(
+        idx.list.map((p) => [p.id, p.accounts.github]),
+        [
+          ['alice', 1],
+          ['bob', 3],
+          ['carol', undefined],
+        ],
+      );
+      assert.deepEqual(
+        ['alice', 'bob', 'carol', 'dave'].map((id) => idx.positionOf.get(id)),
+        [0, 1, 2, undefined],
+      );
     }
   });
 });

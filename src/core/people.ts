@@ -34,9 +34,20 @@ export function formatGroupRef(ref: GroupRef): string {
 
 /** Every person the named sources declare, by person id. */
 export interface PeopleIndex {
+  /** Each person once, in the order first declared (sources in the order named, each in its own order). */
+  readonly list: readonly Person[];
+  /** The position in `list` of each person id. */
+  readonly positionOf: PositionLookup;
+  /** The same people by id (made on first use: planning reads `list` and `positionOf`). */
   readonly byId: ReadonlyMap<string, Person>;
   /** Human-readable problems: the same person id declared differently by two sources (the first one is kept). */
   readonly problems: readonly string[];
+}
+
+/** Positions by person id (a map, or a map of the leading source's people and one of the rest). */
+export interface PositionLookup {
+  get(id: string): number | undefined;
+  has(id: string): boolean;
 }
 
 /**
@@ -60,7 +71,10 @@ export function indexPeople(ctx: DesiredContext, sources: readonly string[]): Pe
   }
   const memo = memos.get(key);
   if (memo && memo.lists.length === lists.length && memo.lists.every((l, i) => l === lists[i])) return memo.index;
-  const index = buildPeopleIndex(sources, lists);
+  // An index of several sources starts as the index of its first one (another target may index it alone; a directory
+  // and its links, and the directory for LDAP groups and mail): that one's 100k positions are found once, not again.
+  const lead = lists[0] && sources.length > 1 ? indexPeople(ctx, sources.slice(0, 1)) : undefined;
+  const index = buildPeopleIndex(sources, lists, lead);
   memos.set(key, { lists, index });
   return index;
 }
@@ -71,9 +85,25 @@ interface PeopleMemo {
 }
 const peopleIndexes = new WeakMap<readonly Person[], Map<string, PeopleMemo>>();
 
-function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly Person[] | undefined)[]): PeopleIndex {
-  const byId = new Map<string, Person>();
-  const problems: string[] = [];
+/**
+ * Indexes the people of `lists` (of `sources`, in that order). With `lead`, the index of the first source alone: the
+ * result starts from its state (its people, positions and problems) and only the other sources are read.
+ */
+function buildPeopleIndex(
+  sources: readonly string[],
+  lists: readonly (readonly Person[] | undefined)[],
+  lead?: PeopleIndex,
+): PeopleIndex {
+  const list: Person[] = lead ? lead.list.slice() : [];
+  const own = new Map<string, number>();
+  const before = lead?.positionOf;
+  const positionOf: PositionLookup = before
+    ? {
+        get: (id) => before.get(id) ?? own.get(id),
+        has: (id) => before.has(id) || own.has(id),
+      }
+    : own;
+  const problems: string[] = lead ? [...lead.problems] : [];
   // Which source first declared each person: only a conflict names it, so it is looked up then, not kept for all.
   let origins: Map<string, string> | undefined;
   const origin = {
@@ -86,26 +116,57 @@ function buildPeopleIndex(sources: readonly string[], lists: readonly (readonly 
       return origins.get(id);
     },
   };
+  // The first list read, when its ids are distinct: its people are then the first positions, in its order.
+  let leading = lead ? leadingLists.get(lead) : undefined;
+  let first = lead === undefined;
   for (const [i, name] of sources.entries()) {
-    for (const p of lists[i] ?? []) {
-      const seen = byId.get(p.id);
-      if (!seen) {
-        byId.set(p.id, p);
+    const people = lists[i];
+    if (lead && i === 0) continue;
+    // An indexed loop: an iterator makes a result object per person (100k) in code run once per index.
+    const each = people ?? [];
+    for (let k = 0; k < each.length; k++) {
+      const p = each[k] as Person;
+      const at = positionOf.get(p.id);
+      const seen = at === undefined ? undefined : (list[at] as Person);
+      if (at === undefined || seen === undefined) {
+        own.set(p.id, list.length);
+        list.push(p);
       } else if (sameAccounts(seen.accounts, p.accounts)) {
         continue;
       } else if (compatible(seen.accounts, p.accounts)) {
         // A later source only adds accounts the first left out (an approved link adding the GitHub id to a Discord
         // member): the same human, completed. The first declaration's display name and attributes stay.
-        byId.set(p.id, { ...seen, accounts: mergeAccounts(seen.accounts, p.accounts) });
+        list[at] = { ...seen, accounts: mergeAccounts(seen.accounts, p.accounts) };
       } else {
         problems.push(
           `person ${p.id} is declared by ${origin.get(p.id)} and ${name} with different accounts; using ${origin.get(p.id)}`,
         );
       }
     }
+    if (people && first) {
+      first = false;
+      if (list.length === people.length) leading = people;
+    }
   }
-  return { byId, problems };
+  let byId: Map<string, Person> | undefined;
+  const index: PeopleIndex = {
+    list,
+    positionOf,
+    get byId() {
+      return (byId ??= new Map(list.map((p) => [p.id, p])));
+    },
+    problems,
+  };
+  if (leading) leadingLists.set(index, leading);
+  if (lead && leading) leadIndexes.set(index, lead);
+  return index;
 }
+
+/** Per index of several sources whose first positions are its first source's people: the index of that source. */
+const leadIndexes = new WeakMap<PeopleIndex, PeopleIndex>();
+
+/** Per index whose first positions are exactly the people of a source's list, in order: that list. */
+const leadingLists = new WeakMap<PeopleIndex, readonly Person[]>();
 
 /** A group resolved to people. */
 export interface ResolvedGroup {
@@ -118,17 +179,32 @@ export interface ResolvedGroup {
   readonly status: 'found' | 'missing' | 'unavailable';
   /** Members that resolved to a known person, sorted by person id. */
   readonly members: readonly Person[];
+  /**
+   * The position in the index's `list` of each of `members` (parallel to it): what a target works out per person can
+   * be kept in arrays by position, without a lookup per membership.
+   */
+  readonly positions: Int32Array;
   /** Member ids no indexed source declares. */
   readonly unknown: readonly string[];
 }
 
+/**
+ * The members of `ref` as people of the index (sorted by person id, each once, with their positions in the index's
+ * `list`), and the member ids the index lacks. Resolved once per group and index, kept weakly by both.
+ */
 export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleIndex): ResolvedGroup {
   const source: ResolvedSource | undefined = ctx.sources.get(ref.source);
-  if (!source || source.status === 'missing') return { ref, status: 'unavailable', members: [], unknown: [] };
+  if (!source || source.status === 'missing') return { ref, status: 'unavailable', ...NOBODY };
   const group = source.facts.groups && findGroup(source.facts.groups, ref.group);
-  if (!group) return { ref, status: 'missing', members: [], unknown: [] };
+  if (!group) return { ref, status: 'missing', ...NOBODY };
   // Targets of one run share the people index (indexPeople) and name the same groups (a team and an LDAP group of
   // one role, everyone as the org and as a base role): a group is resolved once per index, kept weakly by both.
+  const found = resolution(group, people);
+  return { ref, status: 'found', members: found.members, unknown: found.unknown, positions: found.positions };
+}
+
+/** The group resolved against the index, once per group and index. */
+function resolution(group: Group, people: PeopleIndex): Resolution {
   let resolved = resolvedGroups.get(people);
   if (!resolved) {
     resolved = new WeakMap();
@@ -136,23 +212,97 @@ export function resolveGroup(ctx: DesiredContext, ref: GroupRef, people: PeopleI
   }
   let found = resolved.get(group);
   if (!found) {
-    const members: Person[] = [];
-    const unknown: string[] = [];
-    for (const id of distinctSorted(group)) {
-      const p = people.byId.get(id);
-      if (p) members.push(p);
-      else unknown.push(id);
-    }
-    found = { members, unknown };
+    // An index of several sources resolves through the index of its first source (which another target likely
+    // resolves too): each member is looked up once per run, in that one.
+    const lead = leadIndexes.get(people);
+    if (lead) resolution(group, lead);
+    found = resolveInLead(group, people) ?? resolveById(group, people);
     resolved.set(group, found);
   }
-  return { ref, status: 'found', members: found.members, unknown: found.unknown };
+  return found;
 }
 
-const resolvedGroups = new WeakMap<
-  PeopleIndex,
-  WeakMap<Group, { readonly members: readonly Person[]; readonly unknown: readonly string[] }>
+interface Resolution {
+  readonly members: readonly Person[];
+  readonly unknown: readonly string[];
+  readonly positions: Int32Array;
+}
+
+/** Each member id looked up in the index. */
+function resolveById(group: Group, people: PeopleIndex): Resolution {
+  const ids = distinctSorted(group);
+  const members: Person[] = [];
+  const unknown: string[] = [];
+  const positions = new Int32Array(ids.length);
+  const { list, positionOf } = people;
+  // Each person is in the list once. A group of a large share of everyone (everyone itself) lists its members in
+  // list order, mostly next to each other: the person after the last one found is tried first, read in order, before
+  // the map. In a small group that guess would mostly miss, at the cost of reading a person the map need not read.
+  const dense = ids.length * 4 >= list.length;
+  let next = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    const at = dense && next < list.length && (list[next] as Person).id === id ? next : positionOf.get(id);
+    if (at === undefined) unknown.push(id);
+    else {
+      positions[members.length] = at;
+      members.push(list[at] as Person);
+      next = at + 1;
+    }
+  }
+  const resolution = {
+    members,
+    unknown,
+    positions: members.length === ids.length ? positions : positions.slice(0, members.length),
+  };
+  // What any index led by the same list can reuse: the members that are its people, by position, and the others.
+  const lead = leadingLists.get(people);
+  if (lead) {
+    let inLead = resolution.positions;
+    let outside = unknown;
+    if (inLead.some((at) => at >= lead.length)) {
+      inLead = inLead.filter((at) => at < lead.length);
+      outside = ids.filter((id) => !((positionOf.get(id) ?? lead.length) < lead.length));
+    }
+    let byGroup = inLeadingLists.get(lead);
+    if (!byGroup) {
+      byGroup = new WeakMap();
+      inLeadingLists.set(lead, byGroup);
+    }
+    byGroup.set(group, { positions: inLead, outside });
+  }
+  return resolution;
+}
+
+/**
+ * Several targets index different sources led by the same one (GitHub by an LDAP directory and the links, LDAP groups
+ * and mail by the directory alone): their first positions are that source's people, in its order. A group already
+ * resolved against one such index is resolved against another by those positions, without a lookup per member,
+ * unless one of the ids outside the lead is declared by this index (then each id is looked up).
+ */
+function resolveInLead(group: Group, people: PeopleIndex): Resolution | undefined {
+  const lead = leadingLists.get(people);
+  const known = lead && inLeadingLists.get(lead)?.get(group);
+  if (!known) return undefined;
+  for (const id of known.outside) if (people.positionOf.has(id)) return undefined;
+  const { list } = people;
+  const members = new Array<Person>(known.positions.length);
+  for (let i = 0; i < members.length; i++) members[i] = list[known.positions[i] as number] as Person;
+  return { members, unknown: known.outside, positions: known.positions };
+}
+
+/**
+ * Per leading list, per group: the positions in that list of the members it declares (sorted by id), and the other
+ * member ids, sorted.
+ */
+const inLeadingLists = new WeakMap<
+  readonly Person[],
+  WeakMap<Group, { readonly positions: Int32Array; readonly outside: readonly string[] }>
 >();
+
+const NOBODY = { members: [], unknown: [], positions: new Int32Array(0) } as const;
+
+const resolvedGroups = new WeakMap<PeopleIndex, WeakMap<Group, Resolution>>();
 
 // Facts are immutable once read (every type in model.ts is readonly), and one run resolves the same groups for every
 // target: with 1k groups and 100k people, looking a group up by scanning the list, and sorting a large group's members
@@ -203,7 +353,10 @@ export function byNumericAccount(
   // cost for 100k people): only the accounts claimed twice get a list.
   const byAccount = new Map<number, Person>();
   const contested = new Map<number, Person[]>();
-  for (const p of people) {
+  // An array (an index's list) is walked by index: an iterator makes a result object per person in code run once.
+  const each: readonly Person[] = Array.isArray(people) ? (people as readonly Person[]) : [...people];
+  for (let i = 0; i < each.length; i++) {
+    const p = each[i] as Person;
     const id = p.accounts[account];
     if (id === undefined) continue;
     const list = contested.get(id);
@@ -229,8 +382,11 @@ export function byNumericAccount(
 
 /** True when no account kind has two different ids (emails are a set and never contradict). */
 function compatible(a: PersonAccounts, b: PersonAccounts): boolean {
-  return (['discord', 'ldap', 'github'] as const).every(
-    (k) => a[k] === undefined || b[k] === undefined || a[k] === b[k],
+  // Written out, not a loop over the kinds: asked once per person a second source declares (60k links).
+  return (
+    (a.discord === undefined || b.discord === undefined || a.discord === b.discord) &&
+    (a.ldap === undefined || b.ldap === undefined || a.ldap === b.ldap) &&
+    (a.github === undefined || b.github === undefined || a.github === b.github)
   );
 }
 

@@ -124,6 +124,51 @@ describe('desiredState', () => {
     }
   });
 
+  // Org and team members are put in GitHub id order by sorting the ids as numbers and finding each member by id: the
+  // lists must be every granted id once, ascending, each with its person, whatever order people and groups come in.
+  it('org and team members are every granted id once, by ascending GitHub id (table, generated)', () => {
+    let seed = 11;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    for (let round = 0; round < 20; round++) {
+      const ids = Array.from({ length: 40 }, (_, i) => `p${i}`);
+      const gh = new Map(ids.map((id, i) => [id, next(4) === 0 ? undefined : 1000 - 7 * i + next(3) * 500]));
+      const persons = people(Object.fromEntries(gh));
+      const groups: Record<string, string[]> = {};
+      for (let g = 0; g < 4; g++) groups[`g${g}`] = ids.filter(() => next(2) === 0);
+      const cfg = {
+        members: ['people/g0'],
+        teams: { t: { members: ['people/g1', 'people/g2'] }, u: { members: ['people/g3'] } },
+      };
+      const d = desiredState(config(cfg), context(persons, groups));
+      const granted = (names: string[]) =>
+        [...new Set(names.flatMap((g) => groups[g]!.map((id) => gh.get(id)).filter((x) => x !== undefined)))].sort(
+          (a, b) => a - b,
+        );
+      // Ids claimed twice grant nothing.
+      const claims = [...gh.values()].filter((x) => x !== undefined);
+      const once = (xs: number[]) => xs.filter((x) => claims.indexOf(x) === claims.lastIndexOf(x));
+      assert.deepEqual(
+        d.members.map((m) => m.githubId),
+        once(granted(['g0', 'g1', 'g2', 'g3'])),
+        `round ${round}: org`,
+      );
+      assert.deepEqual(
+        d.teams[0]!.members.map((m) => m.githubId),
+        once(granted(['g1', 'g2'])),
+        `round ${round}: t`,
+      );
+      assert.deepEqual(
+        d.teams[1]!.members.map((m) => m.githubId),
+        once(granted(['g3'])),
+        `round ${round}: u`,
+      );
+      for (const m of [...d.members, ...d.teams.flatMap((t) => t.members)]) assert.equal(gh.get(m.person), m.githubId);
+    }
+  });
+
   it('problems match a set of every line, sorted, on generated directories', () => {
     let seed = 7;
     const next = (n: number) => {

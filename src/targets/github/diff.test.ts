@@ -6,6 +6,7 @@ import { githubChangeSchema } from './change-schema.ts';
 import type { Change } from '../../core/contracts.ts';
 import { acceptedForgeries, schemaChecked } from '../../core/testing/schema-checked.ts';
 import { desired, observed } from './test-fixtures.ts';
+import { rng } from '../../testing/rng.ts';
 import type { GithubChange, GithubDesired, GithubObserved, ObservedInvitation } from './types.ts';
 
 /** Every change these tests make must fit the target's change schema (a saved plan holding it reads back). */
@@ -424,6 +425,41 @@ describe('diffGithub', () => {
     }
     assert.match(findings(d, first)[0] ?? '', /u8 \(github 8\) member/);
     assert.match(findings(d, second)[0] ?? '', /52 \(/);
+  });
+
+  // A team's desired and observed members, both sorted by id and each once, are walked in step; in any other order
+  // they are looked up by id. The same changes either way (in step, team removals follow the observed order).
+  it('team members walked in step (sorted) and looked up (unsorted) give the same changes (table)', () => {
+    const rand = rng(3);
+    const roles = ['member', 'maintainer'] as const;
+    for (let round = 0; round < 30; round++) {
+      const ids = Array.from({ length: 30 }, (_, i) => 10 + i);
+      const pick = (p: number) => ids.filter(() => rand() < p);
+      const team = (p: number): [number, 'member' | 'maintainer'][] =>
+        pick(p).map((id) => [id, roles[Math.floor(rand() * 2)] as 'member' | 'maintainer']);
+      const teams = { a: team(0.5), b: team(0.3) };
+      const d = desired(
+        pick(0.8).map((id) => [id, 'member']),
+        { teamMembers: teams },
+      );
+      const o = observed(
+        pick(0.8).map((id) => [id, 'member']),
+        { teamMembers: { a: team(0.5), b: team(0.3) } },
+      );
+      const byId = (cs: readonly GithubChange[]) => [...cs].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      const inStep = diffGithub(d, o);
+      assert.ok(
+        inStep.some((c) => c.kind === 'github-team-set' || c.kind === 'github-team-remove'),
+        `round ${round}`,
+      );
+      const observedUnsorted = {
+        ...o,
+        teams: o.teams.map((t) => ({ ...t, members: [...(t.members ?? [])].reverse() })),
+      };
+      const desiredUnsorted = { ...d, teams: d.teams.map((t) => ({ ...t, members: [...t.members].reverse() })) };
+      assert.deepEqual(byId(diffGithub(d, observedUnsorted)), byId(inStep), `round ${round}: observed unsorted`);
+      assert.deepEqual(byId(diffGithub(desiredUnsorted, o)), byId(inStep), `round ${round}: desired unsorted`);
+    }
   });
 
   it('is deterministic and pure: same input, same output, inputs untouched', () => {

@@ -1,6 +1,6 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
-import { formatGroupRef, indexPeople, resolveGroup, type GroupRef } from '../../core/people.ts';
+import { formatGroupRef, indexPeople, resolveGroup, type GroupRef, type PeopleIndex } from '../../core/people.ts';
 import { groupRefOf, type LdapGroupsConfig } from './config.ts';
 import type { DesiredPerson, LdapGroupsDesired } from './types.ts';
 
@@ -22,12 +22,34 @@ export function referencedSources(config: LdapGroupsConfig): string[] {
  */
 export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): LdapGroupsDesired {
   const index = indexPeople(ctx, referencedSources(config));
+  // Two people may share a key (the same uid declared under two person ids): they share one description, the first.
+  // Finding that takes a lookup of every key; when the keys, in the order met, come out ascending (the rule for people
+  // of an LDAP source: met by person id, and `ldap:<uid>` ids give `uid:<uid>` keys in that order), none is shared and
+  // no lookup was needed. Otherwise the state is worked out again with the lookups.
+  return describe(config, ctx, index, false) ?? (describe(config, ctx, index, true) as LdapGroupsDesired);
+}
+
+/**
+ * The desired state, each person described once by the first group that names them. Without `shareKeys`, each person
+ * gets a description of their own, and undefined is returned unless the keys met are strictly ascending (so distinct).
+ */
+function describe(
+  config: LdapGroupsConfig,
+  ctx: DesiredContext,
+  index: PeopleIndex,
+  shareKeys: boolean,
+): LdapGroupsDesired | undefined {
   const problems = [...index.problems];
-  const people = new Map<string, DesiredPerson>();
-  const keyOfPerson = new Map<Person, string | null>();
-  // Per group, the place in `people` (in the order met) of each member's description, parallel to its keys.
-  const placeOfKey = new Map<string, number>();
-  const placed: { readonly keys: readonly string[]; readonly places: number[] }[] = [];
+  // Everyone described, in the order met, and their keys (read per membership: an array of them, not the objects).
+  const described: DesiredPerson[] = [];
+  const keyAt: string[] = [];
+  // Per person of the index (by position), the place in `described` of their description: UNSEEN until a group
+  // names them, NO_KEY when they have no key. A person is in several groups: their key is made and looked up once
+  // (one string shared by every group, not one per membership), and each membership reads the place by position.
+  const placeAt = new Int32Array(index.list.length).fill(UNSEEN);
+  const placeOfKey = shareKeys ? new Map<string, number>() : undefined;
+  // Per group, the place in `described` of each member's description, parallel to its keys.
+  const placed: { readonly keys: readonly string[]; readonly places: Int32Array }[] = [];
   const resolve = (text: string) => {
     const ref: GroupRef = groupRefOf(text);
     const g = resolveGroup(ctx, ref, index);
@@ -43,27 +65,36 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
       );
     }
     const keys: string[] = [];
-    const places: number[] = [];
-    for (const p of g.members) {
-      // A person is in several groups: their key is made once (one string shared by every group, not one per
-      // membership), and they are described once, by the first group that names them.
-      let key = keyOfPerson.get(p);
-      if (key === undefined) {
-        key = keyOf(p) ?? null;
-        keyOfPerson.set(p, key);
-        if (key !== null && !people.has(key)) {
-          placeOfKey.set(key, people.size);
-          people.set(key, toDesired(p, key));
+    const places = new Int32Array(g.members.length);
+    const { members: persons, positions } = g;
+    for (let i = 0; i < persons.length; i++) {
+      const at = positions[i] as number;
+      let place = placeAt[at] as number;
+      if (place === UNSEEN) {
+        const p = persons[i] as Person;
+        const key = keyOf(p);
+        if (key === undefined) place = NO_KEY;
+        else {
+          const had = placeOfKey?.get(key);
+          if (had !== undefined) place = had;
+          else {
+            place = described.length;
+            placeOfKey?.set(key, place);
+            described.push(toDesired(p, key));
+            keyAt.push(key);
+          }
         }
+        placeAt[at] = place;
       }
-      if (key !== null) {
-        keys.push(key);
-        places.push(placeOfKey.get(key) as number);
+      if (place !== NO_KEY) {
+        places[keys.length] = place;
+        keys.push(keyAt[place] as string);
       }
     }
     const members = distinctSorted(keys);
     // Sorted and distinct as they came (the rule for people of an LDAP source): each key's place is known.
-    if (members === keys) placed.push({ keys, places });
+    if (members === keys)
+      placed.push({ keys, places: places.length === keys.length ? places : places.slice(0, keys.length) });
     return { known: true, members };
   };
   const base = config.baseRole ? resolve(config.baseRole) : null;
@@ -74,11 +105,11 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
     ...resolve(m.group),
   }));
   // People are met in group order, by person id: with uid keys (`ldap:<uid>` ids) that is already key order.
-  const described = [...people.values()];
   let sorted = described;
   // Where each person met at place i is described in `people`: i itself, unless they were met out of key order.
   let placeOf: Int32Array | undefined;
-  if (!ascending(described.map((p) => p.key))) {
+  if (!ascending(keyAt)) {
+    if (!shareKeys) return undefined;
     const order = described.map((_, i) => i).sort((a, b) => compareKeys(described[a]!.key, described[b]!.key));
     sorted = order.map((i) => described[i]!);
     placeOf = new Int32Array(order.length);
@@ -87,13 +118,15 @@ export function desiredState(config: LdapGroupsConfig, ctx: DesiredContext): Lda
   const desired = { base, groups, people: sorted, problems };
   const byMembers = new WeakMap<readonly string[], Int32Array>();
   for (const { keys, places } of placed) {
-    const at = Int32Array.from(places);
-    if (placeOf) for (let i = 0; i < at.length; i++) at[i] = placeOf[at[i]!]!;
-    byMembers.set(keys, at);
+    if (placeOf) for (let i = 0; i < places.length; i++) places[i] = placeOf[places[i]!]!;
+    byMembers.set(keys, places);
   }
   memberPlaces.set(desired, byMembers);
   return desired;
 }
+
+const UNSEEN = -2;
+const NO_KEY = -1;
 
 function compareKeys(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -4,6 +4,7 @@ import type { GuardVerdict } from '../../core/plan.ts';
 import type { PluginDeps, TargetBody } from '../../plugins.ts';
 import { describeLdap, openSession, type LdapSession } from '../../adapters/ldap/connection.ts';
 import type { LdapLinksConfig } from './config.ts';
+import type { Person } from '../../core/model.ts';
 
 /** Approved links by the account they join on: LDAP uid, or Discord id. */
 export interface LdapLinksDesired {
@@ -30,7 +31,10 @@ export interface LdapLinksChange extends Change {
 export function desiredLinks(config: LdapLinksConfig, ctx: DesiredContext): LdapLinksDesired {
   const byUid = new Map<string, number>();
   const byDiscord = new Map<string, number>();
-  for (const p of ctx.sources.get(config.links)?.facts.people ?? []) {
+  // Indexed loops here and in the diff: run once per plan, an iterator makes a result object per person (60k–100k).
+  const people = ctx.sources.get(config.links)?.facts.people ?? [];
+  for (let i = 0; i < people.length; i++) {
+    const p = people[i] as Person;
     const gh = p.accounts.github;
     if (gh === undefined) continue;
     if (p.accounts.ldap !== undefined) byUid.set(p.accounts.ldap, gh);
@@ -42,7 +46,8 @@ export function desiredLinks(config: LdapLinksConfig, ctx: DesiredContext): Ldap
 /** One change per entry whose attribute differs from its approved link: set (one value) or clear. Pure. */
 export function diffLinks(desired: LdapLinksDesired, observed: readonly LinkedEntry[]): LdapLinksChange[] {
   const out: LdapLinksChange[] = [];
-  for (const e of observed) {
+  for (let i = 0; i < observed.length; i++) {
+    const e = observed[i] as LinkedEntry;
     const want =
       desired.byUid.get(e.uid) ?? (e.discordId === undefined ? undefined : desired.byDiscord.get(e.discordId));
     if (want !== undefined) {

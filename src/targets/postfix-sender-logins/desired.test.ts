@@ -243,4 +243,68 @@ describe('postfix-sender-logins desired state', () => {
     );
     assert.deepEqual(table(d), ['alice@example.org alice@EXAMPLE.ORG']);
   });
+
+  // A person's login is made and checked once and kept by their position: a refused one is still reported each time
+  // it is asked for (per group naming them, and for their own addresses), and a group's logins are sorted and each
+  // once whatever order their members' logins come in (Discord ids as logins, two people with one uid).
+  it('logins kept per person: refusals reported per use, group logins sorted and distinct (table)', () => {
+    const cases: [string, Person[], string[], Record<string, unknown>, string[], number][] = [
+      // case, people, members of group g, config, table, refusals
+      [
+        'a refused login named by two groups and with an address of its own',
+        [
+          { id: 'ldap:bad login', accounts: { ldap: 'bad login', emails: ['bad@example.org'] } },
+          person('bob', 'bob@example.org'),
+        ],
+        ['ldap:bad login', 'ldap:bob'],
+        {},
+        ['bob@example.org bob', 'g@example.org bob', 'h@example.org bob'],
+        3,
+      ],
+      [
+        'logins out of person id order, and one uid for two people',
+        [
+          { id: 'a', accounts: { ldap: 'zed', emails: ['a@example.org'] } },
+          { id: 'b', accounts: { ldap: 'amy' } },
+          { id: 'c', accounts: { ldap: 'zed' } },
+          { id: 'd', accounts: { ldap: 'kim' } },
+        ],
+        ['a', 'b', 'c', 'd'],
+        {},
+        ['a@example.org zed', 'g@example.org amy,kim,zed', 'h@example.org amy,kim,zed'],
+        0,
+      ],
+      [
+        'static logins given unsorted and twice',
+        [person('amy')],
+        ['ldap:amy'],
+        { static: [{ address: 's@example.org', logins: ['zed', 'amy', 'zed'] }] },
+        ['g@example.org amy', 'h@example.org amy', 's@example.org amy,zed'],
+        0,
+      ],
+    ];
+    for (const [name, people, members, extra, want, refusals] of cases) {
+      const d = desiredState(
+        config({
+          groupAddresses: [
+            { address: 'g@example.org', group: 'dir/g' },
+            { address: 'h@example.org', group: 'dir/g2' },
+          ],
+          ...extra,
+        }),
+        context({
+          dir: {
+            people,
+            groups: [
+              { name: 'g', members },
+              { name: 'g2', members: [...members].reverse() },
+            ],
+          },
+        }),
+      );
+      assert.deepEqual(table(d), want, name);
+      assert.equal(d.invalid.length, refusals, name);
+      if (refusals > 0) assert.equal(new Set(d.invalid).size, 1, name);
+    }
+  });
 });

@@ -55,6 +55,22 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
     }
     return l;
   };
+  // A person is in several groups and has addresses of their own: their login is made and checked once, kept by
+  // their position in the index (null: none). A refused login is reported each time it is asked for, as before.
+  const loginAt = new Array<string | null | undefined>(index.list.length);
+  const refused = new Map<number, string>();
+  const loginAtPosition = (p: Person, at: number): string | undefined => {
+    const known = loginAt[at];
+    if (known !== undefined) {
+      if (known === null && refused.has(at)) invalid.push(refused.get(at) as string);
+      return known ?? undefined;
+    }
+    const reported = invalid.length;
+    const l = loginOf(p);
+    loginAt[at] = l ?? null;
+    if (invalid.length > reported) refused.set(at, invalid[reported] as string);
+    return l;
+  };
   const aliases = aliasIndex(config.aliasDomains);
   const expand = (address: string): string[] => {
     const at = address.lastIndexOf('@');
@@ -62,12 +78,13 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
     return [address, ...(aliases.get(address.slice(at + 1)) ?? []).map((d) => `${local}@${d}`)];
   };
 
-  // Configured entries first: they take precedence over people's own addresses.
-  const configured = new Map<string, Set<string>>();
+  // Configured entries first: they take precedence over people's own addresses. Each holds its logins sorted, each
+  // once (an address and its alias copies share one list).
+  const configured = new Map<string, readonly string[]>();
   const staticAddresses: string[] = [];
   for (const s of config.static) {
     const a = canonicalAddress(s.address);
-    configured.set(a, new Set(s.logins));
+    configured.set(a, sortedDistinct(s.logins));
     staticAddresses.push(a);
   }
   for (const g of config.groupAddresses) {
@@ -82,7 +99,7 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
       unknownGroups.push(`${g.address}: ${why}; its entry is left as it is`);
       for (const a of addresses) {
         keep.add(a);
-        configured.set(a, new Set());
+        configured.set(a, []);
       }
       continue;
     }
@@ -91,14 +108,17 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
         `${formatGroupRef(ref)}: ${resolved.unknown.length} member(s) no referenced source declares: ${list(resolved.unknown)}`,
       );
     }
-    const logins = new Set<string>();
+    const found: string[] = [];
     const without: string[] = [];
-    for (const p of resolved.members) {
-      const l = loginOf(p);
-      if (l) logins.add(l);
+    const { members, positions } = resolved;
+    for (let i = 0; i < members.length; i++) {
+      const p = members[i] as Person;
+      const l = loginAtPosition(p, positions[i] as number);
+      if (l) found.push(l);
       else without.push(p.id);
     }
     if (without.length > 0) problems.push(`${g.address}: member(s) without a login left out: ${list(without)}`);
+    const logins = sortedDistinct(found);
     for (const a of addresses) configured.set(a, logins);
   }
 
@@ -128,12 +148,15 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
     entries.push({ address: x, logins: lastList });
   };
   // By person id (code unit order), which messages follow.
-  for (const p of byIdOrder(index)) {
+  const order = byIdOrder(index);
+  for (let k = 0; k < index.list.length; k++) {
+    const at = order ? (order[k] as number) : k;
+    const p = index.list[at] as Person;
     if (fromPeopleSources && !fromPeopleSources.has(p.id)) continue; // declared only by a group's source
     if (eligible && !eligible.has(p.id)) continue;
     const emails = p.accounts.emails ?? [];
     if (emails.length === 0) continue;
-    const l = loginOf(p);
+    const l = loginAtPosition(p, at);
     if (!l) {
       if (p.accounts[config.login.account] === undefined) noLogin++;
       continue;
@@ -160,9 +183,10 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
     problems.push(`${noLogin} person(s) with mail addresses but no ${config.login.account} login left out`);
 
   for (const [a, logins] of configured) {
-    if (!keep.has(a) && logins.size > 0) entries.push({ address: a, logins: [...logins].sort() });
+    if (!keep.has(a) && logins.length > 0) entries.push({ address: a, logins });
   }
-  entries.sort((x, y) => (x.address < y.address ? -1 : x.address > y.address ? 1 : 0));
+  // One ordering compare per call (an equality check first is cheap): string order compares are most of this sort.
+  entries.sort((x, y) => (x.address === y.address ? 0 : x.address < y.address ? -1 : 1));
   // Configured addresses are claimed by nobody (see claim): only claims can share an address.
   const conflicts: string[] = [];
   let n = 0;
@@ -191,19 +215,28 @@ export function desiredState(config: PostfixSenderLoginsConfig, ctx: DesiredCont
 }
 
 /**
- * The indexed people by id in code unit order. Sources emit people sorted by id, so the index (built in source order)
- * nearly always is already: then it is walked as it is, without sorting 100k ids each run.
+ * The positions of the indexed people by id in code unit order, or undefined when that is the index's own order.
+ * Sources emit people sorted by id, so the index (built in source order) nearly always is already: then it is walked
+ * as it is, without sorting 100k ids each run.
  */
-function byIdOrder(index: PeopleIndex): Iterable<Person> {
-  let prev: string | undefined;
-  for (const id of index.byId.keys()) {
-    if (prev !== undefined && !(prev < id)) {
+function byIdOrder(index: PeopleIndex): readonly number[] | undefined {
+  const { list } = index;
+  for (let i = 1; i < list.length; i++) {
+    if (!((list[i - 1] as Person).id < (list[i] as Person).id)) {
       // The default sort of strings is code unit order, and faster than a comparator.
-      return [...index.byId.keys()].sort().map((k) => index.byId.get(k) as Person);
+      return list
+        .map((p) => p.id)
+        .sort()
+        .map((k) => index.positionOf.get(k) as number);
     }
-    prev = id;
   }
-  return index.byId.values();
+  return undefined;
+}
+
+/** `xs` each once, sorted (code unit order); `xs` itself when it already is (group members' logins nearly always). */
+function sortedDistinct(xs: readonly string[]): readonly string[] {
+  for (let i = 1; i < xs.length; i++) if (!((xs[i - 1] as string) < (xs[i] as string))) return [...new Set(xs)].sort();
+  return xs;
 }
 
 /** Which source first declared each person: the origin named when one of their values is refused. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { rng } from '../../testing/rng.ts';
 import { diffSenderLogins as uncheckedDiffSenderLogins, finalEntries, tableDelta } from './diff.ts';
 import { tableChangeSchema } from './change-schema.ts';
 import type { Change } from '../../core/contracts.ts';
@@ -202,6 +203,24 @@ describe('postfix-sender-logins change schema (saved plans are read back by the 
     assert.deepEqual(finalEntries(d, one), first);
     const frozen = desired([], { frozen: 'source down' });
     assert.deepEqual(finalEntries(frozen, two), two.entries);
+  });
+
+  // With nothing kept as observed and the desired entries in order, they are the final entries as they are; else the
+  // kept observed entries are merged in and all sorted. Both must equal the simple rule on any entries.
+  it('final entries equal the desired ones without the kept, plus the kept as observed, sorted (table)', () => {
+    const rand = rng(5);
+    for (let round = 0; round < 40; round++) {
+      const lines = Array.from({ length: 12 }, () => `${String.fromCharCode(97 + Math.floor(rand() * 8))}@x.org l`);
+      const mine = [...new Set(lines)];
+      if (round % 2 === 0) mine.sort();
+      const keep = round % 3 === 0 ? [] : mine.filter(() => rand() < 0.3).map((l) => l.split(' ')[0] as string);
+      const d = desired(mine, { keep: [...new Set(keep)].sort() });
+      const o: SenderObserved = { exists: true, entries: entries(keep.map((a) => `${a} seen`)) };
+      const kept = new Set(keep);
+      const want = [...d.entries.filter((e) => !kept.has(e.address)), ...o.entries.filter((e) => kept.has(e.address))];
+      want.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+      assert.deepEqual(finalEntries(d, o), want, `round ${round}`);
+    }
   });
 
   it('every kind of change appeared in the tests above, and each fitted the schema', () => {

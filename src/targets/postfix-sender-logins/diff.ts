@@ -14,13 +14,21 @@ export function finalEntries(desired: SenderDesired, observed: SenderObserved): 
   finals.set(desired, { observed, entries });
   return entries;
 }
-const finals = new WeakMap<SenderDesired, { readonly observed: SenderObserved; readonly entries: SenderEntry[] }>();
+const finals = new WeakMap<
+  SenderDesired,
+  { readonly observed: SenderObserved; readonly entries: readonly SenderEntry[] }
+>();
 
-function computeFinalEntries(desired: SenderDesired, observed: SenderObserved): SenderEntry[] {
+function computeFinalEntries(desired: SenderDesired, observed: SenderObserved): readonly SenderEntry[] {
   if (desired.frozen) return [...observed.entries];
+  // Nothing kept as observed (the rule): the desired entries, sorted as desiredState makes them, are the table as they
+  // are, without a copy of 220k entries and a sort that finds them in order.
+  if (desired.keep.length === 0 && nonDecreasing(desired.entries)) return desired.entries;
   const keep = new Set(desired.keep);
   const out = desired.entries.filter((e) => !keep.has(e.address));
-  for (const e of observed.entries) if (keep.has(e.address)) out.push(e);
+  const seen = observed.entries;
+  for (let i = 0; i < seen.length; i++)
+    if (keep.has((seen[i] as SenderEntry).address)) out.push(seen[i] as SenderEntry);
   return out.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 }
 
@@ -42,6 +50,13 @@ export function tableDelta(next: readonly SenderEntry[], observed: SenderObserve
   return ascending(next) && ascending(observed.entries)
     ? tableDeltaSorted(next, observed)
     : tableDeltaByAddress(next, observed);
+}
+
+/** True when no address is below the one before. */
+function nonDecreasing(entries: readonly SenderEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++)
+    if ((entries[i - 1] as SenderEntry).address > (entries[i] as SenderEntry).address) return false;
+  return true;
 }
 
 /** True when addresses strictly increase: sorted, each once (as desired state and a parsed table always are). */
