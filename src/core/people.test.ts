@@ -99,6 +99,68 @@ describe('people', () => {
     }
   });
 
+  it('a person declared twice by the first source read is indexed once, completed or reported (table)', () => {
+    const p = (id: string, accounts: Person['accounts']): Person => ({ id, accounts });
+    const cases: [Person[], string[], Record<string, Person['accounts']>, string[]][] = [
+      // first source's people, sources, accounts by id in list order, problems
+      [[p('x', { discord: '1' }), p('y', { discord: '2' })], ['a'], { x: { discord: '1' }, y: { discord: '2' } }, []],
+      [[p('x', { discord: '1' }), p('x', { discord: '1' })], ['a'], { x: { discord: '1' } }, []],
+      [
+        [p('x', { discord: '1' }), p('y', { discord: '2' }), p('x', { discord: '1', github: 5 })],
+        ['a'],
+        { x: { discord: '1', github: 5 }, y: { discord: '2' } },
+        [],
+      ],
+      [
+        [p('y', { discord: '2' }), p('x', { discord: '1' }), p('y', { discord: '3' })],
+        ['a'],
+        { y: { discord: '2' }, x: { discord: '1' } },
+        ['person y is declared by a and a with different accounts; using a'],
+      ],
+      [
+        [p('x', { discord: '1' }), p('x', { discord: '1' })],
+        ['absent', 'a', 'b'],
+        { x: { discord: '1' }, z: { discord: '9' } },
+        [],
+      ],
+    ];
+    for (const [people, sources, accounts, problems] of cases) {
+      const c = ctx({ a: { facts: { people } }, b: { facts: { people: [p('z', { discord: '9' })] } } });
+      const idx = indexPeople(c, sources);
+      const label = JSON.stringify(people);
+      assert.deepEqual(Object.fromEntries(idx.list.map((q) => [q.id, q.accounts])), accounts, label);
+      assert.deepEqual(
+        idx.list.map((q) => q.id),
+        Object.keys(accounts),
+        label,
+      );
+      for (const [at, q] of idx.list.entries()) assert.equal(idx.positionOf.get(q.id), at, `${label} ${q.id}`);
+      assert.deepEqual(idx.problems, problems, label);
+      const g = resolveGroup(
+        {
+          sources: new Map([
+            ...c.sources,
+            [
+              'g',
+              {
+                ...(c.sources.get('a') as ResolvedSource),
+                name: 'g',
+                facts: { groups: [{ name: 'all', members: ['x', 'y', 'z'] }] },
+              },
+            ],
+          ]),
+        },
+        { source: 'g', group: 'all' },
+        idx,
+      );
+      assert.deepEqual(
+        g.members.map((q) => q.id),
+        ['x', 'y', 'z'].filter((id) => id in accounts),
+        label,
+      );
+    }
+  });
+
   it('a conflict names the source that declared the person first, among three (table)', () => {
     const p = (id: string, discord: string) => ({ id, accounts: { discord } });
     const c = ctx({

@@ -124,7 +124,19 @@ function buildPeopleIndex(
     if (lead && i === 0) continue;
     // An indexed loop: an iterator makes a result object per person (100k) in code run once per index.
     const each = people ?? [];
-    for (let k = 0; k < each.length; k++) {
+    let k = 0;
+    if (list.length === 0 && each.length > 0) {
+      // The first people read: a source declares each person once, as a rule, so each id is only set, not looked up
+      // first (100k lookups that all miss). Only when the positions are fewer than the people (an id declared twice)
+      // is the list read again the general way, which merges or reports the second declaration.
+      for (; k < each.length; k++) own.set((each[k] as Person).id, k);
+      if (own.size === each.length) for (let j = 0; j < each.length; j++) list.push(each[j] as Person);
+      else {
+        own.clear();
+        k = 0;
+      }
+    }
+    for (; k < each.length; k++) {
       const p = each[k] as Person;
       const at = positionOf.get(p.id);
       const seen = at === undefined ? undefined : (list[at] as Person);

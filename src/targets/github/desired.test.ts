@@ -169,6 +169,38 @@ describe('desiredState', () => {
     }
   });
 
+  // A team of one members group is built without a map of its members: each granted person once, by ascending id,
+  // whether the ids come in person order ascending or not; a contested id and a missing one grant nothing.
+  it('a team of one members group: each granted member once, by ascending GitHub id, with its person (table)', () => {
+    const cases: { name: string; gh: Record<string, number | undefined>; group: string[] }[] = [
+      { name: 'ids ascending with person ids', gh: { a: 1, b: 2, c: 3 }, group: ['a', 'b', 'c'] },
+      { name: 'ids descending', gh: { a: 30, b: 20, c: 10 }, group: ['a', 'b', 'c'] },
+      { name: 'ids out of order', gh: { a: 5, b: 50, c: 7, d: 6 }, group: ['a', 'b', 'c', 'd'] },
+      {
+        name: 'a contested id and one missing',
+        gh: { a: 9, b: 4, c: 9, d: undefined, e: 2 },
+        group: ['a', 'b', 'c', 'd', 'e'],
+      },
+      { name: 'an equal id next to a contested one', gh: { a: 3, b: 3, c: 3, d: 1 }, group: ['b', 'c', 'd'] },
+      { name: 'nobody with an id', gh: { a: undefined }, group: ['a', 'ghost'] },
+    ];
+    for (const { name, gh, group } of cases) {
+      const persons = people(gh);
+      const d = desiredState(config({ teams: { t: { members: ['people/g'] } } }), context(persons, { g: group }));
+      const claims = Object.values(gh).filter((x) => x !== undefined);
+      const expected = group
+        .filter((id) => gh[id] !== undefined && claims.indexOf(gh[id]) === claims.lastIndexOf(gh[id]))
+        .map((id) => ({ githubId: gh[id] as number, person: id, role: 'member' }))
+        .sort((x, y) => x.githubId - y.githubId);
+      assert.deepEqual(d.teams, [{ slug: 't', members: expected }], name);
+      assert.deepEqual(
+        d.members,
+        expected.map((m) => ({ ...m })),
+        name,
+      );
+    }
+  });
+
   it('problems match a set of every line, sorted, on generated directories', () => {
     let seed = 7;
     const next = (n: number) => {

@@ -29,8 +29,27 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
   // the end, without a set of them to hash.
   const lacking = new Map<string, number[]>();
 
-  // Each member of a group is handed to `grant` as it is resolved: no list of grants per group, nor per member.
-  const resolve = (text: string, grant: (githubId: number, person: string) => void): void => {
+  // What each person of the index grants, worked out once per person by position (a membership reads two arrays by
+  // position, not the person's accounts: 350k memberships for 100k people): GRANTS with their id in `idAt`, LACKS
+  // without a GitHub id, nothing when their claim is contested (reported above).
+  const { list } = people;
+  const grantAt = new Uint8Array(list.length);
+  // A plain array, not a Float64Array: an id read from it stays a small integer, as the person's own is, so the members
+  // made from it hold it as one (a double read back would make every DesiredMember's id a boxed number for the diff).
+  const idAt = new Array<number>(list.length).fill(0);
+  for (let at = 0; at < list.length; at++) {
+    const p = list[at] as Person;
+    const githubId = p.accounts.github;
+    if (githubId === undefined) grantAt[at] = LACKS;
+    else if (!contested || accounts.byAccount.get(githubId)?.id === p.id) {
+      grantAt[at] = GRANTS;
+      idAt[at] = githubId;
+    }
+  }
+
+  // Each member of a group is handed to `grant` (by position in the index) as it is resolved: no list of grants per
+  // group, nor per member.
+  const resolve = (text: string, grant: (at: number) => void): void => {
     const ref = parseGroupRef(text);
     if (!ref) return;
     const g = resolveGroup(ctx, ref, people);
@@ -38,26 +57,23 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     for (const id of g.unknown) problems.push(`group ${text} names ${id}, whom no people source declares`);
     const without = lacking.has(text) ? undefined : ([] as number[]);
     if (without) lacking.set(text, without);
-    const { members, positions } = g;
-    for (let i = 0; i < members.length; i++) {
-      const p = members[i] as Person;
-      const githubId = p.accounts.github;
-      if (githubId === undefined) {
-        without?.push(positions[i] as number);
-        continue;
-      }
-      // A conflicting claim was reported above and grants nothing.
-      if (contested && accounts.byAccount.get(githubId)?.id !== p.id) continue;
-      grant(githubId, p.id);
+    const { positions } = g;
+    for (let i = 0; i < positions.length; i++) {
+      const at = positions[i] as number;
+      const state = grantAt[at];
+      if (state === GRANTS) grant(at);
+      else if (state === LACKS) without?.push(at);
     }
   };
 
   const org = new Map<number, DesiredMember>();
-  const grantOrg = (list: readonly string[], role: OrgRole) => {
-    for (const text of list) {
-      resolve(text, (githubId, person) => {
+  const grantOrg = (texts: readonly string[], role: OrgRole) => {
+    for (const text of texts) {
+      resolve(text, (at) => {
+        const githubId = idAt[at] as number;
         const had = org.get(githubId);
-        if (!had || (had.role === 'member' && role === 'admin')) org.set(githubId, { githubId, person, role });
+        if (!had || (had.role === 'member' && role === 'admin'))
+          org.set(githubId, { githubId, person: (list[at] as Person).id, role });
       });
     }
   };
@@ -65,14 +81,33 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
   grantOrg(config.members, 'member');
 
   const teams: DesiredTeam[] = Object.entries(config.teams).map(([slug, t]) => {
-    const roles = new Map<number, DesiredTeam['members'][number]>();
-    for (const [list, role] of [
+    type TeamMember = DesiredTeam['members'][number];
+    // A team of one group of members (the usual one): its members are distinct people and their granted ids distinct
+    // (a contested id grants nothing), so no map is needed to keep each once; they come by person id, and are put in
+    // id order only when their ids are not ascending already.
+    if (t.maintainers.length === 0 && t.members.length === 1) {
+      const found: TeamMember[] = [];
+      let ascending = true;
+      resolve(t.members[0] as string, (at) => {
+        const githubId = idAt[at] as number;
+        if (found.length > 0 && !((found[found.length - 1] as TeamMember).githubId < githubId)) ascending = false;
+        found.push({ githubId, person: (list[at] as Person).id, role: 'member' });
+      });
+      for (let i = 0; i < found.length; i++) {
+        const m = found[i] as TeamMember;
+        if (!org.has(m.githubId)) org.set(m.githubId, { githubId: m.githubId, person: m.person, role: 'member' });
+      }
+      return { slug, members: ascending ? found : byAscendingId(new Map(found.map((m) => [m.githubId, m]))) };
+    }
+    const roles = new Map<number, TeamMember>();
+    for (const [texts, role] of [
       [t.maintainers, 'maintainer'],
       [t.members, 'member'],
     ] as const) {
-      for (const text of list) {
-        resolve(text, (githubId, person) => {
-          if (!roles.has(githubId)) roles.set(githubId, { githubId, person, role });
+      for (const text of texts) {
+        resolve(text, (at) => {
+          const githubId = idAt[at] as number;
+          if (!roles.has(githubId)) roles.set(githubId, { githubId, person: (list[at] as Person).id, role });
         });
       }
     }
@@ -95,6 +130,10 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     problems: sortedDistinct(problems, lacking, people.list),
   };
 }
+
+/** What a person of the index grants (`grantAt`): nothing (a contested claim), by their GitHub id, or nothing for lack of one. */
+const GRANTS = 1;
+const LACKS = 2;
 
 /**
  * `problems` and a line per member without a GitHub id, sorted, each once (as a set of them, sorted). `lacking` holds,
