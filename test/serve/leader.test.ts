@@ -37,23 +37,36 @@ describe('PostgresLeadership against a real PostgreSQL', () => {
       await leader.assertLeading();
       await assert.rejects(standby.assertLeading(), { code: 'STORE_LOCKED' });
 
+      const stoodDown: boolean[] = [];
+      leader.onChange((leading) => stoodDown.push(!leading));
       const admin = new pg.Client({ connectionString: url });
       await admin.connect();
+      const backendOf = async (name: string) =>
+        (
+          await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [
+            `gatehouse serve ${name}`,
+          ])
+        ).rows.map((r) => r.pid);
       try {
         const who = await currentLeader((sql, params) => admin.query(sql, params));
         assert.match(who ?? '', new RegExp(`gatehouse serve ${leaderName}`));
-        // With a timeout the call returns once the backend has exited (without one it only signals it, and the leader
-        // could still prove its lock for a moment, legitimately).
-        const cut = await admin.query<{ gone: boolean }>(
-          `SELECT pg_terminate_backend(pid, 10000) AS gone FROM pg_stat_activity WHERE application_name = $1`,
-          [`gatehouse serve ${leaderName}`],
-        );
-        assert.ok(cut.rows.length > 0 && cut.rows.every((r) => r.gone), "the leader's session ended");
+        const [cutPid] = await backendOf(leaderName);
+        assert.ok(cutPid, "the leader's session");
+        // With a timeout the call returns once the backend has exited (without one it only signals it).
+        const cut = await admin.query<{ gone: boolean }>('SELECT pg_terminate_backend($1, 10000) AS gone', [cutPid]);
+        assert.equal(cut.rows[0]?.gone, true, "the leader's session ended");
+        // The cut leader notices within its interval and stands down. It campaigns again at once, and may win the lock
+        // back before anyone asks it to write: then it must hold it on a new session, never the cut one.
+        await until(() => stoodDown.includes(true), 5_000, 'the cut leader to stand down');
+        try {
+          await leader.assertLeading();
+          assert.ok(!(await backendOf(leaderName)).includes(cutPid), 'leads again, on a new session');
+        } catch (e) {
+          assert.equal((e as { code?: string }).code, 'STORE_LOCKED', String(e));
+        }
       } finally {
         await admin.end();
       }
-      await assert.rejects(leader.assertLeading(), { code: 'STORE_LOCKED' }, 'cut leader refuses to write');
-      assert.equal(leader.leading, false);
       // Both campaign again; whichever wins, exactly one leads and proves it.
       await until(() => a.leading || b.leading, 15_000, 'a new leader');
       await new Promise((r) => setTimeout(r, 300));
