@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Group, Person } from '../../core/model.ts';
 import { indexPeople, parseGroupRef, resolveGroup } from '../../core/people.ts';
+import { liveSources } from '../../testing/live-sources.ts';
 import { rng } from '../../testing/rng.ts';
 import { ldapGroupsSchema, type LdapGroupsConfig } from './config.ts';
 import { desiredState, placesOf } from './desired.ts';
@@ -73,30 +74,10 @@ describe('ldap-groups desired state', () => {
           .map((p) => p.id)
           .concat(rand() < 0.3 ? ['nobody'] : []),
       });
-      const ctx: DesiredContext = {
-        sources: new Map([
-          [
-            'a',
-            {
-              name: 'a',
-              type: 'static',
-              status: 'live',
-              notes: [],
-              facts: { people: a, groups: [pick(a, 'all'), pick(b, 'x')] },
-            },
-          ],
-          [
-            'b',
-            {
-              name: 'b',
-              type: 'static',
-              status: 'live',
-              notes: [],
-              facts: { people: b, groups: [pick(b, 'y'), pick(a, 'z')] },
-            },
-          ],
-        ]),
-      };
+      const ctx = liveSources({
+        a: { people: a, groups: [pick(a, 'all'), pick(b, 'x')] },
+        b: { people: b, groups: [pick(b, 'y'), pick(a, 'z')] },
+      });
       const config = ldapGroupsSchema.parse({
         type: 'ldap-groups',
         connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },

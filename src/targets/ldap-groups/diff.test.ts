@@ -5,6 +5,7 @@ import { completenessGuard } from '../../core/guards.ts';
 import { normalizeDn } from '../../adapters/ldap/dn.ts';
 import { ldapGroupsSchema } from './config.ts';
 import { desiredState, placesOf } from './desired.ts';
+import { liveSources } from '../../testing/live-sources.ts';
 import { rng } from '../../testing/rng.ts';
 import { AccountIndex, diffLdapGroups as uncheckedDiffLdapGroups, ldapGroupsNotes } from './diff.ts';
 import { ldapGroupsChangeSchema } from './change-schema.ts';
@@ -564,26 +565,15 @@ describe('ldap-groups desired state', () => {
       { id: 'p:3', accounts: {} },
       { id: 'p:4', displayName: 'Four, same uid as One', accounts: { ldap: 'u1' } },
     ];
-    const c: DesiredContext = {
-      sources: new Map([
-        [
-          'discord',
-          {
-            name: 'discord',
-            type: 'static',
-            status: 'live',
-            notes: [],
-            facts: {
-              people,
-              groups: [
-                { name: 'Staff', members: ['p:4', 'p:3', 'p:2', 'p:1'] },
-                { name: 'SRE', members: ['p:2', 'p:1', 'p:2'] },
-              ],
-            },
-          },
+    const c = liveSources({
+      discord: {
+        people,
+        groups: [
+          { name: 'Staff', members: ['p:4', 'p:3', 'p:2', 'p:1'] },
+          { name: 'SRE', members: ['p:2', 'p:1', 'p:2'] },
         ],
-      ]),
-    };
+      },
+    });
     const desired = desiredState(config, c);
     const cases: [string, readonly string[] | undefined, string[]][] = [
       // case, members as computed, expected
@@ -629,26 +619,15 @@ describe('ldap-groups desired state', () => {
       ['nobody', [], [], []],
     ];
     for (const [name, staff, keys, described] of cases) {
-      const c: DesiredContext = {
-        sources: new Map([
-          [
-            'discord',
-            {
-              name: 'discord',
-              type: 'static',
-              status: 'live',
-              notes: [],
-              facts: {
-                people,
-                groups: [
-                  { name: 'Staff', members: staff },
-                  { name: 'SRE', members: [...staff].reverse() },
-                ],
-              },
-            },
+      const c = liveSources({
+        discord: {
+          people,
+          groups: [
+            { name: 'Staff', members: staff },
+            { name: 'SRE', members: [...staff].reverse() },
           ],
-        ]),
-      };
+        },
+      });
       const desired = desiredState(config, c);
       assert.deepEqual(desired.base?.members, keys, name);
       assert.deepEqual(desired.groups[0]?.members, keys, name);
@@ -694,11 +673,7 @@ describe('ldap-groups diff by member places', () => {
         { name: 'SRE', members: pick(0.3) },
         { name: 'Ops', members: pick(0.5) },
       ];
-      const c: DesiredContext = {
-        sources: new Map([
-          ['discord', { name: 'discord', type: 'static', status: 'live', notes: [], facts: { people, groups } }],
-        ]),
-      };
+      const c = liveSources({ discord: { people, groups } });
       const cfg = ldapGroupsSchema.parse({
         type: 'ldap-groups',
         connection: { url: 'ldap://127.0.0.1:1', bindDn: 'cn=x', bindPassword: 'secret-pw' },
