@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { SnapshotStore } from '../core/audit.ts';
+import { sha256Hex } from '../core/canonical-json.ts';
 import type { Db } from './db.ts';
 import { storableText } from './storable-text.ts';
 import { storeError } from './store-error.ts';
@@ -24,7 +24,7 @@ export class SqlSnapshotStore implements SnapshotStore {
   async saveSnapshot(source: string, facts: unknown, at: string): Promise<void> {
     try {
       const text = JSON.stringify(facts, (_key, v: unknown) => (typeof v === 'string' ? storableText(v) : v));
-      const digest = createHash('sha256').update(text, 'utf8').digest('hex');
+      const digest = sha256Hex(text);
       const { rows } = await this.#db.query(
         `UPDATE source_snapshots SET taken_at = GREATEST(taken_at, $3::timestamptz)
          WHERE source = $1 AND digest = $2 RETURNING source`,
