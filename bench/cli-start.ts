@@ -10,10 +10,8 @@
  * with the compile cache disabled. Goal: the installed form ≤ 4× the floor.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { builtPackage } from '../test/harness/built-package.ts';
 
 const REPS = Number(process.env.REPS ?? 15);
 const GOAL = 4;
@@ -22,17 +20,9 @@ const bin = `${root}bin/gatehouse.js`;
 const quickstart = `${root}examples/quickstart/gatehouse.yaml`;
 
 // The installed form: what `npm pack` ships (bin/, dist/, package.json) beside the dependencies.
-const pkg = mkdtempSync(join(tmpdir(), 'gatehouse-cli-start-'));
-process.on('exit', () => rmSync(pkg, { recursive: true, force: true }));
-mkdirSync(join(pkg, 'bin'));
-for (const f of ['gatehouse.js', 'node-check.js']) cpSync(`${root}bin/${f}`, join(pkg, 'bin', f));
-cpSync(`${root}package.json`, join(pkg, 'package.json'));
-symlinkSync(`${root}node_modules`, join(pkg, 'node_modules'));
-const built = spawnSync(process.execPath, [`${root}scripts/build.ts`, '--outdir', join(pkg, 'dist/cli')], {
-  stdio: 'inherit',
-});
-if (built.status !== 0) throw new Error('scripts/build.ts failed');
-const installed = join(pkg, 'bin/gatehouse.js');
+const pkg = builtPackage('gatehouse-cli-start-');
+process.on('exit', pkg.cleanup);
+const installed = pkg.bin;
 
 /** Rows with a verdict: the installed form is the goal; the clone's figures are shown for comparison. */
 const GOALS = new Set([1, 2]);

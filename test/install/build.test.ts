@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { builtPackage } from '../harness/built-package.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -14,27 +14,21 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * broken.
  */
 describe('npm run build (bundled dist/)', () => {
-  let pkg: string;
+  let pkg: ReturnType<typeof builtPackage>;
   let dist: string;
 
   before(() => {
-    pkg = mkdtempSync(join(tmpdir(), 'gatehouse-build-'));
-    mkdirSync(join(pkg, 'bin'));
-    for (const f of ['gatehouse.js', 'node-check.js']) cpSync(join(root, 'bin', f), join(pkg, 'bin', f));
-    cpSync(join(root, 'package.json'), join(pkg, 'package.json'));
-    symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
-    dist = join(pkg, 'dist/cli');
-    const r = spawnSync(process.execPath, [join(root, 'scripts/build.ts'), '--outdir', dist], { encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
+    pkg = builtPackage('gatehouse-build-');
+    dist = pkg.dist;
   });
-  after(() => rmSync(pkg, { recursive: true, force: true }));
+  after(() => pkg?.cleanup());
 
   it('loads every file it contains', () => {
     // main.js is the command itself (it would parse this process's arguments): run below.
     const files = readdirSync(dist).filter((f) => f.endsWith('.js') && f !== 'main.js');
     assert.ok(files.length > 10, `${files.length} files`);
     const script = `for (const f of ${JSON.stringify(files)}) await import(${JSON.stringify(dist + '/')} + f);`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: pkg });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', cwd: pkg.dir });
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -54,12 +48,12 @@ describe('npm run build (bundled dist/)', () => {
 
   it('runs the installed command from dist/, not src/', () => {
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-    const r = spawnSync(process.execPath, [join(pkg, 'bin/gatehouse.js'), '--version'], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [pkg.bin, '--version'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), version);
     const check = spawnSync(
       process.execPath,
-      [join(pkg, 'bin/gatehouse.js'), 'validate', '--config', join(root, 'examples/quickstart/gatehouse.yaml')],
+      [pkg.bin, 'validate', '--config', join(root, 'examples/quickstart/gatehouse.yaml')],
       { encoding: 'utf8' },
     );
     assert.equal(check.status, 0, check.stderr);
