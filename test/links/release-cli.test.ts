@@ -7,6 +7,7 @@ import pino from 'pino';
 import { Engine } from '../../src/engine.ts';
 import { gatehouse } from '../e2e/cli.ts';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.ts';
+import { releaseConfig } from './release-config.ts';
 
 const PEOPLE = [11, 12, 13, 14, 15, 16, 17, 18];
 
@@ -31,32 +32,7 @@ describe('gatehouse release (CLI)', () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-release-cli-'));
     config = join(dir, 'gatehouse.yaml');
     env = { GH_TOKEN: fake.issueToken(1) };
-    await writeFile(
-      config,
-      `sources:
-  people:
-    type: static
-    people:
-${PEOPLE.map((p) => `      - { id: p${p}, github: ${p} }`).join('\n')}
-      - { id: carol }
-      - { id: bob }
-    groups:
-      devs: [p11, p12]
-      approvers: [carol]
-links:
-  approvers: [people/approvers]
-targets:
-  gh:
-    type: github
-    org: acme
-    apiUrl: ${fake.url}
-    auth: { token: "\${env:GH_TOKEN}" }
-    members: [people/devs]
-    protected: [1]
-    writeSpacingMs: 0
-    releaseQueue: true
-`,
-    );
+    await writeFile(config, releaseConfig({ githubUrl: fake.url, people: PEOPLE, devs: [11, 12] }));
     // What a serve pass does when a guard blocks: plan, apply what may go through, queue the rest.
     const engine = await Engine.open({ configFile: config, logger: pino({ level: 'silent' }), env });
     try {

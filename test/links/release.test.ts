@@ -11,6 +11,7 @@ import { ServeMetrics } from '../../src/serve/metrics.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { startDiscordFake, type DiscordFake } from '../fakes/discord/index.ts';
 import { startGithubFake, type GithubFake } from '../fakes/github/index.ts';
+import { releaseConfig } from './release-config.ts';
 import { BOB, CAROL, CHANNEL, DEVOPS } from './world.ts';
 
 const PEOPLE = [11, 12, 13, 14, 15, 16, 17, 18];
@@ -29,29 +30,13 @@ describe('guard releases', () => {
     await engine?.close();
     await writeFile(
       join(dir, 'gatehouse.yaml'),
-      `sources:
-  people:
-    type: static
-    people:
-${PEOPLE.map((id) => `      - { id: p${id}, github: ${id} }`).join('\n')}
-      - { id: carol }
-      - { id: bob }
-    groups:
-      devs: [${devs.map((id) => `p${id}`).join(', ')}]
-      approvers: [carol]
-${extra.sources ?? ''}links:
-  approvers: [people/approvers${extra.links ? ', discord/DevOps' : ''}]
-${extra.links ?? ''}targets:
-  gh:
-    type: github
-    org: acme
-    apiUrl: ${fake.url}
-    auth: { token: "\${env:GH_TOKEN}" }
-    members: [people/devs]
-    protected: [1]
-    writeSpacingMs: 0
-    releaseQueue: true
-`,
+      releaseConfig({
+        githubUrl: fake.url,
+        people: PEOPLE,
+        devs,
+        ...extra,
+        ...(extra.links ? { approvers: ['discord/DevOps'] } : {}),
+      }),
     );
     engine = await Engine.open({
       configFile: join(dir, 'gatehouse.yaml'),
