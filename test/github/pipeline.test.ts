@@ -58,7 +58,7 @@ describe('github target through buildPlan / applyPlan', () => {
     assert.deepEqual(ids(p.gh), ['invite:11', 'team:web:set:12', 'team:sre:remove:13', 'org-remove:15']);
     assert.deepEqual(blocked(p.gh), []);
     assert.deepEqual(reports(p.gh), [
-      'person dave (group people/helpers) has no github account; nothing is granted',
+      'group people/helpers: 1 member(s) have no github account; nothing is granted to them: dave',
       '1 org member(s) that no person claims are left alone (unmanagedMembers: report): stranger (github 99) member',
     ]);
 

@@ -55,8 +55,20 @@ describe('desiredState', () => {
       ['bob'],
     );
     assert.deepEqual(d.problems, [
-      'group people/helpers names ghost, whom no people source declares',
-      'person dave (group people/helpers) has no github account; nothing is granted',
+      'group people/helpers: 1 member(s) have no github account; nothing is granted to them: dave',
+      'group people/helpers: 1 member(s) no people source declares: ghost',
+    ]);
+  });
+
+  it('names the first 20 members without a github id per group and counts the rest; a group named twice, once', () => {
+    const ids = Array.from({ length: 25 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    const many = people({ alice: 11, ...Object.fromEntries(ids.map((id) => [id, undefined])) });
+    const d = desiredState(
+      config({ admins: ['people/all'], members: ['people/all'] }),
+      context(many, { all: ['alice', ...ids] }),
+    );
+    assert.deepEqual(d.problems, [
+      `group people/all: 25 member(s) have no github account; nothing is granted to them: ${ids.slice(0, 20).join(', ')} and 5 more`,
     ]);
   });
 
@@ -223,7 +235,7 @@ describe('desiredState', () => {
 
 /**
  * The problems as a set of every line, sorted: people declared twice differently, contested accounts, and for each
- * group as written, unknown ids and members without a GitHub id.
+ * group as written, its unknown ids and its members without a GitHub id (counted, the first 20 named).
  */
 function referenceProblems(
   persons: readonly Person[],
@@ -252,14 +264,18 @@ function referenceProblems(
     ...((cfg.members ?? []) as string[]),
     ...teams.flatMap((t) => [...(t.maintainers ?? []), ...(t.members ?? [])]),
   ];
+  const named = (ids: string[]) =>
+    ids.length > 20 ? `${ids.slice(0, 20).join(', ')} and ${ids.length - 20} more` : ids.join(', ');
   for (const text of texts) {
-    const members = groups[text.slice('people/'.length)];
-    for (const id of [...new Set(members ?? [])].sort()) {
-      const p = byId.get(id);
-      if (!p) out.add(`group ${text} names ${id}, whom no people source declares`);
-      else if (p.accounts.github === undefined)
-        out.add(`person ${id} (group ${text}) has no github account; nothing is granted`);
-    }
+    const members = [...new Set(groups[text.slice('people/'.length)] ?? [])].sort();
+    const unknown = members.filter((id) => !byId.has(id));
+    const lacking = members.filter((id) => byId.get(id)?.accounts.github === undefined && byId.has(id));
+    if (unknown.length > 0)
+      out.add(`group ${text}: ${unknown.length} member(s) no people source declares: ${named(unknown)}`);
+    if (lacking.length > 0)
+      out.add(
+        `group ${text}: ${lacking.length} member(s) have no github account; nothing is granted to them: ${named(lacking)}`,
+      );
   }
   return [...out].sort();
 }

@@ -1,5 +1,6 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
+import { listNames, MAX_LISTED } from '../../core/names.ts';
 import { byNumericAccount, indexPeople, parseGroupRef, resolveGroup } from '../../core/people.ts';
 import { peopleSources, type GithubConfig } from './config.ts';
 import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types.ts';
@@ -14,7 +15,8 @@ import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types
  * a GitHub id, an unknown person id, or a GitHub id claimed by two people grants nothing and is listed in `problems`. A
  * group that a readable source does not emit is listed in `missingGroups` (the guard then blocks removals: a renamed
  * Discord role must not empty the org). An unreadable source contributes nothing; the core completeness guard blocks
- * removals then.
+ * removals then. Problems about members come one line per group as written, with a count and the first few person
+ * ids: a directory of 100k people, most without a GitHub account, is a finding a human reads, not 100k lines.
  */
 export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubDesired {
   const people = indexPeople(ctx, peopleSources(config));
@@ -24,10 +26,8 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
   const contested = accounts.problems.length > 0;
   const problems: string[] = [...people.problems, ...accounts.problems];
   const missingGroups = new Set<string>();
-  // Members without a GitHub id, per group as written: each group text is resolved to the same members every time,
-  // so a text seen again adds no problem, and the ~100k problem lines of a large directory are built once each at
-  // the end, without a set of them to hash.
-  const lacking = new Map<string, number[]>();
+  // Each group text is resolved to the same members every time: a text seen again adds no problem.
+  const reported = new Set<string>();
 
   // What each person of the index grants, worked out once per person by position (a membership reads two arrays by
   // position, not the person's accounts: 350k memberships for 100k people): GRANTS with their id in `idAt`, LACKS
@@ -54,16 +54,25 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     if (!ref) return;
     const g = resolveGroup(ctx, ref, people);
     if (g.status === 'missing') missingGroups.add(text);
-    for (const id of g.unknown) problems.push(`group ${text} names ${id}, whom no people source declares`);
-    const without = lacking.has(text) ? undefined : ([] as number[]);
-    if (without) lacking.set(text, without);
+    const first = !reported.has(text);
+    reported.add(text);
+    if (first && g.unknown.length > 0)
+      problems.push(`group ${text}: ${g.unknown.length} member(s) no people source declares: ${listNames(g.unknown)}`);
+    // Members without a GitHub id: counted, and the first few named (members come by person id).
+    let lacking = 0;
+    const named: string[] = [];
     const { positions } = g;
     for (let i = 0; i < positions.length; i++) {
       const at = positions[i] as number;
       const state = grantAt[at];
       if (state === GRANTS) grant(at);
-      else if (state === LACKS) without?.push(at);
+      else if (first && state === LACKS && lacking++ < MAX_LISTED) named.push((list[at] as Person).id);
     }
+    if (first && lacking > 0)
+      problems.push(
+        `group ${text}: ${lacking} member(s) have no github account; nothing is granted to them: ` +
+          listNames(named, MAX_LISTED, lacking),
+      );
   };
 
   const org = new Map<number, DesiredMember>();
@@ -127,53 +136,13 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
     protected: [...new Set(config.protected)].sort((a, b) => a - b),
     limits: { ...config.guards },
     missingGroups: [...missingGroups].sort(),
-    problems: sortedDistinct(problems, lacking, people.list),
+    problems: [...new Set(problems)].sort(),
   };
 }
 
 /** What a person of the index grants (`grantAt`): nothing (a contested claim), by their GitHub id, or nothing for lack of one. */
 const GRANTS = 1;
 const LACKS = 2;
-
-/**
- * `problems` and a line per member without a GitHub id, sorted, each once (as a set of them, sorted). `lacking` holds,
- * per group text, the positions in `list` of its members without one.
- */
-function sortedDistinct(
-  problems: string[],
-  lacking: ReadonlyMap<string, readonly number[]>,
-  list: readonly Person[],
-): string[] {
-  // The lines are added person by person (in the order of the index, by person id as sources emit people), each
-  // person's by group text: that is nearly always their sorted order already, which the sort below then finds in one
-  // pass, instead of merging a sorted run per group (130k lines for 100k people). The sort decides the order either way.
-  const texts = [...lacking.keys()].sort();
-  const counts = new Int32Array(list.length + 1);
-  for (const text of texts) {
-    const at = lacking.get(text) as readonly number[];
-    for (let i = 0; i < at.length; i++) counts[at[i]! + 1]!++;
-  }
-  for (let i = 1; i < counts.length; i++) counts[i]! += counts[i - 1]!;
-  const next = counts.slice(0, list.length);
-  const textOf = new Int32Array(counts[list.length]!);
-  for (let t = 0; t < texts.length; t++) {
-    const at = lacking.get(texts[t] as string) as readonly number[];
-    for (let i = 0; i < at.length; i++) textOf[next[at[i]!]!++] = t;
-  }
-  for (let at = 0; at < list.length; at++) {
-    const id = (list[at] as Person).id;
-    for (let k = counts[at]!; k < counts[at + 1]!; k++)
-      problems.push(`person ${id} (group ${texts[textOf[k]!]}) has no github account; nothing is granted`);
-  }
-  problems.sort();
-  let n = 0;
-  for (let i = 0; i < problems.length; i++) {
-    const line = problems[i] as string;
-    if (n === 0 || line !== problems[n - 1]) problems[n++] = line;
-  }
-  problems.length = n;
-  return problems;
-}
 
 /**
  * The values by ascending key: the keys sorted as numbers in a typed array (no comparator call per comparison: 220k

@@ -1,13 +1,6 @@
 import { classifyInvitations, orgRemovals, who } from './diff.ts';
+import { listNames as list } from '../../core/names.ts';
 import type { GithubDesired, GithubObserved } from './types.ts';
-
-/** Names listed per finding before eliding the rest. */
-const MAX_NAMES = 20;
-
-function list(names: readonly string[]): string {
-  const head = names.slice(0, MAX_NAMES).join(', ');
-  return names.length > MAX_NAMES ? `${head} and ${names.length - MAX_NAMES} more` : head;
-}
 
 /**
  * What the plan should tell a human but no change does: people that could not be resolved, unmanaged members and

@@ -205,7 +205,7 @@ describe('guardGithub', () => {
 
   it('notes (findings): unmanaged members, stray and failed invitations, problems, unmanageable teams; nothing blocked', () => {
     const d = desired([[1, 'admin']], {
-      problems: ['person bob (group people/x) has no github account; nothing is granted'],
+      problems: ['group people/x: 1 member(s) have no github account; nothing is granted to them: bob'],
       teamMembers: { sre: [], ops: [] },
     });
     const o: GithubObserved = {
@@ -230,7 +230,7 @@ describe('guardGithub', () => {
     const r = run(d, o);
     assert.deepEqual(r.rejects, []);
     assert.deepEqual(r.reports, [
-      'person bob (group people/x) has no github account; nothing is granted',
+      'group people/x: 1 member(s) have no github account; nothing is granted to them: bob',
       '1 org member(s) that no person claims are left alone (unmanagedMembers: report): u9 (github 9) member',
       '1 pending invitation(s) no person claims are left alone: 70 (by email, direct_member)',
       '1 failed invitation(s): carol (Invitation expired, 2024-01-02T00:00:00Z)',

@@ -1,5 +1,6 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
+import { listNames } from '../../core/names.ts';
 import { formatGroupRef, indexPeople, resolveGroup, type GroupRef, type PeopleIndex } from '../../core/people.ts';
 import { groupRefOf, type LdapGroupsConfig } from './config.ts';
 import type { DesiredPerson, LdapGroupsDesired } from './types.ts';
@@ -61,7 +62,7 @@ function describe(
     }
     if (g.unknown.length > 0) {
       problems.push(
-        `${formatGroupRef(ref)}: ${g.unknown.length} member(s) no referenced source declares are left out: ${g.unknown.slice(0, 20).join(', ')}${g.unknown.length > 20 ? ` and ${g.unknown.length - 20} more` : ''}`,
+        `${formatGroupRef(ref)}: ${g.unknown.length} member(s) no referenced source declares are left out: ${listNames(g.unknown)}`,
       );
     }
     const keys: string[] = [];

@@ -1,5 +1,6 @@
 import { childDn, normalizeDn } from '../../adapters/ldap/dn.ts';
 import { PERMANENT_LOCK_TIME, isLocked } from '../../adapters/ldap/lock.ts';
+import { listNames as list } from '../../core/names.ts';
 import type { LdapGroupsConfig } from './config.ts';
 import { hasPlaces, placesOf } from './desired.ts';
 import type {
@@ -432,14 +433,6 @@ function findEnrolments(config: LdapGroupsConfig, desired: LdapGroupsDesired, jo
     out.push(enrol(config, p));
   }
   return out;
-}
-
-/** Names listed per note before eliding the rest. */
-const MAX_NAMES = 20;
-
-function list(names: readonly string[]): string {
-  const head = names.slice(0, MAX_NAMES).join(', ');
-  return names.length > MAX_NAMES ? `${head} and ${names.length - MAX_NAMES} more` : head;
 }
 
 function who(p: DesiredPerson): string {

@@ -1,6 +1,7 @@
 import { formatPrefix, tooWide, type Prefix } from '../../core/address.ts';
 import type { DesiredContext } from '../../core/contracts.ts';
 import { GatehouseError } from '../../core/errors.ts';
+import { listNames } from '../../core/names.ts';
 import { managedSets, widthPolicy, type NftablesConfig } from './config.ts';
 import { normalize } from './set-math.ts';
 import type { NftDesired } from './types.ts';
@@ -52,8 +53,7 @@ function refuseWide(config: NftablesConfig, ctx: DesiredContext): void {
         .filter((p: Prefix) => families.has(p.family) && tooWide(p, policy) !== undefined);
       if (bad.length === 0) continue;
       const listed = [...new Set(bad.map(formatPrefix))];
-      const shown = listed.slice(0, 5).join(', ') + (listed.length > 5 ? ` and ${listed.length - 5} more` : '');
-      found.push(`allowlist ${s.name}: source ${src} offers ${shown}`);
+      found.push(`allowlist ${s.name}: source ${src} offers ${listNames(listed, 5)}`);
     }
   }
   if (found.length === 0) return;

@@ -1,5 +1,6 @@
 import type { DesiredContext } from '../../core/contracts.ts';
 import type { Person } from '../../core/model.ts';
+import { listNames as list } from '../../core/names.ts';
 import { formatGroupRef, indexPeople, resolveGroup, type PeopleIndex } from '../../core/people.ts';
 import { addressProblem, canonicalAddress, loginProblem } from './address.ts';
 import { groupRefOf, type PostfixSenderLoginsConfig } from './config.ts';
@@ -10,9 +11,6 @@ export function referencedSources(config: PostfixSenderLoginsConfig): string[] {
   const groups = [...(config.people.group ? [config.people.group] : []), ...config.groupAddresses.map((g) => g.group)];
   return [...new Set([...config.people.from, ...groups.map((g) => groupRefOf(g).source)])];
 }
-
-/** Names listed per message before eliding the rest. */
-const MAX_LISTED = 20;
 
 /**
  * Desired state, pure: which SASL login may use which envelope sender.
@@ -288,9 +286,4 @@ function aliasIndex(aliases: Readonly<Record<string, readonly string[]>>): Map<s
     );
   }
   return out;
-}
-
-function list(names: readonly string[]): string {
-  const head = names.slice(0, MAX_LISTED).join(', ');
-  return names.length > MAX_LISTED ? `${head} and ${names.length - MAX_LISTED} more` : head;
 }
