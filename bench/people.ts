@@ -23,7 +23,8 @@
  * Printed: the per-target breakdown (median of REPS runs, after one warm-up run), the total against the goal, the
  * ratio against a floor measured in the same run (one pass over every membership, building a Map of person → groups),
  * the observation digest the pipeline also computes (shown, not part of the goal), and RSS of the planning process
- * (this bench re-runs itself with --expose-gc, so each figure is taken after a full collection): bare, with the core
+ * (this bench re-runs itself with --expose-gc, so each figure is taken after a full collection; the child runs as the
+ * installed package runs gatehouse, bundled JavaScript without type stripping, unless FORM=clone): bare, with the core
  * and the five plugins imported, with the inputs built, and the peak while planning (Linux: the peak is reset after
  * the inputs are built, so it is imports + inputs + planning's working set, as a real run holds them, without the
  * garbage of generating inputs; shown for the first plan of the process, as `gatehouse plan` makes one, and over
@@ -34,6 +35,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Change, DesiredContext, Target } from '../src/core/contracts.ts';
@@ -51,13 +53,32 @@ import type { SenderDesired, SenderEntry, SenderObserved } from '../src/targets/
 import { rng } from '../src/testing/rng.ts';
 
 // The figures need a collector to call between phases, so the garbage of building inputs is not counted: run again
-// with --expose-gc (the planning process is that child; this one only waits for it).
+// with --expose-gc (the planning process is that child; this one only waits for it). The child runs this file as
+// the installed package runs gatehouse, bundled plain JavaScript (FORM=clone: through type stripping, as a clone).
 const gc = (globalThis as { gc?: () => void }).gc;
+const FORM = process.env.FORM === 'clone' ? 'clone' : 'installed';
 if (!gc) {
-  const child = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, fileURLToPath(import.meta.url)], {
-    stdio: 'inherit',
-  });
-  process.exit(child.status ?? 1);
+  const self = fileURLToPath(import.meta.url);
+  const { installedForm } = await import('./lib/installed-form.ts');
+  const script = FORM === 'clone' ? self : installedForm(self);
+  // Twice: with Node's defaults, and with the NODE_OPTIONS the systemd units run gatehouse with (V8's young generation
+  // capped): the same planning, so the difference is only how much memory V8 keeps for short-lived objects.
+  const deployed = /^Environment=NODE_OPTIONS=(.*)$/m.exec(
+    readFileSync(new URL('../deploy/systemd/gatehouse-serve.service', import.meta.url), 'utf8'),
+  )?.[1];
+  let status = 0;
+  for (const [label, nodeOptions] of [
+    ["Node's defaults", process.env.NODE_OPTIONS],
+    [`as deploy/systemd runs it: NODE_OPTIONS=${deployed}`, deployed],
+  ] as const) {
+    console.log(`\n-- ${label}`);
+    const env: NodeJS.ProcessEnv = { ...process.env, FORM };
+    if (nodeOptions === undefined) delete env.NODE_OPTIONS;
+    else env.NODE_OPTIONS = nodeOptions;
+    const child = spawnSync(process.execPath, ['--expose-gc', ...process.execArgv, script], { stdio: 'inherit', env });
+    status ||= child.status ?? 1;
+  }
+  process.exit(status);
 }
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 /** RSS after a full collection: what the process holds, not garbage waiting for the collector. */
@@ -491,21 +512,15 @@ gcObserver.observe({ entryTypes: ['gc'] });
 const planned: { from: number; to: number }[] = [];
 let peakFirst = 0;
 for (let rep = 0; rep <= REPS; rep++) {
-  let t = performance.now();
-  const naive = new Map<string, string[]>();
-  for (const g of groups)
-    for (const m of g.members) {
-      const list = naive.get(m);
-      if (list) list.push(g.name);
-      else naive.set(m, [g.name]);
-    }
-  if (rep > 0) floor.push(performance.now() - t);
-  kept = [naive.size];
+  kept = [];
   const run = freshContext();
+  // Each plan starts from a settled heap, as one `gatehouse plan` does once its sources are read: the garbage of the
+  // previous run and of the floor's pass is neither timed nor in the peak.
+  settledRss();
   const from = performance.now();
   for (const { target, observed } of cases) {
     const row = rows.get(target.name) as Row;
-    t = performance.now();
+    const t = performance.now();
     const desired = target.desired(run);
     const t1 = performance.now();
     const proposed: Change[] = target.diff(desired, observed);
@@ -530,8 +545,23 @@ for (let rep = 0; rep <= REPS; rep++) {
   // One plan, as `gatehouse plan` makes it (the later runs add the garbage of earlier ones the collector has not
   // needed to reclaim yet).
   if (rep === 0) peakFirst = peakRss();
+  // The floor after planning: its garbage (a list per person) is not in the first plan's peak.
+  const t = performance.now();
+  const naive = new Map<string, string[]>();
+  for (const g of groups)
+    for (const m of g.members) {
+      const list = naive.get(m);
+      if (list) list.push(g.name);
+      else naive.set(m, [g.name]);
+    }
+  if (rep > 0) floor.push(performance.now() - t);
+  kept.push(naive.size);
 }
 const peak = peakRss();
+// V8 sizes its young generation by the machine's memory (up to 64 MB per semi-space on a large host) and keeps it once
+// grown: committed memory, part of every RSS figure here, whatever planning allocates.
+const youngGeneration =
+  getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')?.physical_space_size ?? 0;
 await new Promise((r) => setTimeout(r, 50)); // the observer is called back later, from a timer
 gcObserver.disconnect();
 const gcMs = median(
@@ -573,7 +603,12 @@ console.log(
     `${bySize[0]?.members.length}; median ${bySize[Math.floor(bySize.length / 2)]?.members.length}), ` +
     `${linkPeople.length} GitHub links; seed ${SEED}; inputs built in ${Math.round(genMs)} ms (untimed)`,
 );
-console.log(`median of ${REPS} runs after a warm-up; ms`);
+console.log(
+  FORM === 'installed'
+    ? 'form: as the installed package runs it (this bench and the gatehouse modules bundled into plain JavaScript; FORM=clone runs src/ through type stripping)'
+    : 'form: as a clone runs it (src/ through Node type stripping, whose compiler alone adds ~18 MB of RSS)',
+);
+console.log(`median of ${REPS} runs after a warm-up, each from a settled heap; ms`);
 console.log(
   `${'target'.padEnd(22)}${'desired'.padStart(9)}${'diff'.padStart(9)}${'notes'.padStart(9)}${'guards'.padStart(9)}${'total'.padStart(9)}   changes (blocked, elements)   digest of observed (not in goal)`,
 );
@@ -603,7 +638,8 @@ console.log(
 console.log(
   `RSS after a full collection: ${mb(rssBare)} MB bare process, ${mb(rssImported)} MB with the core and the five ` +
     `target plugins imported (+${mb(rssImported - rssBare)}), ${mb(rssInputs)} MB with the inputs built ` +
-    `(+${mb(rssInputs - rssImported)}: facts and five observations)`,
+    `(+${mb(rssInputs - rssImported)}: facts and five observations); V8's young generation then holds ` +
+    `${mb(youngGeneration)} MB of it, empty`,
 );
 console.log(
   peakIsPlanning

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
@@ -50,8 +51,45 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     assert.equal(c?.securityContext?.allowPrivilegeEscalation, false);
     assert.equal(c?.livenessProbe?.httpGet?.path, '/healthz');
     assert.equal(c?.readinessProbe?.httpGet?.path, '/readyz');
-    for (const e of c?.env ?? []) assert.ok(e.valueFrom?.secretKeyRef, `${e.name} comes from a Secret`);
+    for (const e of c?.env ?? [])
+      if (e.name !== 'NODE_OPTIONS') assert.ok(e.valueFrom?.secretKeyRef, `${e.name} comes from a Secret`);
     assert.deepEqual(c?.args, ['serve', '--config', '/etc/gatehouse/gatehouse.yaml']);
+  });
+});
+
+describe('Node settings of the deployed process (deploy/)', () => {
+  const units = ['deploy/systemd/gatehouse-serve.service', 'deploy/systemd/gatehouse-nftables.service'];
+  const unitOptions = units.map((u) => /^Environment=NODE_OPTIONS=(.*)$/m.exec(readFileSync(u, 'utf8'))?.[1]);
+
+  it('every systemd unit and the Kubernetes Deployment run gatehouse with the same NODE_OPTIONS', () => {
+    const dep = parseAllDocuments(readFileSync('deploy/kubernetes/gatehouse.yaml', 'utf8'))
+      .map(
+        (d) =>
+          d.toJS() as {
+            kind: string;
+            spec?: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+          },
+      )
+      .find((d) => d.kind === 'Deployment');
+    const podOptions = dep?.spec?.template.spec.containers[0]?.env?.find((e) => e.name === 'NODE_OPTIONS')?.value;
+    assert.deepEqual([...unitOptions, podOptions], Array(units.length + 1).fill('--max-semi-space-size=16'));
+  });
+
+  it('Node accepts them, and they cap the young generation of a process whose allocations survive', () => {
+    // 1.5M surviving objects grow an uncapped young generation to its maximum (128 MB on a large host); capped at
+    // 16 MB semi-spaces it stays within two of them and the space for large objects.
+    const script =
+      "const v8 = require('node:v8'); const keep = []; for (let i = 0; i < 1.5e6; i++) keep.push({ a: 'x' + i, b: [i] });" +
+      "const s = v8.getHeapSpaceStatistics().find((x) => x.space_name === 'new_space');" +
+      'process.stdout.write(String(s.space_size) + " " + keep.length);';
+    const r = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, NODE_OPTIONS: unitOptions[0] },
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const [size, kept] = r.stdout.split(' ').map(Number);
+    assert.equal(kept, 1.5e6);
+    assert.ok((size as number) <= 48 * 1024 * 1024, `new space ${size} bytes`);
   });
 });
 

@@ -214,9 +214,9 @@ export function matches(o: ObservedObject, m: Manifest): boolean {
   if (!covers(o.labels, metadata.labels ?? {}) || !covers(o.annotations, metadata.annotations ?? {})) return false;
   // The body is every field but apiVersion, kind and metadata: compared in place, without a copy of it per object.
   const have = o.body as Record<string, unknown>;
-  for (const k of Object.keys(m)) {
-    if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
-    if (!covers(have[k], m[k])) return false;
+  for (const k in m) {
+    if (!Object.hasOwn(m, k) || k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
+    if (!covers(have[k], m[k as keyof Manifest])) return false;
   }
   // Maps gatehouse owns whole: a key added by hand is drift too.
   if (m.kind === 'ResourceQuota')
@@ -228,7 +228,8 @@ export function matches(o: ObservedObject, m: Manifest): boolean {
 /** `have` holds everything in `want`: objects key by key (extra keys allowed), lists element by element, quantities by value. */
 export function covers(have: unknown, want: unknown): boolean {
   if (typeof want === 'string' && typeof have === 'string') return sameQuantity(have, want);
-  // Loops, not entries and callbacks: called for every field of every object of every tenant (15k objects for 3k).
+  // Loops, not entries and callbacks: called for every field of every object of every tenant (15k objects for 3k);
+  // `for…in` over own keys, not Object.keys, which copies each object's keys into a new array.
   if (Array.isArray(want)) {
     if (!Array.isArray(have) || have.length !== want.length) return false;
     for (let i = 0; i < want.length; i++) if (!covers(have[i], want[i])) return false;
@@ -238,16 +239,25 @@ export function covers(have: unknown, want: unknown): boolean {
     if (typeof have !== 'object' || have === null || Array.isArray(have)) return false;
     const h = have as Record<string, unknown>;
     const w = want as Record<string, unknown>;
-    for (const k of Object.keys(w)) if (!covers(h[k], w[k])) return false;
+    for (const k in w) if (Object.hasOwn(w, k) && !covers(h[k], w[k])) return false;
     return true;
   }
   return have === want;
 }
 
+/** The same own keys: as many of them, and each of `b`'s one of `a`'s (keys of one object are distinct; no sort). */
 function sameKeys(a: unknown, b: unknown): boolean {
-  const ka = Object.keys(a ?? {}).sort();
-  const kb = Object.keys(b ?? {}).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i]);
+  const ha = (a ?? {}) as object;
+  const hb = (b ?? {}) as object;
+  let na = 0;
+  for (const k in ha) if (Object.hasOwn(ha, k)) na++;
+  let nb = 0;
+  for (const k in hb) {
+    if (!Object.hasOwn(hb, k)) continue;
+    if (!Object.hasOwn(ha, k) || !Object.prototype.propertyIsEnumerable.call(ha, k)) return false;
+    nb++;
+  }
+  return na === nb;
 }
 
 function kubeconfigDue(
