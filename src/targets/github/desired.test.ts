@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Person } from '../../core/model.ts';
-import { desiredState } from './desired.ts';
+import { byIdAt, desiredState } from './desired.ts';
 import { config, context, people } from './test-fixtures.ts';
 
 describe('desiredState', () => {
@@ -70,6 +70,39 @@ describe('desiredState', () => {
     assert.deepEqual(d.problems, [
       `group people/all: 25 member(s) have no github account; nothing is granted to them: ${ids.slice(0, 20).join(', ')} and 5 more`,
     ]);
+  });
+
+  it('a team of maintainers only makes each of them a maintainer; a team lists its members by GitHub id', () => {
+    const d = desiredState(
+      config({ members: [], teams: { leads: { maintainers: ['people/leads'] }, all: { members: ['people/all'] } } }),
+      context(persons, { leads: ['erin', 'alice'], all: ['erin', 'carol', 'alice', 'bob'] }),
+    );
+    assert.deepEqual(d.teams, [
+      {
+        slug: 'leads',
+        members: [
+          { githubId: 11, person: 'alice', role: 'maintainer' },
+          { githubId: 15, person: 'erin', role: 'maintainer' },
+        ],
+      },
+      {
+        slug: 'all',
+        members: [11, 12, 13, 15].map((githubId) => ({
+          githubId,
+          person: ({ 11: 'alice', 12: 'bob', 13: 'carol', 15: 'erin' } as Record<number, string>)[githubId],
+          role: 'member',
+        })),
+      },
+    ]);
+    assert.deepEqual(
+      d.members.map((m) => [m.githubId, m.role]),
+      [
+        [11, 'member'],
+        [12, 'member'],
+        [13, 'member'],
+        [15, 'member'],
+      ],
+    );
   });
 
   it('lists a group a live source does not emit as missing, not as empty', () => {
@@ -231,6 +264,30 @@ describe('desiredState', () => {
       assert.deepEqual(d.problems, referenceProblems(persons, groups, cfg), `round ${round}`);
     }
   });
+});
+
+describe('byIdAt', () => {
+  const idAt: number[] = [];
+  idAt[0] = 30;
+  idAt[1] = 10;
+  idAt[2] = 2 ** 32 - 1;
+  idAt[3] = 0;
+  idAt[4] = 2 ** 32; // too large to pack
+  idAt[5] = 20.5; // not an integer: never a GitHub id, but ordered all the same
+  idAt[2 ** 21] = 5; // a position too large to pack
+  const cases: [string, number[], number[]][] = [
+    ['empty', [], []],
+    ['packed: ids in order, positions returned', [0, 1, 2, 3], [3, 1, 0, 2]],
+    ['an id of 2^32 falls back to a comparator', [0, 4, 1], [1, 0, 4]],
+    ['a fractional id falls back to a comparator', [5, 0, 1], [1, 5, 0]],
+    ['a position of 2^21 falls back to a comparator', [0, 2 ** 21, 1], [2 ** 21, 1, 0]],
+  ];
+  for (const [name, positions, want] of cases)
+    it(name, () => {
+      const before = [...positions];
+      assert.deepEqual(byIdAt(positions, idAt), want);
+      assert.deepEqual(positions, before, 'the input is left as it was');
+    });
 });
 
 /**

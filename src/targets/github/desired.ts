@@ -3,7 +3,7 @@ import type { Person } from '../../core/model.ts';
 import { listNames, MAX_LISTED } from '../../core/names.ts';
 import { byNumericAccount, indexPeople, parseGroupRef, resolveGroup } from '../../core/people.ts';
 import { peopleSources, type GithubConfig } from './config.ts';
-import type { DesiredMember, DesiredTeam, GithubDesired, OrgRole } from './types.ts';
+import type { DesiredMember, DesiredTeam, GithubDesired } from './types.ts';
 
 /**
  * Desired state of the organisation, a pure function of the facts and the config:
@@ -75,58 +75,69 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
       );
   };
 
-  const org = new Map<number, DesiredMember>();
-  const grantOrg = (texts: readonly string[], role: OrgRole) => {
-    for (const text of texts) {
+  // Each granted GitHub id is one person's, at one position of the index (a contested id grants nothing): org roles and
+  // team members are kept by position, and put in id order by sorting positions by id, without a map by id.
+  const orgRoleAt = new Uint8Array(list.length);
+  // One member object per person, shared by the org and every team that has them as a member (220k team memberships
+  // for 100k people are then ~60k objects); admins and maintainers get their own.
+  const asMember = new Array<DesiredMember | undefined>(list.length);
+  const memberAt = (at: number): DesiredMember =>
+    (asMember[at] ??= { githubId: idAt[at] as number, person: (list[at] as Person).id, role: 'member' });
+  for (const [texts, role] of [
+    [config.admins, ADMIN],
+    [config.members, MEMBER],
+  ] as const) {
+    for (const text of texts)
       resolve(text, (at) => {
-        const githubId = idAt[at] as number;
-        const had = org.get(githubId);
-        if (!had || (had.role === 'member' && role === 'admin'))
-          org.set(githubId, { githubId, person: (list[at] as Person).id, role });
+        if (orgRoleAt[at]! < role) orgRoleAt[at] = role;
       });
-    }
-  };
-  grantOrg(config.admins, 'admin');
-  grantOrg(config.members, 'member');
+  }
 
   const teams: DesiredTeam[] = Object.entries(config.teams).map(([slug, t]) => {
     type TeamMember = DesiredTeam['members'][number];
-    // A team of one group of members (the usual one): its members are distinct people and their granted ids distinct
-    // (a contested id grants nothing), so no map is needed to keep each once; they come by person id, and are put in
-    // id order only when their ids are not ascending already.
-    if (t.maintainers.length === 0 && t.members.length === 1) {
-      const found: TeamMember[] = [];
-      let ascending = true;
-      resolve(t.members[0] as string, (at) => {
-        const githubId = idAt[at] as number;
-        if (found.length > 0 && !((found[found.length - 1] as TeamMember).githubId < githubId)) ascending = false;
-        found.push({ githubId, person: (list[at] as Person).id, role: 'member' });
-      });
-      for (let i = 0; i < found.length; i++) {
-        const m = found[i] as TeamMember;
-        if (!org.has(m.githubId)) org.set(m.githubId, { githubId: m.githubId, person: m.person, role: 'member' });
-      }
-      return { slug, members: ascending ? found : byAscendingId(new Map(found.map((m) => [m.githubId, m]))) };
-    }
-    const roles = new Map<number, TeamMember>();
+    // Maintainers first: a person named by both keeps the first role met, as in a map filled in that order. A team of
+    // one group (the usual one) names each person once, in that group's role: no map of who was met is needed.
+    const single = t.maintainers.length + t.members.length === 1;
+    const singleRole = t.maintainers.length === 1 ? 'maintainer' : 'member';
+    const roleOf = new Map<number, 'maintainer' | 'member'>();
+    const positions: number[] = [];
     for (const [texts, role] of [
       [t.maintainers, 'maintainer'],
       [t.members, 'member'],
     ] as const) {
-      for (const text of texts) {
+      for (const text of texts)
         resolve(text, (at) => {
-          const githubId = idAt[at] as number;
-          if (!roles.has(githubId)) roles.set(githubId, { githubId, person: (list[at] as Person).id, role });
+          if (!single) {
+            if (roleOf.has(at)) return;
+            roleOf.set(at, role);
+          }
+          positions.push(at);
+          if (orgRoleAt[at] === NONE) orgRoleAt[at] = MEMBER;
         });
-      }
     }
-    roles.forEach((m, githubId) => {
-      if (!org.has(githubId)) org.set(githubId, { githubId, person: m.person, role: 'member' });
-    });
-    return { slug, members: byAscendingId(roles) };
+    const sorted = byIdAt(positions, idAt);
+    const members = new Array<TeamMember>(sorted.length);
+    for (let i = 0; i < sorted.length; i++) {
+      const at = sorted[i] as number;
+      members[i] =
+        (single ? singleRole : roleOf.get(at)) === 'maintainer'
+          ? { githubId: idAt[at] as number, person: (list[at] as Person).id, role: 'maintainer' }
+          : (memberAt(at) as TeamMember);
+    }
+    return { slug, members };
   });
 
-  const members: DesiredMember[] = byAscendingId(org);
+  const granted: number[] = [];
+  for (let at = 0; at < orgRoleAt.length; at++) if (orgRoleAt[at] !== NONE) granted.push(at);
+  const byId = byIdAt(granted, idAt);
+  const members = new Array<DesiredMember>(byId.length);
+  for (let i = 0; i < byId.length; i++) {
+    const at = byId[i] as number;
+    members[i] =
+      orgRoleAt[at] === ADMIN
+        ? { githubId: idAt[at] as number, person: (list[at] as Person).id, role: 'admin' }
+        : memberAt(at);
+  }
   return {
     org: config.org,
     members,
@@ -144,19 +155,33 @@ export function desiredState(config: GithubConfig, ctx: DesiredContext): GithubD
 const GRANTS = 1;
 const LACKS = 2;
 
+/** A person's org role (`orgRoleAt`), ordered so the higher role wins. */
+const NONE = 0;
+const MEMBER = 1;
+const ADMIN = 2;
+
+/** Packed sort keys hold a position in their low bits: 2^21 positions (2M people), ids below 2^32, exact below 2^53. */
+const POSITION_BITS = 2 ** 21;
+const MAX_PACKED_ID = 2 ** 32;
+
 /**
- * The values by ascending key: the keys sorted as numbers in a typed array (no comparator call per comparison: 220k
- * team memberships for 100k people), each value then found by its key.
+ * The positions ordered by the id each has in `idAt` (ids of distinct positions are distinct). Each (id, position) is
+ * packed into one number, id · 2^21 + position, and a typed array of them sorted: no comparator call per comparison
+ * and no map from id back to position (220k team memberships for 100k people). Ids or positions too large to pack
+ * exactly are sorted with a comparator instead.
  */
-function byAscendingId<T>(byId: ReadonlyMap<number, T>): T[] {
-  const ids = new Float64Array(byId.size);
-  let n = 0;
-  byId.forEach((_, id) => {
-    ids[n++] = id;
-  });
-  ids.sort();
-  const out = new Array<T>(ids.length);
-  for (let i = 0; i < ids.length; i++) out[i] = byId.get(ids[i] as number) as T;
+export function byIdAt(positions: readonly number[], idAt: readonly number[]): number[] {
+  const packed = new Float64Array(positions.length);
+  for (let i = 0; i < positions.length; i++) {
+    const at = positions[i] as number;
+    const id = idAt[at] as number;
+    if (!(Number.isInteger(id) && id >= 0 && id < MAX_PACKED_ID && at < POSITION_BITS))
+      return [...positions].sort((a, b) => (idAt[a] as number) - (idAt[b] as number));
+    packed[i] = id * POSITION_BITS + at;
+  }
+  packed.sort();
+  const out = new Array<number>(packed.length);
+  for (let i = 0; i < packed.length; i++) out[i] = (packed[i] as number) % POSITION_BITS;
   return out;
 }
 
