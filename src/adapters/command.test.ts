@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isGatehouseError } from '../core/errors.ts';
-import { CommandError, runCommand } from './command.ts';
+import { CommandError, runCommand, startLineProcess } from './command.ts';
 
 const long = AbortSignal.timeout(10_000);
 
@@ -42,5 +42,52 @@ describe('runCommand', () => {
       env: { PATH: process.env.PATH, LANG: 'C' },
     });
     assert.equal(out, 'C\n');
+  });
+});
+
+describe('startLineProcess', () => {
+  // Reads lines and answers each on stderr at once: what `nft -i` does with a failing command.
+  const echoErr = ['sh', '-c', 'while read -r l; do [ "$l" = quit ] && exit 0; echo "got $l" >&2; done'];
+
+  it('each line is acted on as it is sent; stderr lines come back one by one; it ends once, then refuses lines', async () => {
+    const errors: string[] = [];
+    let closed = 0;
+    let ended!: () => void;
+    const end = new Promise<void>((r) => (ended = r));
+    const p = startLineProcess(echoErr, {
+      signal: long,
+      onError: (l) => errors.push(l),
+      onClose: () => {
+        closed++;
+        ended();
+      },
+    });
+    assert.equal(p.send('one'), true);
+    for (let i = 0; i < 100 && errors.length < 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(errors, ['got one'], 'answered before any more input and before stdin closes');
+    assert.equal(p.send('two'), true);
+    assert.equal(p.send('quit'), true);
+    await end;
+    assert.deepEqual(errors, ['got one', 'got two']);
+    assert.equal(p.send('three'), false);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(closed, 1);
+  });
+
+  it('an abort kills it and reports the end; a missing program reports the end', async () => {
+    const stop = new AbortController();
+    const closes: string[] = [];
+    const p = startLineProcess(echoErr, { signal: stop.signal, onError: () => {}, onClose: () => closes.push('a') });
+    assert.equal(p.send('x'), true);
+    stop.abort();
+    const missing = startLineProcess(['/nonexistent/gatehouse-test'], {
+      signal: long,
+      onError: () => {},
+      onClose: () => closes.push('b'),
+    });
+    for (let i = 0; i < 100 && closes.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(closes.sort(), ['a', 'b']);
+    assert.equal(p.send('y'), false);
+    assert.equal(missing.send('y'), false);
   });
 });

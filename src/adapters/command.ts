@@ -123,3 +123,51 @@ export function streamLines(
     });
   });
 }
+
+/** A long-running command that reads one request per line on stdin (see {@link startLineProcess}). */
+export interface LineProcess {
+  /** Writes `line` and a newline to its stdin; false (nothing sent) once it has ended or is ending. */
+  send(line: string): boolean;
+}
+
+/**
+ * Starts a long-running `argv` (no shell) that reads requests on stdin, one per line, and acts on each as it arrives
+ * (e.g. `nft -i`). Its stdout is discarded; each line it writes on stderr is passed to `onError`. `onClose` is called
+ * once, when it ends for any reason (exited, could not start, or `signal` aborted: then it is killed).
+ */
+export function startLineProcess(
+  argv: readonly string[],
+  options: { readonly signal: AbortSignal; readonly onError: (line: string) => void; readonly onClose: () => void },
+): LineProcess {
+  const { signal, onError, onClose } = options;
+  const [file, ...rest] = argv as [string, ...string[]];
+  let open = !signal.aborted;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    onClose();
+  };
+  if (!open) {
+    queueMicrotask(onClose);
+    return { send: () => false };
+  }
+  const child = spawn(file, rest, { stdio: ['pipe', 'ignore', 'pipe'], signal });
+  let pending = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') onError(line);
+  });
+  // A write to a process that just ended fails with EPIPE: the close below reports the end.
+  child.stdin.on('error', () => {});
+  child.on('error', close);
+  child.on('close', close);
+  return {
+    send(line) {
+      if (!open || child.stdin.destroyed || !child.stdin.writable) return false;
+      child.stdin.write(`${line}\n`);
+      return true;
+    },
+  };
+}

@@ -9,19 +9,31 @@ import { clients, createDbLab, kernelElements, reconcile, type DbLab } from './l
 
 const signal = () => AbortSignal.timeout(60_000);
 
-/** The real nft runner, counting the set listings it runs (what the watch lets observe skip). */
-function countingRunner(
-  command: readonly string[],
-): NftRunner & { lists: number; markers: number; probes: number; beforeReplace?: () => Promise<unknown> } {
+type CountingRunner = NftRunner & {
+  lists: number;
+  /** Markers sent, by an nft process each or through the `nft -i` session. */
+  markers: number;
+  /** Of those, the ones that started an nft process. */
+  spawnedMarkers: number;
+  probes: number;
+  beforeReplace?: () => Promise<unknown>;
+};
+
+/** The real nft runner, counting the set listings it runs (what the watch lets observe skip) and the markers. */
+function countingRunner(command: readonly string[], options: { session?: boolean } = {}): CountingRunner {
   const real = commandRunner(command);
-  const spy: NftRunner & { lists: number; markers: number; probes: number; beforeReplace?: () => Promise<unknown> } = {
+  const spy: CountingRunner = {
     lists: 0,
     markers: 0,
+    spawnedMarkers: 0,
     probes: 0,
     run: async (args: readonly string[], options: Parameters<NftRunner['run']>[1]) => {
       if (args.includes('list') && args.includes('-j')) spy.lists++;
       if (args.includes('-c')) spy.probes++;
-      if (options.input?.startsWith('create table')) spy.markers++;
+      if (options.input?.startsWith('create table')) {
+        spy.markers++;
+        spy.spawnedMarkers++;
+      }
       if (!args.includes('-c') && options.input?.startsWith('flush set') && spy.beforeReplace) {
         const hook = spy.beforeReplace;
         delete spy.beforeReplace;
@@ -30,6 +42,19 @@ function countingRunner(
       return real.run(args, options);
     },
     monitor: real.monitor?.bind(real),
+    ...(options.session === false
+      ? {}
+      : {
+          interactive: (signal: AbortSignal, onError: (line: string) => void, onClose: () => void) => {
+            const session = (real.interactive as NonNullable<NftRunner['interactive']>)(signal, onError, onClose);
+            return {
+              send: (line: string) => {
+                if (line.startsWith('create table')) spy.markers++;
+                return session.send(line);
+              },
+            };
+          },
+        }),
   };
   return spy;
 }
@@ -50,8 +75,8 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
   afterEach(() => stop?.abort());
 
   /** A target in the db namespace with its watch running; `events` collects what the watch notified. */
-  function watched(sets: Record<string, unknown> = { ipv4: 'allow_v4' }) {
-    const runner = countingRunner(['ip', 'netns', 'exec', l.db, 'nft']);
+  function watched(sets: Record<string, unknown> = { ipv4: 'allow_v4' }, options: { session?: boolean } = {}) {
+    const runner = countingRunner(['ip', 'netns', 'exec', l.db, 'nft'], options);
     const config = nftablesTarget.schema.parse({
       type: 'nftables',
       table: { family: 'inet', name: 'gh' },
@@ -182,6 +207,47 @@ describe('nftables target, real kernel: nft monitor watch', { skip: skipUnlessRo
       assert.match(listed, /10\.231\.9\.2/);
     });
   }
+
+  it('commits its markers through one nft -i, not a process each; without one, through nft processes', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    const { t, runner, cachedNow } = watched();
+    await cachedNow();
+    const spawned = runner.spawnedMarkers;
+    for (let i = 0; i < 5; i++) await t.observe(signal());
+    assert.equal(runner.spawnedMarkers, spawned, 'no nft process per marker once the session runs');
+    stop?.abort();
+
+    const plain = watched({ ipv4: 'allow_v4' }, { session: false });
+    await plain.cachedNow();
+    const lists = plain.runner.lists;
+    await plain.t.observe(signal());
+    assert.equal(plain.runner.lists, lists, 'a runner without a session still answers from the cache');
+    assert.equal(plain.runner.spawnedMarkers, plain.runner.markers);
+  });
+
+  it('when its nft -i dies, sends markers through nft processes at once, and still sees a hand edit', async () => {
+    await l.nft(['flush', 'set', 'inet', 'gh', 'allow_v4']);
+    const { t, runner, ended, cachedNow } = watched();
+    await cachedNow();
+    const pid = execFileSync('pgrep', ['-P', String(process.pid), '-f', 'nft -i'], { encoding: 'utf8' }).trim();
+    assert.match(pid, /^\d+$/);
+    process.kill(Number(pid), 'SIGKILL');
+    await until('the session to be given up', async () => {
+      const spawned = runner.spawnedMarkers;
+      await t.observe(signal());
+      return runner.spawnedMarkers > spawned;
+    });
+    const lists = runner.lists;
+    const began = performance.now();
+    await t.observe(signal());
+    assert.equal(runner.lists, lists, 'still answered from the cache');
+    assert.ok(performance.now() - began < 4_000, 'no marker waits for the timeout');
+    await l.nft(['add', 'element', 'inet', 'gh', 'allow_v4', '{ 10.231.9.9 }']);
+    assert.deepEqual((await t.observe(signal())).sets[0]?.elements, ['10.231.9.9']);
+    assert.equal(runner.lists, lists + 1);
+    stop?.abort();
+    assert.equal(await ended, 'resolved');
+  });
 
   it('stops skipping when the monitor dies', async () => {
     const { t, runner, ended, cachedNow } = watched();

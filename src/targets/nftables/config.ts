@@ -102,7 +102,7 @@ export const nftablesSchema = z
       .boolean()
       .default(true)
       .describe(
-        '`serve` only: follow the kernel with `nft monitor`, so a hand edit is reverted within seconds and a set provably unchanged since the last read or write is not listed again. Commits invisible marker transactions (table gatehouse_sync_<hex>, created and deleted at once); false: list every set on every pass.',
+        '`serve` only: follow the kernel with `nft monitor`, so a hand edit is reverted within seconds and a set provably unchanged since the last read or write is not listed again. Commits invisible marker transactions (table gatehouse_sync_<hex>, created and deleted at once) through a long-running `nft -i`; false: list every set on every pass.',
       ),
     includeFile: z
       .string()

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseMonitorLine, touchedSets, type MonitorLine } from './monitor-line.ts';
+import type { LineProcess } from '../../adapters/command.ts';
 import type { NftRunner } from './nft.ts';
 import type { ObservedSet, TableRef } from './types.ts';
 
@@ -71,6 +72,17 @@ export class NftWatch {
   #carry: Carry | undefined;
   /** From a quiet write until the restarted monitor is live (or gave up): what observe waits for. */
   #restarting: { promise: Promise<void>; resolve: () => void } | undefined;
+  /**
+   * `nft -i` committing markers while a watch runs (started with the first marker): a marker then costs a line on its
+   * stdin, not an nft process (15–30 ms, most of a small pass). Undefined before, and once it failed.
+   */
+  #session: LineProcess | undefined;
+  /** Set when the session failed (an error line, it ended, a marker lost while live): markers then use `run`. */
+  #sessionFailed = false;
+  /** Ends the session with the watch that started it. */
+  #sessionStop: AbortController | undefined;
+  /** Markers sent through the session and not yet printed. */
+  readonly #sessionMarkers = new Set<string>();
 
   constructor(runner: NftRunner, table: TableRef, managed: readonly string[]) {
     this.#runner = runner;
@@ -90,6 +102,9 @@ export class NftWatch {
   async watch(signal: AbortSignal, notify: (reason: string) => void): Promise<void> {
     const runner = this.#runner;
     if (!runner.monitor) return;
+    const sessionStop = new AbortController();
+    this.#sessionStop = sessionStop;
+    this.#sessionFailed = false;
     try {
       while (!signal.aborted) {
         const epoch = ++this.#epoch;
@@ -114,6 +129,9 @@ export class NftWatch {
         this.#resumed = undefined;
       }
     } finally {
+      sessionStop.abort();
+      this.#sessionStop = undefined;
+      this.#session = undefined;
       this.#epoch++;
       this.#reset();
       this.#stop = undefined;
@@ -248,18 +266,54 @@ export class NftWatch {
       this.#markers.set(name, settle);
     });
     const head = `${this.#table.family} ${name}`;
-    try {
-      // `create` fails if such a table exists, so the marker never deletes anything it did not create.
-      await this.#runner.run(['-f', '-'], { input: `create table ${head}\ndelete table ${head}\n`, signal });
+    // `create` fails if such a table exists, so the marker never deletes anything it did not create. Through the
+    // session both commands are one line, so one transaction, as one `nft -f` is.
+    const bySession = this.#markerSession()?.send(`create table ${head}; delete table ${head}`) === true;
+    if (bySession) {
+      // Counted when sent: one the session then fails to commit makes the generation count of a quiet write miss by
+      // one, and the cache it carried is dropped (see #goLive): never trusted wrongly.
+      this.#sessionMarkers.add(name);
       this.#markerCommits++;
-    } catch {
-      this.#markers.get(name)?.(undefined);
-      return undefined;
+    } else {
+      try {
+        await this.#runner.run(['-f', '-'], { input: `create table ${head}\ndelete table ${head}\n`, signal });
+        this.#markerCommits++;
+      } catch {
+        this.#markers.get(name)?.(undefined);
+        return undefined;
+      }
     }
     const generation = await seen;
+    this.#sessionMarkers.delete(name);
+    // A live monitor prints a marker within milliseconds: one sent through the session that never came back means the
+    // session is stuck, and every later observe would wait for the timeout too.
+    if (bySession && generation === undefined && this.#live && epoch === this.#epoch) this.#failSession();
     if (generation === undefined || epoch !== this.#epoch) return undefined;
     this.#live = true;
     return generation;
+  }
+
+  /** The running `nft -i` for markers, started on first use; undefined when the runner has none or it failed. */
+  #markerSession(): LineProcess | undefined {
+    if (this.#session || this.#sessionFailed) return this.#session;
+    const stop = this.#sessionStop;
+    if (!stop || stop.signal.aborted || !this.#runner.interactive) return undefined;
+    // Any error line, or the process ending while its watch runs, ends its use; the markers it still owes are
+    // settled at once (observe then lists), not left to time out.
+    const failed = () => {
+      if (this.#sessionStop === stop) this.#failSession();
+    };
+    this.#session = this.#runner.interactive(stop.signal, failed, failed);
+    return this.#session;
+  }
+
+  #failSession(): void {
+    this.#sessionFailed = true;
+    this.#session = undefined;
+    this.#sessionStop?.abort();
+    const owed = [...this.#sessionMarkers];
+    this.#sessionMarkers.clear();
+    for (const name of owed) this.#markers.get(name)?.(undefined);
   }
 
   /** The cached contents of `set`, if the monitor is live and nothing touched it since they were stored. */
