@@ -247,8 +247,8 @@ export function covers(have: unknown, want: unknown): boolean {
 
 /** The same own keys: as many of them, and each of `b`'s one of `a`'s (keys of one object are distinct; no sort). */
 function sameKeys(a: unknown, b: unknown): boolean {
-  const ha = (a ?? {}) as object;
-  const hb = (b ?? {}) as object;
+  const ha = a ?? {};
+  const hb = b ?? {};
   let na = 0;
   for (const k in ha) if (Object.hasOwn(ha, k)) na++;
   let nb = 0;

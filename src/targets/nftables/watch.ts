@@ -258,12 +258,17 @@ export class NftWatch {
     const name = `gatehouse_sync_${randomBytes(6).toString('hex')}`;
     const seen = new Promise<number | undefined>((resolve) => {
       const timer = setTimeout(() => settle(undefined), timeoutMs);
+      // An observe given up stops waiting (a marker sent through the session is not cancelled by the signal).
+      const abandon = () => settle(undefined);
       const settle = (generation: number | undefined) => {
         clearTimeout(timer);
+        signal.removeEventListener('abort', abandon);
         this.#markers.delete(name);
         resolve(generation);
       };
       this.#markers.set(name, settle);
+      if (signal.aborted) settle(undefined);
+      else signal.addEventListener('abort', abandon, { once: true });
     });
     const head = `${this.#table.family} ${name}`;
     // `create` fails if such a table exists, so the marker never deletes anything it did not create. Through the
@@ -287,7 +292,8 @@ export class NftWatch {
     this.#sessionMarkers.delete(name);
     // A live monitor prints a marker within milliseconds: one sent through the session that never came back means the
     // session is stuck, and every later observe would wait for the timeout too.
-    if (bySession && generation === undefined && this.#live && epoch === this.#epoch) this.#failSession();
+    if (bySession && generation === undefined && !signal.aborted && this.#live && epoch === this.#epoch)
+      this.#failSession();
     if (generation === undefined || epoch !== this.#epoch) return undefined;
     this.#live = true;
     return generation;
