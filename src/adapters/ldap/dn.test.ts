@@ -25,6 +25,16 @@ describe('RFC 4514 DN escaping', () => {
     assert.equal(normalizeDn('cn=a\\2Cb,dc=x'), normalizeDn('cn=a\\,b,dc=x'));
   });
 
+  it('a plain DN already in lower case is its own normal form; one letter in upper case is lowered', () => {
+    const cases: [string, string][] = [
+      ['uid=alice,ou=people,dc=example,dc=org', 'uid=alice,ou=people,dc=example,dc=org'],
+      ['uid=alice,ou=people,dc=example,dc=orG', 'uid=alice,ou=people,dc=example,dc=org'],
+      ['Uid=alice,ou=people,dc=example,dc=org', 'uid=alice,ou=people,dc=example,dc=org'],
+      ['cn=a-b_c.d@e~f,dc=x', 'cn=a-b_c.d@e~f,dc=x'],
+    ];
+    for (const [dn, want] of cases) assert.equal(normalizeDn(dn), want, dn);
+  });
+
   it('the fast path (lower-casing plain DNs) agrees with parsing on every generated DN', () => {
     // Characters chosen to hit every rule: separators, escapes, spaces, `#`, `=`, non-ASCII, a multi-valued RDN.
     const special = [' ', '#', '=', ',', '+', '"', '\\', ';', '<', '>', 'é', 'Σ'];

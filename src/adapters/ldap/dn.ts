@@ -92,8 +92,12 @@ export function parseDn(dn: string): [string, string][] {
  * for case ({@link PLAIN_DN}); anything else is parsed.
  */
 export function normalizeDn(dn: string): string {
-  return PLAIN_DN.test(dn) ? dn.toLowerCase() : normalizeParsedDn(dn);
+  if (!PLAIN_DN.test(dn)) return normalizeParsedDn(dn);
+  // Already lower case (most DNs a directory returns): the string itself, not a copy of it (`toLowerCase` copies even
+  // then, and a read keeps one normal form per entry and member: 100k copies of 50–60 bytes for 100k people).
+  return UPPER.test(dn) ? dn.toLowerCase() : dn;
 }
+const UPPER = /[A-Z]/;
 
 /**
  * DNs whose normal form is their lower-cased text: `type=value` RDNs separated by bare commas; types are names; values
