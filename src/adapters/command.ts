@@ -95,15 +95,10 @@ export function streamLines(
       return;
     }
     const child = spawn(file, rest, { stdio: ['ignore', 'pipe', 'pipe'], signal });
-    let pending = '';
     const err: Buffer[] = [];
     let errBytes = 0;
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      const lines = (pending + chunk).split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) onLine(line);
-    });
+    child.stdout.on('data', byLine(onLine));
     child.stderr.on('data', (b: Buffer) => {
       // Bounded: only the start of a failing monitor's complaint is worth keeping.
       if (errBytes < 64_000) err.push(b);
@@ -152,13 +147,13 @@ export function startLineProcess(
     return { send: () => false };
   }
   const child = spawn(file, rest, { stdio: ['pipe', 'ignore', 'pipe'], signal });
-  let pending = '';
   child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => {
-    const lines = (pending + chunk).split('\n');
-    pending = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') onError(line);
-  });
+  child.stderr.on(
+    'data',
+    byLine((line) => {
+      if (line.trim() !== '') onError(line);
+    }),
+  );
   // A write to a process that just ended fails with EPIPE: the close below reports the end.
   child.stdin.on('error', () => {});
   child.on('error', close);
@@ -169,5 +164,15 @@ export function startLineProcess(
       child.stdin.write(`${line}\n`);
       return true;
     },
+  };
+}
+
+/** A handler for a text stream's chunks that calls `onLine` with each complete line, in order (a partial last line waits). */
+function byLine(onLine: (line: string) => void): (chunk: string) => void {
+  let pending = '';
+  return (chunk) => {
+    const lines = (pending + chunk).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) onLine(line);
   };
 }

@@ -169,7 +169,7 @@ describe('desiredState', () => {
     }
   });
 
-  // Org and team members are put in GitHub id order by sorting the ids as numbers and finding each member by id: the
+  // Org and team members are put in GitHub id order by sorting (id, position) pairs packed into numbers (byIdAt): the
   // lists must be every granted id once, ascending, each with its person, whatever order people and groups come in.
   it('org and team members are every granted id once, by ascending GitHub id (table, generated)', () => {
     let seed = 11;
